@@ -1,0 +1,52 @@
+# Dataslot: `make run` serves the platform with its demo; `make test` checks everything.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+export HOST PORT
+
+.PHONY: run serve test lint install install-dev browser bench clean
+
+$(BIN)/python:
+	@scripts/check-python.sh $(PYTHON)
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: $(BIN)/python requirements.txt
+	$(BIN)/pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+## run: install, migrate, load the demo and serve on http://$(HOST):$(PORT)
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_demo
+	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
+	PYTHONPATH=platform:. $(BIN)/daphne -b $(HOST) -p $(PORT) dataslot_server.asgi:application
+
+## browser: Debian's Chromium for the page tests (installed with apt-get when root)
+browser:
+	@scripts/ensure-chromium.sh
+
+## test: lint and the whole test suite
+test: install-dev browser
+	$(BIN)/ruff check .
+	$(BIN)/pytest
+
+lint: install-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+## bench: the benchmarks under bench/, each prints its figures
+bench: install-dev
+	@for b in bench/*.py; do echo "== $$b"; PYTHONPATH=platform:. $(BIN)/python $$b || exit 1; done
+
+clean:
+	rm -rf $(VENV) var test-artifacts

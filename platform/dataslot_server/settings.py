@@ -1,0 +1,181 @@
+"""Dataslot settings: everything comes from the environment, with embedded defaults.
+
+With nothing set, Dataslot runs on one machine with no other services: SQLite (WAL)
+and media under ``DATASLOT_HOME``, an in-memory channel layer, and the in-process
+dispatcher. ``DATABASE_URL`` switches to PostgreSQL and ``REDIS_URL`` to a Redis
+channel layer.
+"""
+
+import os
+
+import dj_database_url
+
+from dataslot_server.home import PROJECT_ROOT, encryption_key, home, secret_key
+
+
+def env_flag(name: str, default: bool = False) -> bool:
+    value = os.environ.get(name)
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name: str, default: int) -> int:
+    value = os.environ.get(name)
+    return int(value) if value not in (None, "") else default
+
+
+DATASLOT_HOME = home()
+BASE_DIR = PROJECT_ROOT
+
+SECRET_KEY = secret_key()
+DATASLOT_ENCRYPTION_KEY = encryption_key()
+DEBUG = env_flag("DATASLOT_DEBUG")
+ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h]
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+HOST = os.environ.get("HOST", "127.0.0.1")
+PORT = env_int("PORT", 8000)
+# How replicas reach the REST API. In the embedded mode that is this server.
+DATASLOT_API_URL = os.environ.get("DATASLOT_API_URL") or f"http://{HOST if HOST not in ('0.0.0.0', '::') else '127.0.0.1'}:{PORT}"
+
+INSTALLED_APPS = [
+    "daphne",
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "django.contrib.staticfiles",
+    "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "channels",
+    "workspace",
+    "faas",
+    "runner",
+    "live",
+    "studio",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "dataslot_server.urls"
+ASGI_APPLICATION = "dataslot_server.asgi.application"
+WSGI_APPLICATION = "dataslot_server.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PROJECT_ROOT / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+            ],
+        },
+    },
+]
+
+if os.environ.get("DATABASE_URL"):
+    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+else:
+    DATABASES = {
+        "default": {
+            "ENGINE": "django.db.backends.sqlite3",
+            "NAME": DATASLOT_HOME / "dataslot.sqlite3",
+            "OPTIONS": {
+                # WAL lets the pages read while the dispatcher writes; IMMEDIATE makes
+                # writers queue on the busy timeout instead of failing mid-transaction.
+                "transaction_mode": "IMMEDIATE",
+                "timeout": 30,
+                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-64000;",
+            },
+        }
+    }
+    if os.environ.get("DATASLOT_TEST_SQLITE_NAME"):
+        DATABASES["default"]["TEST"] = {"NAME": os.environ["DATASLOT_TEST_SQLITE_NAME"]}
+
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+if os.environ.get("REDIS_URL"):
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {"hosts": [os.environ["REDIS_URL"]]},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+
+AUTH_PASSWORD_VALIDATORS = [] if env_flag("DATASLOT_WEAK_PASSWORDS", True) else [
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+]
+
+LANGUAGE_CODE = "en-us"
+TIME_ZONE = "UTC"
+USE_I18N = True
+USE_TZ = True
+
+STATIC_URL = "/static/"
+STATICFILES_DIRS = [PROJECT_ROOT / "static"]
+STATIC_ROOT = DATASLOT_HOME / "collected-static"
+MEDIA_URL = "/media/"
+MEDIA_ROOT = DATASLOT_HOME / "media"
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+DATA_UPLOAD_MAX_NUMBER_FILES = 500
+
+LOGIN_URL = "/login/"
+LOGIN_REDIRECT_URL = "/"
+LOGOUT_REDIRECT_URL = "/login/"
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PAGINATION_CLASS": None,
+    "EXCEPTION_HANDLER": "workspace.api.errors.exception_handler",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Dataslot API",
+    "DESCRIPTION": "Datasets, items, annotations, tasks, and the functions bound to UI slots.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
+# Images: Pillow refuses anything above this many pixels (decompression bombs).
+DATASLOT_MAX_IMAGE_PIXELS = env_int("DATASLOT_MAX_IMAGE_PIXELS", 50_000_000)
+DATASLOT_THUMBNAIL_SIZE = 256
+
+# Functions.
+DATASLOT_DISPATCHER = os.environ.get("DATASLOT_DISPATCHER", "embedded")  # embedded | off
+DATASLOT_TERMINATION_GRACE = float(os.environ.get("DATASLOT_TERMINATION_GRACE", "30"))
+DATASLOT_MAX_ARCHIVE_BYTES = env_int("DATASLOT_MAX_ARCHIVE_BYTES", 50 * 1024 * 1024)
+
+LOGGING = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "root": {"handlers": ["console"], "level": os.environ.get("DATASLOT_LOG_LEVEL", "INFO")},
+    "loggers": {"django.channels.server": {"level": "WARNING"}, "daphne": {"level": "WARNING"}},
+}

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FaasConfig(AppConfig):
+    name = "faas"
+    verbose_name = "Functions: packages, services, slots, executions, integrations"

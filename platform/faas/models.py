@@ -1,0 +1,202 @@
+"""Packages, services, slot activations, executions and integrations (design.md §4).
+
+A package's revisions are immutable: every push or update adds a ``PackageRevision``
+holding the archive, its modules and its slots. A service points at one revision of
+one module. Executions are the unit of work; the database is their source of truth.
+"""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+from faas.enums import ExecutionStatus, OnResetAction
+from workspace.models import Project
+
+
+def validate_execution_timeout(value):
+    # bool is an int in Python; a timeout of True seconds is a mistake, not a number.
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValidationError("execution_timeout must be a natural number of seconds (an integer of at least 1).")
+
+
+def validate_env_name(value: str):
+    if not value or not (value[0].isalpha() or value[0] == "_") or not all(c.isalnum() or c == "_" for c in value):
+        raise ValidationError(
+            "An integration name becomes an environment variable: letters, digits and '_', not starting with a digit."
+        )
+
+
+class Integration(models.Model):
+    """A named key-value secret of a project; the value is encrypted and write-only."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="integrations")
+    name = models.CharField(max_length=128, validators=[validate_env_name])
+    encrypted_value = models.BinaryField(editable=False)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["project", "name"], name="integration_name_unique_in_project")]
+
+    def __str__(self):
+        return self.name
+
+
+class Package(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="packages")
+    name = models.CharField(max_length=200)
+    # The newest revision number; revisions count from 1.
+    version = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["project", "name"], name="package_name_unique_in_project")]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def latest(self) -> "PackageRevision":
+        return self.revisions.get(version=self.version)
+
+
+def archive_upload_to(revision, filename):
+    return f"packages/{revision.package_id}/{revision.version}/{filename}"
+
+
+class PackageRevision(models.Model):
+    package = models.ForeignKey(Package, on_delete=models.CASCADE, related_name="revisions")
+    version = models.PositiveIntegerField()
+    archive = models.FileField(upload_to=archive_upload_to, max_length=500)
+    archive_sha256 = models.CharField(max_length=64)
+    # [{name, entryPoint, className, initInputs, functions: [{name, inputs, outputs, ...}]}]
+    modules = models.JSONField(default=list)
+    # [{moduleName, functionName, displayName, postAction, displayScopes, displayIcon}]
+    slots = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["package", "version"]
+        constraints = [models.UniqueConstraint(fields=["package", "version"], name="revision_unique")]
+
+    def __str__(self):
+        return f"{self.package.name}@{self.version}"
+
+    def module(self, name: str) -> dict | None:
+        return next((m for m in self.modules if m["name"] == name), None)
+
+    def function(self, module_name: str, function_name: str) -> dict | None:
+        module = self.module(module_name)
+        if module is None:
+            return None
+        return next((f for f in module["functions"] if f["name"] == function_name), None)
+
+
+class Service(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="services")
+    package = models.ForeignKey(Package, on_delete=models.PROTECT, related_name="services")
+    name = models.CharField(max_length=200)
+    package_revision = models.PositiveIntegerField()
+    module_name = models.CharField(max_length=200)
+    init_input = models.JSONField(default=dict, blank=True)
+    concurrency = models.PositiveIntegerField(default=10)
+    num_replicas = models.PositiveIntegerField(default=1)
+    execution_timeout = models.IntegerField(default=3600, validators=[validate_execution_timeout])
+    drain_time = models.PositiveIntegerField(default=600)
+    on_reset = models.CharField(max_length=10, choices=OnResetAction.choices, default=OnResetAction.FAILED)
+    max_attempts = models.PositiveIntegerField(default=3)
+    secrets = models.ManyToManyField(Integration, blank=True, related_name="services")
+    active = models.BooleanField(default=True)
+    bot = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="bot_service")
+    # Bumped on every update that changes what a replica runs, so replicas of an
+    # older config drain and are replaced.
+    config_version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["project", "name"], name="service_name_unique_in_project")]
+
+    def __str__(self):
+        return self.name
+
+    def clean(self):
+        if self.concurrency < 1:
+            raise ValidationError({"concurrency": "Must be at least 1."})
+        if self.num_replicas < 1:
+            raise ValidationError({"num_replicas": "Must be at least 1."})
+        if self.max_attempts < 1:
+            raise ValidationError({"max_attempts": "Must be at least 1."})
+
+
+class SlotActivation(models.Model):
+    """The slots of one service made visible in one project (the "Applications")."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="slot_activations")
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="slot_activations")
+    slots = models.JSONField(default=list)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "service"], name="one_activation_per_service")]
+
+
+class Execution(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="executions")
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="executions")
+    package_revision = models.PositiveIntegerField()
+    function_name = models.CharField(max_length=200)
+    input = models.JSONField(default=dict, blank=True)
+    output = models.JSONField(null=True, blank=True)
+    status = models.CharField(max_length=20, choices=ExecutionStatus.choices, default=ExecutionStatus.CREATED)
+    status_log = models.JSONField(default=list, blank=True)
+    percent_complete = models.PositiveSmallIntegerField(default=0)
+    message = models.TextField(blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    max_attempts = models.PositiveIntegerField(default=1)
+    to_terminate = models.BooleanField(default=False)
+    # Which dispatcher boot holds it while in progress; a restarted server resets the rest.
+    runner_id = models.CharField(max_length=64, blank=True)
+    creator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [
+            models.Index(fields=["status", "id"], name="execution_queue"),
+            models.Index(fields=["project", "id"], name="execution_project"),
+            models.Index(fields=["service", "status"], name="execution_service_status"),
+        ]
+
+    def __str__(self):
+        return f"execution {self.pk} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in {"success", "failed", "terminated"}
+
+    @property
+    def duration(self) -> float | None:
+        if self.started_at and self.finished_at:
+            return (self.finished_at - self.started_at).total_seconds()
+        return None
+
+
+class ExecutionLog(models.Model):
+    """Captured standard output and logging of one execution, one row per chunk."""
+
+    execution = models.ForeignKey(Execution, on_delete=models.CASCADE, related_name="log_lines")
+    text = models.TextField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
