@@ -1,2 +1,23 @@
+"""The embedded dispatcher: a thread of the server started by `make run`."""
+
+from __future__ import annotations
+
+import threading
+
+from django.conf import settings
+
+from faas import dispatch
+
+_dispatcher = None
+
+
 def start_embedded_dispatcher():
-    """Filled in by the runner: starts the in-process dispatcher."""
+    global _dispatcher
+    if settings.DATASLOT_DISPATCHER != "embedded" or _dispatcher is not None:
+        return _dispatcher
+    from runner.dispatcher import Dispatcher
+
+    _dispatcher = Dispatcher()
+    dispatch.register(_dispatcher.wake)
+    threading.Thread(target=_dispatcher.run_forever, name="dataslot-dispatcher", daemon=True).start()
+    return _dispatcher

@@ -1,1 +1,27 @@
-urlpatterns = []
+from django.urls import path
+
+from faas.api import executions as e
+from faas.api import packages as p
+
+urlpatterns = [
+    path("projects/<int:project_id>/packages/", p.ProjectPackagesView.as_view()),
+    path("packages/<int:package_id>/", p.PackageView.as_view()),
+    path("packages/<int:package_id>/revisions/", p.PackageRevisionsView.as_view()),
+    path("projects/<int:project_id>/services/", p.ProjectServicesView.as_view()),
+    path("services/<int:service_id>/", p.ServiceView.as_view()),
+    path("services/<int:service_id>/pause/", p.ServicePauseView.as_view()),
+    path("services/<int:service_id>/resume/", p.ServiceResumeView.as_view()),
+    path("services/<int:service_id>/activate-slots/", p.ServiceActivateSlotsView.as_view()),
+    path("services/<int:service_id>/execute/", e.ServiceExecuteView.as_view()),
+    path("services/<int:service_id>/execute-batch/", e.ServiceExecuteBatchView.as_view()),
+    path("projects/<int:project_id>/slots/", e.ProjectSlotsView.as_view()),
+    path("projects/<int:project_id>/slots/resolve/", e.SlotResolveView.as_view()),
+    path("projects/<int:project_id>/slots/run/", e.SlotRunView.as_view()),
+    path("projects/<int:project_id>/executions/", e.ProjectExecutionsView.as_view()),
+    path("executions/<int:execution_id>/", e.ExecutionView.as_view()),
+    path("executions/<int:execution_id>/terminate/", e.ExecutionTerminateView.as_view()),
+    path("executions/<int:execution_id>/rerun/", e.ExecutionRerunView.as_view()),
+    path("executions/<int:execution_id>/logs/", e.ExecutionLogsView.as_view()),
+    path("projects/<int:project_id>/integrations/", e.ProjectIntegrationsView.as_view()),
+    path("integrations/<int:integration_id>/", e.IntegrationView.as_view()),
+]

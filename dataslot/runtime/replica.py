@@ -1,0 +1,181 @@
+"""A replica: one long-lived process running one service revision's functions.
+
+Started by the server as ``python -m dataslot.runtime.replica`` in the unpacked package
+folder. Protocol: JSON lines. The server writes ``init`` then ``run``/``terminate`` on
+standard input; the replica answers ``ready``, ``log``, ``progress`` and ``done`` on the
+file descriptor that was standard output. Standard output and logging of functions are
+captured per execution; a closed standard input (the server is gone) ends the process.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import inspect
+import io
+import json
+import logging
+import os
+import sys
+import threading
+import traceback
+from concurrent.futures import ThreadPoolExecutor
+
+from dataslot.service_runner import Context, ExecutionState, Progress, current_execution, set_current_execution
+
+
+class Channel:
+    def __init__(self, stream):
+        self._stream = stream
+        self._lock = threading.Lock()
+
+    def send(self, message: dict) -> None:
+        data = (json.dumps(message, default=str) + "\n").encode()
+        with self._lock:
+            self._stream.write(data)
+            self._stream.flush()
+
+
+class CapturedOutput(io.TextIOBase):
+    """sys.stdout for functions: text goes to the log of the execution of this thread."""
+
+    def __init__(self, channel: Channel, fallback):
+        self._channel = channel
+        self._fallback = fallback
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, text: str) -> int:
+        state = current_execution()
+        if state is None:
+            self._fallback.write(text)
+            self._fallback.flush()
+        elif text:
+            self._channel.send({"op": "log", "id": state.execution_id, "text": text})
+        return len(text)
+
+
+def load_runner(init: dict):
+    entry = os.path.abspath(init["entryPoint"])
+    sys.path.insert(0, os.getcwd())
+    spec = importlib.util.spec_from_file_location("dataslot_package_entry", entry)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module
+    spec.loader.exec_module(module)
+    cls = getattr(module, init["className"])
+    return cls(**init.get("initInput", {}))
+
+
+def load_entity(kind: str, ref: dict):
+    import dataslot as dl
+
+    if kind == "Item":
+        return dl.items.get(item_id=ref["item_id"])
+    if kind == "Annotation":
+        return dl.annotations.get(annotation_id=ref["annotation_id"])
+    if kind == "Task":
+        return dl.tasks.get(task_id=ref["task_id"])
+    if kind == "Dataset":
+        return dl.datasets.get(dataset_id=ref["dataset_id"])
+    return ref
+
+
+def build_arguments(method, inputs: list[dict], values: dict, state: ExecutionState) -> dict:
+    parameters = inspect.signature(method).parameters
+    kwargs = {}
+    for io_ in inputs:
+        if io_["name"] not in parameters or io_["name"] not in values:
+            continue
+        kind, value = io_["type"], values[io_["name"]]
+        if kind.endswith("[]") and kind[:-2] in ("Item", "Annotation", "Task", "Dataset"):
+            kwargs[io_["name"]] = [load_entity(kind[:-2], v) for v in value]
+        elif kind in ("Item", "Annotation", "Task", "Dataset"):
+            kwargs[io_["name"]] = load_entity(kind, value)
+        else:
+            kwargs[io_["name"]] = value
+    if "progress" in parameters:
+        kwargs["progress"] = Progress(state)
+    if "context" in parameters:
+        kwargs["context"] = Context(state)
+    return kwargs
+
+
+def to_output(value):
+    """Entities are returned as references; anything else must be JSON."""
+    if isinstance(value, (list, tuple)):
+        return [to_output(v) for v in value]
+    kind = type(value).__name__
+    if kind == "Item":
+        return {"item_id": value.id, "dataset_id": value.dataset_id}
+    if kind == "Annotation":
+        return {"annotation_id": value.id, "item_id": value.item_id}
+    if kind == "Task":
+        return {"task_id": value.id}
+    if kind == "Dataset":
+        return {"dataset_id": value.id}
+    json.dumps(value)  # raises TypeError for what cannot be stored
+    return value
+
+
+class Replica:
+    def __init__(self, channel: Channel, runner, concurrency: int):
+        self.channel = channel
+        self.runner = runner
+        self.pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="execution")
+        self.states: dict[int, ExecutionState] = {}
+
+    def handle(self, message: dict) -> None:
+        if message["op"] == "run":
+            state = ExecutionState(execution_id=message["id"], send=self.channel.send, info=message.get("context", {}))
+            self.states[state.execution_id] = state
+            self.pool.submit(self.run, state, message)
+        elif message["op"] == "terminate":
+            state = self.states.get(message["id"])
+            if state is not None:
+                state.terminate.set()
+
+    def run(self, state: ExecutionState, message: dict) -> None:
+        set_current_execution(state)
+        result = {"op": "done", "id": state.execution_id}
+        try:
+            method = getattr(self.runner, message["function"])
+            output = method(**build_arguments(method, message.get("inputs", []), message.get("input", {}), state))
+            result.update(status="success", output=to_output(output))
+        except InterruptedError as exc:
+            result.update(status="terminated", message=str(exc) or "Terminated.")
+        except BaseException as exc:  # noqa: BLE001 - every failure is the execution's, not the replica's
+            sys.stdout.write(traceback.format_exc())
+            result.update(status="failed", message=f"{type(exc).__name__}: {exc}")
+        finally:
+            set_current_execution(None)
+            self.states.pop(state.execution_id, None)
+        self.channel.send(result)
+
+
+def main() -> None:
+    # The protocol keeps the real stdout; anything else written to fd 1 lands in stderr.
+    channel = Channel(os.fdopen(os.dup(1), "wb", buffering=0))
+    os.dup2(2, 1)
+    sys.stdout = CapturedOutput(channel, sys.stderr)
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)
+
+    stdin = sys.stdin.buffer
+    init = json.loads(stdin.readline() or "{}")
+    try:
+        runner = load_runner(init)
+    except BaseException as exc:  # noqa: BLE001
+        traceback.print_exc(file=sys.stderr)
+        channel.send({"op": "init-failed", "message": f"{type(exc).__name__}: {exc}"})
+        os._exit(1)
+    replica = Replica(channel, runner, int(init.get("concurrency", 1)))
+    channel.send({"op": "ready", "pid": os.getpid()})
+    for line in stdin:
+        if line.strip():
+            replica.handle(json.loads(line))
+    os._exit(0)  # the server closed our input: stop at once, running threads included
+
+
+if __name__ == "__main__":
+    main()

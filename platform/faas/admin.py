@@ -1,0 +1,403 @@
+"""Admin for packages, services, slot activations, executions and integrations.
+
+The admin inspects and steers; it does not deploy. Packages are pushed and services
+deployed through the API or the SDK (which validate the code and start replicas), so
+those pages are mostly read-only, and the controls the admin does offer (pause/resume,
+terminate/rerun, a service's runtime settings, an integration's value) call
+``faas.services``.
+"""
+
+import json
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.html import format_html, format_html_join
+
+from faas.errors import Conflict
+from faas.models import Execution, ExecutionLog, Integration, Package, PackageRevision, Service, SlotActivation
+from faas.services import executions as execution_services
+from faas.services import integrations as integration_services
+from faas.services import packages as package_services
+from faas.services import services as service_services
+
+LOG_PREVIEW_LINES = 200
+
+
+def _pretty_json(value):
+    return format_html('<pre style="white-space:pre-wrap;margin:0">{}</pre>', json.dumps(value, indent=2))
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Viewable and deletable, not editable here; changelist actions still work."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        # Without an object this is the changelist's "may run actions" check.
+        return obj is None and super().has_change_permission(request)
+
+
+class IntegrationAdminForm(forms.ModelForm):
+    # Write-only: the stored value is never rendered, not even masked.
+    value = forms.CharField(
+        widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
+        strip=False,
+        required=False,
+        help_text="The secret. It is encrypted and never shown again; leave empty to keep the current value.",
+    )
+
+    class Meta:
+        model = Integration
+        fields = ("project", "name")
+
+    def clean_value(self):
+        value = self.cleaned_data["value"]
+        if self.instance.pk is None and not value:
+            raise ValidationError("A new integration needs a value.")
+        return value
+
+
+@admin.register(Integration)
+class IntegrationAdmin(admin.ModelAdmin):
+    form = IntegrationAdminForm
+    list_display = ("name", "project", "created_by", "updated_at")
+    list_filter = ("project",)
+    search_fields = ("name", "project__name")
+    list_select_related = ("project", "created_by")
+    autocomplete_fields = ("project",)
+
+    def get_fields(self, request, obj=None):
+        return (
+            ("project", "name", "value", "created_by", "created_at", "updated_at")
+            if obj
+            else ("project", "name", "value")
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        # The name is the environment variable services read: renaming one is delete and create.
+        return ("project", "name", "created_by", "created_at", "updated_at") if obj else ()
+
+    def save_model(self, request, obj, form, change):
+        value = form.cleaned_data.get("value")
+        if change:
+            if value:
+                integration_services.integration_set_value(integration=obj, value=value)
+            return
+        created = integration_services.integration_create(
+            project=obj.project, name=obj.name, value=value, user=request.user
+        )
+        obj.pk, obj.created_by, obj.created_at = created.pk, created.created_by, created.created_at
+        obj._state.adding = False
+
+    def delete_model(self, request, obj):
+        integration_services.integration_delete(integration=obj)
+
+
+class PackageRevisionInline(admin.TabularInline):
+    model = PackageRevision
+    fields = ("version", "archive_sha256", "created_at")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Package)
+class PackageAdmin(ReadOnlyAdmin):
+    list_display = ("name", "project", "version", "created_by", "updated_at")
+    list_filter = ("project",)
+    search_fields = ("name", "project__name")
+    list_select_related = ("project", "created_by")
+    inlines = (PackageRevisionInline,)
+
+    def delete_model(self, request, obj):
+        package_services.package_delete(package=obj)
+
+    def delete_queryset(self, request, queryset):
+        for package in queryset:
+            try:
+                package_services.package_delete(package=package)
+            except Conflict as exc:
+                self.message_user(request, str(exc), messages.WARNING)
+
+
+@admin.register(PackageRevision)
+class PackageRevisionAdmin(ReadOnlyAdmin):
+    list_display = ("package", "version", "archive_sha256", "created_at")
+    list_filter = ("package__project",)
+    search_fields = ("package__name",)
+    list_select_related = ("package",)
+    fields = ("package", "version", "archive", "archive_sha256", "modules_json", "slots_json", "created_at")
+    readonly_fields = fields
+
+    def has_delete_permission(self, request, obj=None):
+        # Revisions are immutable history; services and executions point at them.
+        return False
+
+    @admin.display(description="modules")
+    def modules_json(self, obj):
+        return _pretty_json(obj.modules)
+
+    @admin.display(description="slots")
+    def slots_json(self, obj):
+        return _pretty_json(obj.slots)
+
+
+class ServiceAdminForm(forms.ModelForm):
+    class Meta:
+        model = Service
+        fields = (
+            "init_input",
+            "concurrency",
+            "num_replicas",
+            "execution_timeout",
+            "drain_time",
+            "on_reset",
+            "max_attempts",
+        )
+
+    def clean_init_input(self):
+        value = self.cleaned_data["init_input"]
+        if not isinstance(value, dict):
+            raise ValidationError("Must be a JSON object keyed by the module's init input names.")
+        return value
+
+
+@admin.register(Service)
+class ServiceAdmin(admin.ModelAdmin):
+    form = ServiceAdminForm
+    list_display = (
+        "name",
+        "project",
+        "package",
+        "package_revision",
+        "module_name",
+        "active",
+        "execution_timeout",
+        "on_reset",
+        "max_attempts",
+        "updated_at",
+    )
+    list_filter = ("active", "on_reset", "project")
+    search_fields = ("name", "module_name", "package__name", "project__name")
+    list_select_related = ("project", "package")
+    actions = ("pause_services", "resume_services")
+    fieldsets = (
+        (None, {"fields": ("name", "project", "package", "package_revision", "module_name", "active", "bot")}),
+        (
+            "Runtime",
+            {
+                "fields": (
+                    "init_input",
+                    "concurrency",
+                    "num_replicas",
+                    "execution_timeout",
+                    "drain_time",
+                    "on_reset",
+                    "max_attempts",
+                )
+            },
+        ),
+        ("Record", {"fields": ("secret_names", "config_version", "created_at", "updated_at")}),
+    )
+    readonly_fields = (
+        "name",
+        "project",
+        "package",
+        "package_revision",
+        "module_name",
+        "active",
+        "bot",
+        "secret_names",
+        "config_version",
+        "created_at",
+        "updated_at",
+    )
+
+    def has_add_permission(self, request):
+        # Deploying validates the package revision and creates the bot: use the API or the SDK.
+        return False
+
+    @admin.display(description="secrets")
+    def secret_names(self, obj):
+        return ", ".join(i.name for i in obj.secrets.all()) or "—"
+
+    def save_model(self, request, obj, form, change):
+        # service_update bumps config_version when replicas must be replaced.
+        fields = {k: form.cleaned_data[k] for k in form.changed_data if k in service_services.EDITABLE}
+        if fields:
+            service_services.service_update(service=Service.objects.get(pk=obj.pk), fields=fields)
+
+    def delete_model(self, request, obj):
+        service_services.service_delete(service=obj)
+
+    def delete_queryset(self, request, queryset):
+        with transaction.atomic():
+            for service in queryset:
+                service_services.service_delete(service=service)
+
+    @admin.action(description="Pause the selected services")
+    def pause_services(self, request, queryset):
+        for service in queryset:
+            service_services.service_pause(service=service)
+        self.message_user(
+            request, f"Paused {len(queryset)} service(s); their slots show as disabled.", messages.SUCCESS
+        )
+
+    @admin.action(description="Resume the selected services")
+    def resume_services(self, request, queryset):
+        for service in queryset:
+            service_services.service_resume(service=service)
+        self.message_user(request, f"Resumed {len(queryset)} service(s).", messages.SUCCESS)
+
+
+@admin.register(SlotActivation)
+class SlotActivationAdmin(ReadOnlyAdmin):
+    list_display = ("service", "project", "slot_names", "updated_at")
+    list_filter = ("project",)
+    search_fields = ("service__name", "project__name")
+    list_select_related = ("service", "project")
+    fields = ("project", "service", "slots_json", "updated_at")
+    readonly_fields = fields
+
+    @admin.display(description="slots")
+    def slot_names(self, obj):
+        return ", ".join(s.get("displayName") or s.get("functionName", "?") for s in obj.slots) or "—"
+
+    @admin.display(description="slots")
+    def slots_json(self, obj):
+        return _pretty_json(obj.slots)
+
+
+@admin.register(Execution)
+class ExecutionAdmin(ReadOnlyAdmin):
+    list_display = (
+        "id",
+        "function_name",
+        "service",
+        "project",
+        "status",
+        "percent_complete",
+        "attempts",
+        "to_terminate",
+        "creator",
+        "created_at",
+        "duration_seconds",
+    )
+    list_filter = ("status", "to_terminate", "project", "service")
+    search_fields = ("=id", "function_name", "service__name")
+    list_select_related = ("service", "project", "creator")
+    show_full_result_count = False  # executions grow without bound
+    actions = ("terminate_executions", "rerun_executions")
+    fieldsets = (
+        (None, {"fields": ("project", "service", "package_revision", "function_name", "creator")}),
+        (
+            "State",
+            {
+                "fields": (
+                    "status",
+                    "percent_complete",
+                    "message",
+                    "attempts",
+                    "max_attempts",
+                    "to_terminate",
+                    "created_at",
+                    "started_at",
+                    "finished_at",
+                    "duration_seconds",
+                )
+            },
+        ),
+        ("Data", {"fields": ("input_json", "output_json", "status_log_table", "log_preview")}),
+    )
+    readonly_fields = (
+        "project",
+        "service",
+        "package_revision",
+        "function_name",
+        "creator",
+        "status",
+        "percent_complete",
+        "message",
+        "attempts",
+        "max_attempts",
+        "to_terminate",
+        "created_at",
+        "started_at",
+        "finished_at",
+        "duration_seconds",
+        "input_json",
+        "output_json",
+        "status_log_table",
+        "log_preview",
+    )
+
+    @admin.display(description="duration (s)")
+    def duration_seconds(self, obj):
+        return "—" if obj.duration is None else f"{obj.duration:.1f}"
+
+    @admin.display(description="input")
+    def input_json(self, obj):
+        return _pretty_json(obj.input)
+
+    @admin.display(description="output")
+    def output_json(self, obj):
+        return _pretty_json(obj.output)
+
+    @admin.display(description="status log")
+    def status_log_table(self, obj):
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td></tr>",
+            ((e.get("timestamp", ""), e.get("status", ""), e.get("message", "")) for e in obj.status_log or []),
+        )
+        return format_html(
+            "<table><thead><tr><th>time</th><th>status</th><th>message</th></tr></thead><tbody>{}</tbody></table>", rows
+        )
+
+    @admin.display(description=f"log (last {LOG_PREVIEW_LINES} lines)")
+    def log_preview(self, obj):
+        lines = list(obj.log_lines.order_by("-id").values_list("text", flat=True)[:LOG_PREVIEW_LINES])
+        return format_html('<pre style="white-space:pre-wrap;margin:0">{}</pre>', "".join(reversed(lines)) or "—")
+
+    def _run_each(self, request, queryset, action, done: str):
+        changed, refused = 0, []
+        for execution in queryset:
+            try:
+                action(execution=execution, user=request.user)
+                changed += 1
+            except Conflict as exc:
+                refused.append(str(exc))
+        if changed:
+            self.message_user(request, f"{done} {changed} execution(s).", messages.SUCCESS)
+        for reason in refused:
+            self.message_user(request, reason, messages.WARNING)
+
+    @admin.action(description="Terminate the selected executions")
+    def terminate_executions(self, request, queryset):
+        self._run_each(request, queryset, execution_services.execution_terminate, "Asked to terminate")
+
+    @admin.action(description="Rerun the selected executions")
+    def rerun_executions(self, request, queryset):
+        self._run_each(request, queryset, execution_services.execution_rerun, "Queued again")
+
+
+@admin.register(ExecutionLog)
+class ExecutionLogAdmin(ReadOnlyAdmin):
+    list_display = ("id", "execution", "created_at", "short_text")
+    search_fields = ("=execution__id",)
+    list_select_related = ("execution",)
+    raw_id_fields = ("execution",)
+    show_full_result_count = False
+    fields = ("execution", "created_at", "text")
+    readonly_fields = fields
+
+    @admin.display(description="text")
+    def short_text(self, obj):
+        return obj.text[:120]

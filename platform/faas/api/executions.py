@@ -1,0 +1,272 @@
+"""Executions, slots and integrations over HTTP."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from faas.api.common import NewestFirstPagination, get_for_user
+from faas.models import Execution, ExecutionLog, Integration, Service
+from faas.representations import execution_json, integration_json
+from faas.selectors.slots import slots_for_selection
+from faas.services import executions as lifecycle
+from faas.services import integrations as integration_services
+from faas.services.slots import batch_run, slot_run
+from workspace.selectors.projects import MEMBERS, WRITERS, project_get_for_user
+
+EXECUTION = inline_serializer(
+    "Execution",
+    {
+        "id": serializers.IntegerField(),
+        "status": serializers.CharField(),
+        "functionName": serializers.CharField(),
+        "input": serializers.JSONField(),
+        "output": serializers.JSONField(),
+        "statusLog": serializers.JSONField(),
+        "latestStatus": serializers.JSONField(),
+        "attempts": serializers.IntegerField(),
+        "toTerminate": serializers.BooleanField(),
+    },
+)
+INTEGRATION = inline_serializer("Integration", {"id": serializers.IntegerField(), "name": serializers.CharField()})
+SELECTION_HELP = 'A selection: {"ids": [...]} or {"all": true, "excluded": [...], "filter": DQL, "datasetId": N}.'
+
+
+def _executions(queryset):
+    return queryset.select_related("service", "creator")
+
+
+class ServiceExecuteView(APIView):
+    @extend_schema(
+        request=inline_serializer(
+            "Execute",
+            {"functionName": serializers.CharField(required=False), "input": serializers.JSONField(required=False)},
+        ),
+        responses={201: EXECUTION},
+    )
+    def post(self, request, service_id):
+        service = get_for_user(Service, service_id, user=request.user, roles=WRITERS, related=("project", "package"))
+        execution = lifecycle.execution_create(
+            service=service,
+            function_name=request.data.get("functionName"),
+            input=request.data.get("input"),
+            user=request.user,
+        )
+        return Response(execution_json(execution), status=status.HTTP_201_CREATED)
+
+
+class ServiceExecuteBatchView(APIView):
+    @extend_schema(
+        request=inline_serializer(
+            "ExecuteBatch",
+            {
+                "functionName": serializers.CharField(required=False),
+                "filter": serializers.JSONField(),
+                "resource": serializers.CharField(required=False),
+            },
+        ),
+        responses={201: OpenApiResponse(description='{"count": N, "ids": [...]}')},
+    )
+    def post(self, request, service_id):
+        service = get_for_user(Service, service_id, user=request.user, roles=WRITERS, related=("project", "package"))
+        executions = batch_run(
+            service=service,
+            function_name=request.data.get("functionName"),
+            query=request.data.get("filter") or {},
+            resource=request.data.get("resource"),
+            user=request.user,
+        )
+        return Response({"count": len(executions), "ids": [e.id for e in executions]}, status=status.HTTP_201_CREATED)
+
+
+PAGE_PARAMETERS = [
+    OpenApiParameter("resource", OpenApiTypes.STR, enum=["item", "annotation", "task"]),
+    OpenApiParameter("panel", OpenApiTypes.STR, enum=["browser", "studio", "table", "all"]),
+]
+
+
+class ProjectSlotsView(APIView):
+    @extend_schema(parameters=PAGE_PARAMETERS, responses={200: OpenApiResponse(description="[ResolvedSlot]")})
+    def get(self, request, project_id):
+        project = project_get_for_user(user=request.user, project_id=project_id, roles=MEMBERS)
+        return Response(
+            slots_for_selection(
+                project=project,
+                resource=request.query_params.get("resource", "item"),
+                panel=request.query_params.get("panel", "all"),
+            )
+        )
+
+
+class SlotResolveView(APIView):
+    @extend_schema(
+        request=inline_serializer(
+            "SlotResolve",
+            {
+                "resource": serializers.CharField(),
+                "panel": serializers.CharField(),
+                "selection": serializers.JSONField(help_text=SELECTION_HELP),
+            },
+        ),
+        responses={200: OpenApiResponse(description="[ResolvedSlot]")},
+    )
+    def post(self, request, project_id):
+        project = project_get_for_user(user=request.user, project_id=project_id, roles=MEMBERS)
+        return Response(
+            slots_for_selection(
+                project=project,
+                resource=request.data.get("resource", "item"),
+                panel=request.data.get("panel", "all"),
+                selection=request.data.get("selection"),
+            )
+        )
+
+
+class SlotRunView(APIView):
+    @extend_schema(
+        request=inline_serializer(
+            "SlotRun",
+            {
+                "serviceId": serializers.IntegerField(),
+                "functionName": serializers.CharField(),
+                "resource": serializers.CharField(),
+                "panel": serializers.CharField(required=False),
+                "selection": serializers.JSONField(help_text=SELECTION_HELP),
+            },
+        ),
+        responses={201: OpenApiResponse(description='{"executions": [Execution]}'), 409: None},
+    )
+    def post(self, request, project_id):
+        project = project_get_for_user(user=request.user, project_id=project_id, roles=MEMBERS)
+        executions = slot_run(
+            project=project,
+            service_id=request.data.get("serviceId"),
+            function_name=request.data.get("functionName"),
+            resource=request.data.get("resource"),
+            panel=request.data.get("panel") or "all",
+            selection=request.data.get("selection"),
+            user=request.user,
+        )
+        return Response({"executions": [execution_json(e) for e in executions]}, status=status.HTTP_201_CREATED)
+
+
+class ProjectExecutionsView(APIView):
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("status", OpenApiTypes.STR),
+            OpenApiParameter("serviceId", OpenApiTypes.INT),
+            OpenApiParameter("functionName", OpenApiTypes.STR),
+            OpenApiParameter("cursor", OpenApiTypes.STR),
+            OpenApiParameter("page_size", OpenApiTypes.INT),
+        ],
+        responses={200: EXECUTION},
+    )
+    def get(self, request, project_id):
+        project = project_get_for_user(user=request.user, project_id=project_id, roles=MEMBERS)
+        queryset = _executions(Execution.objects.filter(project=project))
+        params = request.query_params
+        if params.get("status"):
+            queryset = queryset.filter(status=params["status"])
+        if params.get("serviceId", "").isdigit():
+            queryset = queryset.filter(service_id=int(params["serviceId"]))
+        if params.get("functionName"):
+            queryset = queryset.filter(function_name=params["functionName"])
+        paginator = NewestFirstPagination()
+        page = paginator.paginate_queryset(queryset, request, view=self)
+        return paginator.get_paginated_response([execution_json(e) for e in page])
+
+
+class ExecutionView(APIView):
+    @extend_schema(responses={200: EXECUTION})
+    def get(self, request, execution_id):
+        execution = get_for_user(
+            Execution, execution_id, user=request.user, roles=MEMBERS, related=("service", "creator")
+        )
+        return Response(execution_json(execution))
+
+
+class ExecutionTerminateView(APIView):
+    action = staticmethod(lifecycle.execution_terminate)
+
+    @extend_schema(request=None, responses={200: EXECUTION, 409: None})
+    def post(self, request, execution_id):
+        execution = get_for_user(Execution, execution_id, user=request.user, roles=MEMBERS, related=("service",))
+        return Response(execution_json(self.action(execution=execution, user=request.user)))
+
+
+class ExecutionRerunView(ExecutionTerminateView):
+    action = staticmethod(lifecycle.execution_rerun)
+
+
+class ExecutionLogsView(APIView):
+    @extend_schema(
+        parameters=[OpenApiParameter("after", OpenApiTypes.INT)],
+        responses={200: OpenApiResponse(description='{"lines": [{id, text, createdAt}], "finished": bool}')},
+    )
+    def get(self, request, execution_id):
+        execution = get_for_user(Execution, execution_id, user=request.user, roles=MEMBERS, related=())
+        after = request.query_params.get("after", "0")
+        lines = ExecutionLog.objects.filter(execution=execution, id__gt=int(after) if after.isdigit() else 0)[:1000]
+        return Response(
+            {
+                "lines": [
+                    {"id": line.id, "text": line.text, "createdAt": line.created_at.isoformat()} for line in lines
+                ],
+                "finished": execution.finished,
+            }
+        )
+
+
+INTEGRATION_WRITE = inline_serializer(
+    "IntegrationWrite", {"name": serializers.CharField(required=False), "value": serializers.CharField(write_only=True)}
+)
+
+
+class ProjectIntegrationsView(APIView):
+    @extend_schema(responses={200: INTEGRATION})
+    def get(self, request, project_id):
+        project = project_get_for_user(user=request.user, project_id=project_id, roles=WRITERS)
+        return Response([integration_json(i) for i in Integration.objects.filter(project=project).order_by("id")])
+
+    @extend_schema(request=INTEGRATION_WRITE, responses={201: INTEGRATION})
+    def post(self, request, project_id):
+        project = project_get_for_user(user=request.user, project_id=project_id, roles=WRITERS)
+        value = request.data.get("value")
+        if not isinstance(value, str) or not value:
+            return Response(
+                {"value": ["A secret needs a non-empty text value."], "detail": "value: required."},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        integration = integration_services.integration_create(
+            project=project, name=request.data.get("name") or "", value=value, user=request.user
+        )
+        return Response(integration_json(integration), status=status.HTTP_201_CREATED)
+
+
+class IntegrationView(APIView):
+    @extend_schema(responses={200: INTEGRATION})
+    def get(self, request, integration_id):
+        return Response(integration_json(get_for_user(Integration, integration_id, user=request.user, roles=WRITERS)))
+
+    @extend_schema(request=INTEGRATION_WRITE, responses={200: INTEGRATION})
+    def patch(self, request, integration_id):
+        integration = get_for_user(Integration, integration_id, user=request.user, roles=WRITERS)
+        value = request.data.get("value")
+        if not isinstance(value, str) or not value:
+            return Response(
+                {"value": ["A secret needs a non-empty text value."], "detail": "value: required."},
+                status=status.HTTP_400_BAD_REQUEST,
+            )
+        return Response(
+            integration_json(integration_services.integration_set_value(integration=integration, value=value))
+        )
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, integration_id):
+        integration_services.integration_delete(
+            integration=get_for_user(Integration, integration_id, user=request.user, roles=WRITERS)
+        )
+        return Response(status=status.HTTP_204_NO_CONTENT)

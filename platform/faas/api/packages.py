@@ -1,0 +1,223 @@
+"""Packages and services over HTTP; views stay thin over faas.services."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from faas.api.common import get_for_user, json_field
+from faas.models import Package, Service
+from faas.representations import package_json, service_json
+from faas.services import packages as package_services
+from faas.services import services as service_services
+from workspace.selectors.projects import MEMBERS, WRITERS, project_get_for_user
+
+PACKAGE = inline_serializer(
+    "Package",
+    {
+        "id": serializers.IntegerField(),
+        "name": serializers.CharField(),
+        "version": serializers.IntegerField(),
+        "modules": serializers.JSONField(),
+        "slots": serializers.JSONField(),
+    },
+)
+PUSH = inline_serializer(
+    "PackagePush",
+    {
+        "name": serializers.CharField(),
+        "archive": serializers.FileField(),
+        "modules": serializers.CharField(help_text="JSON list of modules"),
+        "slots": serializers.CharField(required=False, help_text="JSON list of slots"),
+    },
+)
+SERVICE = inline_serializer(
+    "Service",
+    {
+        "id": serializers.IntegerField(),
+        "name": serializers.CharField(),
+        "packageRevision": serializers.IntegerField(),
+        "executionTimeout": serializers.IntegerField(),
+        "onReset": serializers.ChoiceField(["failed", "rerun"]),
+        "active": serializers.BooleanField(),
+    },
+)
+DEPLOY = inline_serializer(
+    "ServiceDeploy",
+    {
+        "name": serializers.CharField(),
+        "packageId": serializers.IntegerField(),
+        "packageRevision": serializers.IntegerField(required=False),
+        "moduleName": serializers.CharField(required=False),
+        "initParams": serializers.JSONField(required=False),
+        "runtime": serializers.JSONField(required=False),
+        "executionTimeout": serializers.IntegerField(required=False),
+        "drainTime": serializers.IntegerField(required=False),
+        "onReset": serializers.ChoiceField(["failed", "rerun"], required=False),
+        "maxAttempts": serializers.IntegerField(required=False),
+        "secrets": serializers.ListField(required=False),
+        "active": serializers.BooleanField(required=False),
+    },
+)
+
+
+def _archive(request) -> bytes | None:
+    upload = request.FILES.get("archive")
+    return upload.read() if upload is not None else None
+
+
+class ProjectPackagesView(APIView):
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(responses={200: PACKAGE})
+    def get(self, request, project_id):
+        project = project_get_for_user(user=request.user, project_id=project_id, roles=MEMBERS)
+        packages = Package.objects.filter(project=project).prefetch_related("revisions").order_by("id")
+        return Response(
+            [package_json(p, next(r for r in p.revisions.all() if r.version == p.version)) for p in packages]
+        )
+
+    @extend_schema(request={"multipart/form-data": PUSH}, responses={201: PACKAGE})
+    def post(self, request, project_id):
+        project = project_get_for_user(user=request.user, project_id=project_id, roles=WRITERS)
+        package = package_services.package_push(
+            project=project,
+            name=request.data.get("name"),
+            archive=_archive(request),
+            modules=json_field(request.data, "modules"),
+            slots=json_field(request.data, "slots"),
+            user=request.user,
+        )
+        return Response(package_json(package), status=status.HTTP_201_CREATED)
+
+
+class PackageView(APIView):
+    parser_classes = [MultiPartParser, FormParser, JSONParser]
+
+    @extend_schema(responses={200: PACKAGE})
+    def get(self, request, package_id):
+        return Response(package_json(get_for_user(Package, package_id, user=request.user, roles=MEMBERS)))
+
+    @extend_schema(request={"multipart/form-data": PUSH}, responses={200: PACKAGE})
+    def patch(self, request, package_id):
+        package = get_for_user(Package, package_id, user=request.user, roles=WRITERS)
+        package = package_services.package_update(
+            package=package,
+            archive=_archive(request),
+            modules=json_field(request.data, "modules"),
+            slots=json_field(request.data, "slots"),
+            user=request.user,
+        )
+        return Response(package_json(package))
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, package_id):
+        package_services.package_delete(package=get_for_user(Package, package_id, user=request.user, roles=WRITERS))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class PackageRevisionsView(APIView):
+    @extend_schema(responses={200: OpenApiResponse(description="[{version, modules, slots, createdAt}]")})
+    def get(self, request, package_id):
+        package = get_for_user(Package, package_id, user=request.user, roles=MEMBERS)
+        return Response(
+            [
+                {"version": r.version, "modules": r.modules, "slots": r.slots, "createdAt": r.created_at.isoformat()}
+                for r in package.revisions.order_by("version")
+            ]
+        )
+
+
+def service_fields(data) -> dict:
+    """The API's camelCase service fields as model fields, values untouched (the service validates)."""
+    mapping = {
+        "packageRevision": "package_revision",
+        "moduleName": "module_name",
+        "initParams": "init_input",
+        "executionTimeout": "execution_timeout",
+        "drainTime": "drain_time",
+        "onReset": "on_reset",
+        "maxAttempts": "max_attempts",
+        "active": "active",
+    }
+    fields = {model: data[api] for api, model in mapping.items() if api in data}
+    runtime = data.get("runtime")
+    if isinstance(runtime, dict):
+        for api, model in (("concurrency", "concurrency"), ("numReplicas", "num_replicas")):
+            if api in runtime:
+                fields[model] = runtime[api]
+    return fields
+
+
+class ProjectServicesView(APIView):
+    @extend_schema(responses={200: SERVICE})
+    def get(self, request, project_id):
+        project = project_get_for_user(user=request.user, project_id=project_id, roles=MEMBERS)
+        services = Service.objects.filter(project=project).prefetch_related("secrets").order_by("id")
+        return Response([service_json(s) for s in services])
+
+    @extend_schema(request=DEPLOY, responses={200: SERVICE, 201: SERVICE})
+    def post(self, request, project_id):
+        project = project_get_for_user(user=request.user, project_id=project_id, roles=WRITERS)
+        package = get_for_user(Package, request.data.get("packageId"), user=request.user, roles=WRITERS)
+        service, created = service_services.service_deploy(
+            project=project,
+            package=package,
+            name=request.data.get("name"),
+            fields=service_fields(request.data),
+            secret_ids=request.data.get("secrets"),
+            user=request.user,
+        )
+        return Response(service_json(service), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class ServiceView(APIView):
+    @extend_schema(responses={200: SERVICE})
+    def get(self, request, service_id):
+        return Response(service_json(get_for_user(Service, service_id, user=request.user, roles=MEMBERS)))
+
+    @extend_schema(request=DEPLOY, responses={200: SERVICE})
+    def patch(self, request, service_id):
+        service = get_for_user(Service, service_id, user=request.user, roles=WRITERS)
+        service = service_services.service_update(
+            service=service, fields=service_fields(request.data), secret_ids=request.data.get("secrets")
+        )
+        return Response(service_json(service))
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, service_id):
+        service_services.service_delete(service=get_for_user(Service, service_id, user=request.user, roles=WRITERS))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class ServicePauseView(APIView):
+    action = staticmethod(service_services.service_pause)
+
+    @extend_schema(request=None, responses={200: SERVICE})
+    def post(self, request, service_id):
+        service = get_for_user(Service, service_id, user=request.user, roles=WRITERS)
+        return Response(service_json(self.action(service=service)))
+
+
+class ServiceResumeView(ServicePauseView):
+    action = staticmethod(service_services.service_resume)
+
+
+class ServiceActivateSlotsView(APIView):
+    @extend_schema(
+        request=inline_serializer(
+            "ActivateSlots",
+            {"projectId": serializers.IntegerField(required=False), "slots": serializers.JSONField(required=False)},
+        ),
+        responses={200: OpenApiResponse(description="{projectId, serviceId, slots}")},
+    )
+    def post(self, request, service_id):
+        service = get_for_user(Service, service_id, user=request.user, roles=WRITERS)
+        project = project_get_for_user(
+            user=request.user, project_id=request.data.get("projectId") or service.project_id, roles=WRITERS
+        )
+        activation = service_services.slots_activate(service=service, project=project, slots=request.data.get("slots"))
+        return Response({"projectId": project.id, "serviceId": service.id, "slots": activation.slots})

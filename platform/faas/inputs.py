@@ -1,0 +1,96 @@
+"""Execution inputs: checked against the function's declared inputs, entities as references.
+
+Input is keyed by input name (design.md §4, docs/api.md). An entity may be given as a
+reference object (``{"item_id": 7}``) or a bare id; it is stored as a full reference
+after checking that it belongs to the service's project.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+
+from workspace.models import Annotation, Dataset, Item, Project, Task
+
+
+def _entity_ref(kind: str, value, *, project: Project, name: str) -> dict:
+    key = f"{kind.lower()}_id"
+    ident = value.get(key, value.get("id")) if isinstance(value, dict) else value
+    if isinstance(ident, bool) or not isinstance(ident, (int, str)) or not str(ident).isdigit():
+        raise ValidationError(
+            {"input": f"'{name}' must be a {kind} reference such as {{\"{key}\": 7}}, got {value!r}."}
+        )
+    ident = int(ident)
+    if kind == "Item":
+        row = Item.objects.filter(pk=ident, dataset__project=project).values("dataset_id").first()
+        ref = row and {"item_id": ident, "dataset_id": row["dataset_id"]}
+    elif kind == "Annotation":
+        row = (
+            Annotation.objects.filter(pk=ident, item__dataset__project=project)
+            .values("item_id", "item__dataset_id")
+            .first()
+        )
+        ref = row and {"annotation_id": ident, "item_id": row["item_id"], "dataset_id": row["item__dataset_id"]}
+    elif kind == "Task":
+        row = Task.objects.filter(pk=ident, dataset__project=project).values("dataset_id").first()
+        ref = row and {"task_id": ident, "dataset_id": row["dataset_id"]}
+    else:
+        ref = {"dataset_id": ident} if Dataset.objects.filter(pk=ident, project=project).exists() else None
+    if not ref:
+        raise ValidationError({"input": f"'{name}': {kind} {ident} does not exist in this project."})
+    return ref
+
+
+def _scalar(kind: str, value, name: str):
+    ok = {
+        "String": isinstance(value, str),
+        "Boolean": isinstance(value, bool),
+        "Integer": isinstance(value, int) and not isinstance(value, bool),
+        "Float": isinstance(value, (int, float)) and not isinstance(value, bool),
+        "Number": isinstance(value, (int, float)) and not isinstance(value, bool),
+        "Json": True,
+    }[kind]
+    if not ok:
+        raise ValidationError({"input": f"'{name}' must be of type {kind}, got {type(value).__name__} {value!r}."})
+    return value
+
+
+def _one(kind: str, value, *, project, name):
+    if kind in ("Item", "Annotation", "Task", "Dataset"):
+        return _entity_ref(kind, value, project=project, name=name)
+    return _scalar(kind, value, name)
+
+
+def normalise_input(*, project: Project, function: dict, input: dict | None) -> dict:
+    input = {} if input is None else input
+    if not isinstance(input, dict):
+        raise ValidationError({"input": "Must be an object keyed by the function's input names."})
+    declared = {io["name"]: io for io in function["inputs"]}
+    unknown = sorted(set(input) - set(declared))
+    if unknown:
+        raise ValidationError(
+            {
+                "input": f"Function '{function['name']}' has no input {', '.join(map(repr, unknown))} "
+                f"(its inputs: {', '.join(declared) or 'none'})."
+            }
+        )
+    result = {}
+    for name, io in declared.items():
+        if name not in input:
+            if "value" in io and io["value"] is not None:
+                result[name] = io["value"]
+                continue
+            raise ValidationError({"input": f"Function '{function['name']}' needs input '{name}' ({io['type']})."})
+        value, kind = input[name], io["type"]
+        if kind.endswith("[]"):
+            if not isinstance(value, list):
+                raise ValidationError({"input": f"'{name}' must be a list ({kind})."})
+            result[name] = [_one(kind[:-2], v, project=project, name=name) for v in value]
+        else:
+            result[name] = _one(kind, value, project=project, name=name)
+    return result
+
+
+def entity_input_name(function: dict, resource: str) -> str | None:
+    """The name of the function's input that takes an entity of ``resource`` (slots, batches)."""
+    wanted = resource.capitalize()
+    return next((io["name"] for io in function["inputs"] if io["type"].removesuffix("[]") == wanted), None)

@@ -1,0 +1,273 @@
+"""Reading and checking package archives without running them.
+
+The server never imports user code: the archive's members are listed and checked for
+unsafe paths, and the entry point is parsed with ``ast`` to check that the class and
+every function exist and that each argument is a declared input (design.md §4).
+"""
+
+from __future__ import annotations
+
+import ast
+import io
+import tarfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path, PurePosixPath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+from faas.enums import (
+    PACKAGE_INPUT_TYPES,
+    SlotDisplayScopeResource,
+    SlotPostActionType,
+    UiBindingPanel,
+)
+
+INJECTED_ARGUMENTS = {"self", "progress", "context"}
+
+
+@dataclass(frozen=True)
+class Archive:
+    kind: str  # "zip" | "tar"
+    data: bytes
+    members: dict[str, int]  # normalised path -> size
+
+    def read(self, path: str) -> bytes:
+        if self.kind == "zip":
+            with zipfile.ZipFile(io.BytesIO(self.data)) as zf:
+                return zf.read(self._names()[path])
+        with tarfile.open(fileobj=io.BytesIO(self.data), mode="r:*") as tf:
+            return tf.extractfile(self._names()[path]).read()
+
+    def _names(self) -> dict[str, str]:
+        if self.kind == "zip":
+            with zipfile.ZipFile(io.BytesIO(self.data)) as zf:
+                return {_normalise(n): n for n in zf.namelist() if not n.endswith("/")}
+        with tarfile.open(fileobj=io.BytesIO(self.data), mode="r:*") as tf:
+            return {_normalise(m.name): m.name for m in tf.getmembers() if m.isfile()}
+
+    def extract_to(self, target: Path) -> None:
+        """Write the archive's regular files under ``target`` (paths were checked on open)."""
+        for path, original in self._names().items():
+            destination = target / path
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            if self.kind == "zip":
+                with zipfile.ZipFile(io.BytesIO(self.data)) as zf:
+                    destination.write_bytes(zf.read(original))
+            else:
+                with tarfile.open(fileobj=io.BytesIO(self.data), mode="r:*") as tf:
+                    destination.write_bytes(tf.extractfile(original).read())
+
+
+def _normalise(name: str) -> str:
+    return str(PurePosixPath(name.replace("\\", "/")))
+
+
+def _check_member(name: str) -> None:
+    path = PurePosixPath(name.replace("\\", "/"))
+    if path.is_absolute() or name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
+        raise ValidationError({"archive": f"Refused: the archive holds an absolute path ({name!r})."})
+    if ".." in path.parts:
+        raise ValidationError({"archive": f"Refused: the archive holds a path with '..' ({name!r})."})
+
+
+def open_archive(data: bytes) -> Archive:
+    limit = settings.DATASLOT_MAX_ARCHIVE_BYTES
+    if len(data) > limit:
+        raise ValidationError({"archive": f"The archive is {len(data)} bytes; the limit is {limit}."})
+    members: dict[str, int] = {}
+    if zipfile.is_zipfile(io.BytesIO(data)):
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            for info in zf.infolist():
+                _check_member(info.filename)
+                if not info.is_dir():
+                    members[_normalise(info.filename)] = info.file_size
+        kind = "zip"
+    else:
+        try:
+            with tarfile.open(fileobj=io.BytesIO(data), mode="r:*") as tf:
+                for member in tf.getmembers():
+                    _check_member(member.name)
+                    if member.issym() or member.islnk() or member.isdev():
+                        raise ValidationError(
+                            {"archive": f"Refused: the archive holds a link or device ({member.name!r})."}
+                        )
+                    if member.isfile():
+                        members[_normalise(member.name)] = member.size
+        except tarfile.TarError:
+            raise ValidationError({"archive": "Not a zip or tar.gz archive."})
+        kind = "tar"
+    if sum(members.values()) > 4 * limit:
+        raise ValidationError({"archive": "The archive unpacks to more than the size limit allows."})
+    return Archive(kind=kind, data=data, members=members)
+
+
+def _is_input_type(value) -> bool:
+    return isinstance(value, str) and value.removesuffix("[]") in PACKAGE_INPUT_TYPES
+
+
+def _check_io(where: str, ios) -> None:
+    if not isinstance(ios, list):
+        raise ValidationError({"modules": f"{where} must be a list."})
+    for io_ in ios:
+        if not isinstance(io_, dict) or not isinstance(io_.get("name"), str) or not io_["name"].isidentifier():
+            raise ValidationError({"modules": f"{where}: each needs a 'name' that is a Python identifier."})
+        if not _is_input_type(io_.get("type")):
+            raise ValidationError(
+                {
+                    "modules": f"{where}: '{io_['name']}' has type {io_.get('type')!r}; "
+                    f"expected one of {', '.join(PACKAGE_INPUT_TYPES)} (or a list form such as 'Item[]')."
+                }
+            )
+
+
+def normalise_modules(modules) -> list[dict]:
+    """Fill defaults (dtlpy's) and check the shape of the modules declaration."""
+    if not isinstance(modules, list) or not modules:
+        raise ValidationError({"modules": "Declare at least one module (a list of objects)."})
+    result = []
+    for module in modules:
+        if not isinstance(module, dict):
+            raise ValidationError({"modules": "Each module must be an object."})
+        name = module.get("name") or "default_module"
+        functions = []
+        for function in module.get("functions") or []:
+            if not isinstance(function, dict):
+                raise ValidationError({"modules": f"Module '{name}': each function must be an object."})
+            fname = function.get("name") or "run"
+            if not isinstance(fname, str) or not fname.isidentifier():
+                raise ValidationError(
+                    {"modules": f"Module '{name}': function name {fname!r} is not a Python identifier."}
+                )
+            inputs, outputs = function.get("inputs") or [], function.get("outputs") or []
+            _check_io(f"Function '{fname}' inputs", inputs)
+            _check_io(f"Function '{fname}' outputs", outputs)
+            functions.append(
+                {
+                    "name": fname,
+                    "displayName": function.get("displayName") or fname,
+                    "description": function.get("description") or "",
+                    "inputs": inputs,
+                    "outputs": outputs,
+                }
+            )
+        init_inputs = module.get("initInputs") or []
+        _check_io(f"Module '{name}' initInputs", init_inputs)
+        result.append(
+            {
+                "name": name,
+                "entryPoint": module.get("entryPoint") or "main.py",
+                "className": module.get("className") or "ServiceRunner",
+                "initInputs": init_inputs,
+                "functions": functions,
+            }
+        )
+    names = [m["name"] for m in result]
+    if len(set(names)) != len(names):
+        raise ValidationError({"modules": "Module names must be unique."})
+    return result
+
+
+def _class_methods(source: bytes, entry_point: str, class_name: str) -> dict[str, list[str]]:
+    try:
+        tree = ast.parse(source, filename=entry_point)
+    except SyntaxError as exc:
+        raise ValidationError({"archive": f"{entry_point} line {exc.lineno}: {exc.msg}"})
+    for node in tree.body:
+        if isinstance(node, ast.ClassDef) and node.name == class_name:
+            methods = {}
+            for item in node.body:
+                if isinstance(item, (ast.FunctionDef, ast.AsyncFunctionDef)):
+                    args = item.args
+                    methods[item.name] = [a.arg for a in args.posonlyargs + args.args + args.kwonlyargs]
+            return methods
+    raise ValidationError({"modules": f"Class '{class_name}' is not defined in {entry_point}."})
+
+
+def validate_code(archive: Archive, modules: list[dict]) -> None:
+    for module in modules:
+        entry = _normalise(module["entryPoint"])
+        if entry not in archive.members:
+            raise ValidationError(
+                {"archive": f"Module '{module['name']}': entry point '{entry}' is not in the archive."}
+            )
+        methods = _class_methods(archive.read(entry), entry, module["className"])
+        declared_init = {i["name"] for i in module["initInputs"]}
+        for arg in methods.get("__init__", []):
+            if arg not in INJECTED_ARGUMENTS and arg not in declared_init:
+                raise ValidationError(
+                    {"modules": f"Module '{module['name']}': __init__ argument '{arg}' is not a declared init input."}
+                )
+        for function in module["functions"]:
+            if function["name"] not in methods:
+                raise ValidationError(
+                    {
+                        "modules": f"Module '{module['name']}': function '{function['name']}' is not a method of "
+                        f"{module['className']} in {entry}."
+                    }
+                )
+            declared = {i["name"] for i in function["inputs"]}
+            for arg in methods[function["name"]]:
+                if arg not in INJECTED_ARGUMENTS and arg not in declared:
+                    raise ValidationError(
+                        {
+                            "modules": f"Function '{function['name']}': argument '{arg}' is not a declared input "
+                            f"(declared: {', '.join(sorted(declared)) or 'none'})."
+                        }
+                    )
+
+
+def normalise_slots(slots, modules: list[dict]) -> list[dict]:
+    """Check each slot names an existing module and function, and its scopes' vocabulary."""
+    from workspace import dql
+
+    if slots in (None, ""):
+        return []
+    if not isinstance(slots, list):
+        raise ValidationError({"slots": "Must be a list of slots."})
+    by_module = {m["name"]: {f["name"] for f in m["functions"]} for m in modules}
+    result = []
+    for slot in slots:
+        if not isinstance(slot, dict):
+            raise ValidationError({"slots": "Each slot must be an object."})
+        module_name = slot.get("moduleName") or "default_module"
+        function_name = slot.get("functionName") or "run"
+        if module_name not in by_module:
+            raise ValidationError({"slots": f"Slot names module '{module_name}', which the package does not have."})
+        if function_name not in by_module[module_name]:
+            raise ValidationError(
+                {"slots": f"Slot names function '{function_name}', which module '{module_name}' does not have."}
+            )
+        post_action = slot.get("postAction") or {"type": SlotPostActionType.NO_ACTION}
+        if not isinstance(post_action, dict) or post_action.get("type") not in SlotPostActionType.values:
+            raise ValidationError({"slots": f"postAction.type must be one of {', '.join(SlotPostActionType.values)}."})
+        scopes = []
+        for scope in slot.get("displayScopes") or []:
+            if not isinstance(scope, dict) or scope.get("resource") not in SlotDisplayScopeResource.values:
+                raise ValidationError(
+                    {"slots": f"displayScopes[].resource must be one of {', '.join(SlotDisplayScopeResource.values)}."}
+                )
+            panel = scope.get("panel") or UiBindingPanel.ALL
+            if panel not in UiBindingPanel.values:
+                raise ValidationError(
+                    {"slots": f"displayScopes[].panel must be one of {', '.join(UiBindingPanel.values)}."}
+                )
+            query = scope.get("filter") or {}
+            try:
+                dql.parse(query)
+                dql.compile_query(scope["resource"], query)
+            except dql.QueryError as exc:
+                raise ValidationError({"slots": f"Slot '{function_name}' filter: {exc}"})
+            scopes.append({"resource": scope["resource"], "panel": panel, "filter": dql.parse(query)})
+        result.append(
+            {
+                "moduleName": module_name,
+                "functionName": function_name,
+                "displayName": slot.get("displayName") or function_name,
+                "postAction": {"type": post_action["type"]},
+                "displayScopes": scopes,
+                "displayIcon": slot.get("displayIcon") or "",
+            }
+        )
+    return result

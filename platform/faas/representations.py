@@ -1,0 +1,87 @@
+"""The JSON of functions' entities, shared by the API, live events and the SDK's wire."""
+
+from __future__ import annotations
+
+from faas.models import Execution, Integration, Package, Service
+
+
+def _ts(value):
+    return value.isoformat() if value else None
+
+
+def execution_json(execution: Execution) -> dict:
+    service = execution.service
+    return {
+        "id": execution.id,
+        "projectId": execution.project_id,
+        "serviceId": execution.service_id,
+        "serviceName": service.name,
+        "packageId": service.package_id,
+        "packageRevision": execution.package_revision,
+        "functionName": execution.function_name,
+        "input": execution.input,
+        "output": execution.output,
+        "status": execution.status,
+        "statusLog": execution.status_log,
+        "latestStatus": {
+            "status": execution.status,
+            "percentComplete": execution.percent_complete,
+            "message": execution.message,
+        },
+        "attempts": execution.attempts,
+        "maxAttempts": execution.max_attempts,
+        "toTerminate": execution.to_terminate,
+        "createdAt": _ts(execution.created_at),
+        "updatedAt": _ts(execution.updated_at),
+        "startedAt": _ts(execution.started_at),
+        "finishedAt": _ts(execution.finished_at),
+        "duration": execution.duration,
+        "creator": execution.creator.username if execution.creator_id and execution.creator else None,
+    }
+
+
+def service_json(service: Service) -> dict:
+    return {
+        "id": service.id,
+        "name": service.name,
+        "projectId": service.project_id,
+        "packageId": service.package_id,
+        "packageRevision": service.package_revision,
+        "moduleName": service.module_name,
+        "initParams": service.init_input,
+        "runtime": {"concurrency": service.concurrency, "numReplicas": service.num_replicas},
+        "executionTimeout": service.execution_timeout,
+        "drainTime": service.drain_time,
+        "onReset": service.on_reset,
+        "maxAttempts": service.max_attempts,
+        "secrets": [i.id for i in service.secrets.all()],
+        "active": service.active,
+        "botUserId": service.bot_id,
+        "createdAt": _ts(service.created_at),
+        "updatedAt": _ts(service.updated_at),
+    }
+
+
+def package_json(package: Package, revision=None) -> dict:
+    revision = revision or package.latest
+    return {
+        "id": package.id,
+        "projectId": package.project_id,
+        "name": package.name,
+        "version": package.version,
+        "modules": revision.modules,
+        "slots": revision.slots,
+        "createdAt": _ts(package.created_at),
+        "updatedAt": _ts(package.updated_at),
+    }
+
+
+def integration_json(integration: Integration) -> dict:
+    # Never the value: it is write-only.
+    return {
+        "id": integration.id,
+        "projectId": integration.project_id,
+        "name": integration.name,
+        "createdAt": _ts(integration.created_at),
+        "updatedAt": _ts(integration.updated_at),
+    }

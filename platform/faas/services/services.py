@@ -1,0 +1,182 @@
+"""Deploying and controlling services, and activating their slots in a project."""
+
+from __future__ import annotations
+
+import secrets
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from rest_framework.authtoken.models import Token
+
+from faas import dispatch
+from faas.enums import OnResetAction
+from faas.models import Integration, Package, Service, SlotActivation, validate_execution_timeout
+from faas.packaging import normalise_slots
+from workspace.models import Membership, Project
+
+# Fields whose change alters what a replica runs: replicas of the old config drain.
+REPLICA_FIELDS = ("package_revision", "module_name", "init_input", "concurrency", "num_replicas")
+EDITABLE = (*REPLICA_FIELDS, "execution_timeout", "drain_time", "on_reset", "max_attempts", "active")
+
+
+def _validate(fields: dict) -> None:
+    errors = {}
+    if "execution_timeout" in fields:
+        try:
+            validate_execution_timeout(fields["execution_timeout"])
+        except ValidationError as exc:
+            errors["executionTimeout"] = exc.messages
+    if "on_reset" in fields and fields["on_reset"] not in OnResetAction.values:
+        errors["onReset"] = [f"Must be one of {', '.join(OnResetAction.values)}, got {fields['on_reset']!r}."]
+    for key, api in (
+        ("max_attempts", "maxAttempts"),
+        ("concurrency", "runtime.concurrency"),
+        ("num_replicas", "runtime.numReplicas"),
+        ("drain_time", "drainTime"),
+    ):
+        value = fields.get(key)
+        if key in fields and (
+            isinstance(value, bool) or not isinstance(value, int) or value < (0 if key == "drain_time" else 1)
+        ):
+            errors[api] = [f"Must be a whole number of at least {0 if key == 'drain_time' else 1}, got {value!r}."]
+    if "init_input" in fields and not isinstance(fields["init_input"], dict):
+        errors["initParams"] = ["Must be an object keyed by the module's init input names."]
+    if "active" in fields and not isinstance(fields["active"], bool):
+        errors["active"] = ["Must be true or false."]
+    if errors:
+        raise ValidationError(errors)
+
+
+def _check_revision(package: Package, revision: int, module_name: str) -> None:
+    found = package.revisions.filter(version=revision).first()
+    if found is None:
+        raise ValidationError({"packageRevision": f"Package '{package.name}' has no revision {revision!r}."})
+    if found.module(module_name) is None:
+        raise ValidationError({"moduleName": f"Revision {revision} has no module '{module_name}'."})
+
+
+def _secrets(project: Project, ids) -> list[Integration]:
+    if not isinstance(ids, list):
+        raise ValidationError({"secrets": "Must be a list of integration ids."})
+    found = {
+        i.id: i for i in Integration.objects.filter(project=project, id__in=[i for i in ids if isinstance(i, int)])
+    }
+    missing = [i for i in ids if i not in found]
+    if missing:
+        raise ValidationError({"secrets": f"No integration {', '.join(map(str, missing))} in this project."})
+    return list(found.values())
+
+
+def _bot_for(project: Project, name: str):
+    user = get_user_model().objects.create_user(
+        username=f"bot-{project.id}-{name[:100]}-{secrets.token_hex(3)}", password=None
+    )
+    Membership.objects.create(project=project, user=user, role=Membership.Role.DEVELOPER)
+    Token.objects.create(user=user)
+    return user
+
+
+def service_deploy(
+    *, project: Project, package: Package, name: str, fields: dict, secret_ids=None, user=None
+) -> tuple[Service, bool]:
+    """Create the service, or update the one of that name in the project.
+
+    Returns (service, created). ``fields`` uses model field names.
+    """
+    if package.project_id != project.id:
+        raise ValidationError({"packageId": "The package belongs to another project."})
+    if not isinstance(name, str) or not name.strip():
+        raise ValidationError({"name": "A service needs a name."})
+    existing = Service.objects.filter(project=project, name=name).first()
+    if existing is not None:
+        if existing.package_id != package.id:
+            raise ValidationError({"name": f"Service '{name}' already deploys package '{existing.package.name}'."})
+        fields.setdefault("package_revision", package.version)
+        return service_update(service=existing, fields=fields, secret_ids=secret_ids), False
+    _validate(fields)
+    revision = fields.pop("package_revision", None) or package.version
+    module_name = fields.pop("module_name", None) or package.latest.modules[0]["name"]
+    _check_revision(package, revision, module_name)
+    integrations = _secrets(project, secret_ids or [])
+    with transaction.atomic():
+        service = Service(
+            project=project,
+            package=package,
+            name=name.strip(),
+            package_revision=revision,
+            module_name=module_name,
+            bot=_bot_for(project, name),
+            **fields,
+        )
+        service.full_clean()
+        service.save()
+        service.secrets.set(integrations)
+        transaction.on_commit(dispatch.notify)
+    return service, True
+
+
+def service_update(*, service: Service, fields: dict, secret_ids=None) -> Service:
+    unknown = set(fields) - set(EDITABLE)
+    if unknown:
+        raise ValidationError({"detail": f"Not editable: {', '.join(sorted(unknown))}."})
+    _validate(fields)
+    revision = fields.get("package_revision", service.package_revision)
+    module_name = fields.get("module_name", service.module_name)
+    _check_revision(service.package, revision, module_name)
+    integrations = _secrets(service.project, secret_ids) if secret_ids is not None else None
+    with transaction.atomic():
+        service = Service.objects.select_for_update().get(pk=service.pk)
+        replica_change = any(getattr(service, k) != v for k, v in fields.items() if k in REPLICA_FIELDS)
+        if integrations is not None and {i.id for i in integrations} != set(
+            service.secrets.values_list("id", flat=True)
+        ):
+            replica_change = True
+            service.secrets.set(integrations)
+        for key, value in fields.items():
+            setattr(service, key, value)
+        if replica_change:
+            service.config_version += 1
+        service.full_clean()
+        service.save()
+        transaction.on_commit(dispatch.notify)
+    return service
+
+
+def service_pause(*, service: Service) -> Service:
+    return service_update(service=service, fields={"active": False})
+
+
+def service_resume(*, service: Service) -> Service:
+    return service_update(service=service, fields={"active": True})
+
+
+def service_delete(*, service: Service) -> None:
+    with transaction.atomic():
+        bot = service.bot
+        service.delete()
+        bot.delete()
+        transaction.on_commit(dispatch.notify)
+
+
+def slots_activate(*, service: Service, project: Project, slots=None) -> SlotActivation:
+    """Make slots of a service visible in a project; activating again updates them.
+
+    ``slots`` of None means all the slots of the service's package revision.
+    """
+    if project.id != service.project_id:
+        raise ValidationError({"projectId": "A service's slots can be activated only in its own project."})
+    revision = service.package.revisions.get(version=service.package_revision)
+    chosen = revision.slots if slots is None else normalise_slots(slots, revision.modules)
+    wrong = [s for s in chosen if s["moduleName"] != service.module_name]
+    if wrong:
+        raise ValidationError(
+            {
+                "slots": f"Slot '{wrong[0]['displayName']}' is for module '{wrong[0]['moduleName']}'; "
+                f"this service runs module '{service.module_name}'."
+            }
+        )
+    activation, _ = SlotActivation.objects.update_or_create(
+        project=project, service=service, defaults={"slots": chosen}
+    )
+    return activation

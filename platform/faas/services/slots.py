@@ -1,0 +1,92 @@
+"""Running a slot: the server checks everything again; the page is never trusted."""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+
+from faas.enums import UiBindingPanel
+from faas.errors import Conflict
+from faas.inputs import entity_input_name
+from faas.models import Execution
+from faas.selectors.selection import selection_queryset
+from faas.selectors.slots import PAUSED, slot_find, slot_reason
+from faas.services.executions import executions_create_batch, function_for
+from workspace.models import Project
+
+REFERENCE_FIELDS = {
+    "item": (("id", "dataset_id"), lambda r: {"item_id": r[0], "dataset_id": r[1]}),
+    "annotation": (
+        ("id", "item_id", "item__dataset_id"),
+        lambda r: {"annotation_id": r[0], "item_id": r[1], "dataset_id": r[2]},
+    ),
+    "task": (("id", "dataset_id"), lambda r: {"task_id": r[0], "dataset_id": r[1]}),
+}
+
+
+def references(*, queryset, resource: str) -> list[dict]:
+    fields, make = REFERENCE_FIELDS[resource]
+    return [make(row) for row in queryset.order_by("id").values_list(*fields)]
+
+
+def slot_run(
+    *,
+    project: Project,
+    service_id,
+    function_name: str,
+    resource: str,
+    selection,
+    panel: str = UiBindingPanel.ALL,
+    user=None,
+) -> list[Execution]:
+    """One execution per selected entity, created in one batch."""
+    shown = slot_find(
+        project=project, service_id=service_id, function_name=function_name, resource=resource, panel=panel
+    )
+    if shown is None:
+        raise ValidationError(
+            {
+                "functionName": f"No activated application runs '{function_name}' of service "
+                f"{service_id} on {resource}s here."
+            }
+        )
+    reason = slot_reason(shown=shown, project=project, resource=resource, selection=selection)
+    if reason == PAUSED:
+        raise Conflict(f"Service '{shown.service.name}' is paused.")
+    if reason is not None:
+        raise ValidationError({"selection": reason})
+    service = shown.service
+    function = function_for(service, function_name)
+    input_name = entity_input_name(function, resource)
+    if input_name is None:
+        raise ValidationError({"functionName": f"Function '{function_name}' takes no {resource} input."})
+    queryset = selection_queryset(project=project, resource=resource, selection=selection)
+    refs = references(queryset=queryset, resource=resource)
+    if not refs:
+        raise ValidationError({"selection": "Nothing is selected."})
+    is_list = next(io for io in function["inputs"] if io["name"] == input_name)["type"].endswith("[]")
+    inputs = [{input_name: refs}] if is_list else [{input_name: ref} for ref in refs]
+    return executions_create_batch(
+        service=service, function_name=function_name, inputs=inputs, user=user, require_active=True
+    )
+
+
+def batch_run(
+    *, service, function_name: str | None, query: dict, resource: str | None = None, user=None
+) -> list[Execution]:
+    """``service.execute_batch(filters)``: the function on every entity of the project the query matches."""
+    function = function_for(service, function_name)
+    if resource is None:
+        entity_inputs = [
+            io for io in function["inputs"] if io["type"].removesuffix("[]") in ("Item", "Annotation", "Task")
+        ]
+        if not entity_inputs:
+            raise ValidationError({"functionName": f"Function '{function['name']}' takes no item, annotation or task."})
+        resource = entity_inputs[0]["type"].removesuffix("[]").lower()
+    input_name = entity_input_name(function, resource)
+    if input_name is None:
+        raise ValidationError({"resource": f"Function '{function['name']}' takes no {resource} input."})
+    queryset = selection_queryset(project=service.project, resource=resource, selection={"all": True, "filter": query})
+    refs = references(queryset=queryset, resource=resource)
+    return executions_create_batch(
+        service=service, function_name=function["name"], inputs=[{input_name: ref} for ref in refs], user=user
+    )

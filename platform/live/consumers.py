@@ -1,0 +1,76 @@
+"""Websocket consumers: a member follows a project's executions, or one execution's logs.
+
+Anonymous connections are closed with 4401 and non-members with 4403 before joining
+any group, so nobody receives another project's events.
+"""
+
+from __future__ import annotations
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from live.events import execution_logs_group, project_group, remember_server_loop
+
+UNAUTHENTICATED = 4401
+FORBIDDEN = 4403
+
+
+@database_sync_to_async
+def _is_member(user, project_id: int) -> bool:
+    from workspace.models import Membership
+
+    return Membership.objects.filter(user=user, project_id=project_id).exists()
+
+
+@database_sync_to_async
+def _project_of_execution(execution_id: int) -> int | None:
+    from faas.models import Execution
+
+    return Execution.objects.filter(pk=execution_id).values_list("project_id", flat=True).first()
+
+
+class MemberConsumer(AsyncJsonWebsocketConsumer):
+    group: str | None = None
+
+    async def project_id(self) -> int | None:
+        raise NotImplementedError
+
+    async def group_name(self) -> str:
+        raise NotImplementedError
+
+    async def connect(self):
+        remember_server_loop()
+        user = self.scope.get("user")
+        if user is None or not user.is_authenticated:
+            await self.close(code=UNAUTHENTICATED)
+            return
+        project_id = await self.project_id()
+        if project_id is None or not await _is_member(user, project_id):
+            await self.close(code=FORBIDDEN)
+            return
+        self.group = await self.group_name()
+        await self.channel_layer.group_add(self.group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code):
+        if self.group:
+            await self.channel_layer.group_discard(self.group, self.channel_name)
+
+    async def live_event(self, message):
+        await self.send_json(message["event"])
+
+
+class ProjectConsumer(MemberConsumer):
+    async def project_id(self):
+        return self.scope["url_route"]["kwargs"]["project_id"]
+
+    async def group_name(self):
+        return project_group(await self.project_id())
+
+
+class ExecutionLogsConsumer(MemberConsumer):
+    async def project_id(self):
+        return await _project_of_execution(self.scope["url_route"]["kwargs"]["execution_id"])
+
+    async def group_name(self):
+        return execution_logs_group(self.scope["url_route"]["kwargs"]["execution_id"])

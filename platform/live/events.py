@@ -1,0 +1,62 @@
+"""Publishing live events to websocket groups, only after the transaction commits.
+
+Events may be published from request threads or the dispatcher's thread. The
+in-memory channel layer lives on the server's event loop, so events are handed to that
+loop thread-safely; a Redis layer is reached from any thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+
+from asgiref.sync import async_to_sync
+from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.db import transaction
+
+logger = logging.getLogger(__name__)
+
+_server_loop: asyncio.AbstractEventLoop | None = None
+
+
+def remember_server_loop() -> None:
+    """Called from async code on the server's loop (a consumer connecting)."""
+    global _server_loop
+    _server_loop = asyncio.get_running_loop()
+
+
+def project_group(project_id: int) -> str:
+    return f"project.{project_id}"
+
+
+def execution_logs_group(execution_id: int) -> str:
+    return f"execution.{execution_id}.logs"
+
+
+def publish(group: str, message: dict) -> None:
+    """Send now (the caller has committed). Never raises: live events are best-effort."""
+    layer = get_channel_layer()
+    if layer is None:
+        return
+    payload = {"type": "live.event", "event": message}
+    try:
+        if isinstance(layer, InMemoryChannelLayer):
+            loop = _server_loop
+            if loop is None or loop.is_closed():
+                return  # no websocket has connected to this process: nobody to tell
+            try:
+                running = asyncio.get_running_loop()
+            except RuntimeError:
+                running = None
+            if running is loop:
+                loop.create_task(layer.group_send(group, payload))
+            else:
+                asyncio.run_coroutine_threadsafe(layer.group_send(group, payload), loop)
+        else:
+            async_to_sync(layer.group_send)(group, payload)
+    except Exception:  # noqa: BLE001 - an event lost must not fail the state change
+        logger.exception("could not publish a live event to %s", group)
+
+
+def publish_on_commit(group: str, message: dict) -> None:
+    transaction.on_commit(lambda: publish(group, message))

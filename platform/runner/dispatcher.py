@@ -1,0 +1,355 @@
+"""The dispatcher: moves executions through their states on real replica processes.
+
+One thread, one loop: it waits on the replicas' pipes and a wake-up pipe, applies what
+the replicas report (in one transaction per batch), enforces timeouts and termination
+grace from outside the function, and hands queued executions to replicas with free
+capacity. The database is the source of truth: a restarted dispatcher resets what was
+in progress (``on_reset``) and runs what was queued.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import selectors
+import threading
+import time
+import uuid
+from collections import defaultdict
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Count
+from rest_framework.authtoken.models import Token
+
+from faas.enums import ExecutionStatus
+from faas.models import Execution, ExecutionLog, PackageRevision, Service
+from faas.services import executions as lifecycle
+from faas.services.integrations import service_secret_env
+from live.events import execution_logs_group, publish_on_commit
+from runner.code import code_dir
+from runner.replicas import ReplicaProcess
+
+logger = logging.getLogger(__name__)
+
+PROGRESS_INTERVAL = 0.1  # at most ten progress events a second per execution
+POLL_INTERVAL = 1.0
+
+
+class Dispatcher:
+    def __init__(self, *, api_url: str | None = None, grace: float | None = None):
+        self.runner_id = uuid.uuid4().hex
+        self.api_url = api_url or settings.DATASLOT_API_URL
+        self.grace = settings.DATASLOT_TERMINATION_GRACE if grace is None else grace
+        self.selector = selectors.DefaultSelector()
+        self._wake_r, self._wake_w = os.pipe()
+        os.set_blocking(self._wake_r, False)
+        os.set_blocking(self._wake_w, False)
+        self.selector.register(self._wake_r, selectors.EVENT_READ, None)
+        self.replicas: dict[int, list[ReplicaProcess]] = defaultdict(list)
+        self.broken: dict[tuple[int, int], str] = {}  # (service, config) whose replica could not start
+        self.progress: dict[int, tuple[int, str]] = {}
+        self.progress_sent: dict[int, float] = {}
+        self.logs: list[tuple[int, str]] = []
+        self._schedule_due = True
+        self._last_poll = 0.0
+        self._stop = threading.Event()
+        self._functions: dict[tuple[int, int, str], dict] = {}
+
+    # --- control ---------------------------------------------------------------------
+
+    def wake(self) -> None:
+        try:
+            os.write(self._wake_w, b"!")
+        except BlockingIOError:
+            pass  # already awake
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.wake()
+
+    def run_forever(self) -> None:
+        self.recover()
+        while not self._stop.is_set():
+            try:
+                self.step()
+            except Exception:
+                logger.exception("dispatcher step failed; going on")
+                time.sleep(0.5)
+        for replicas in self.replicas.values():
+            for replica in replicas:
+                replica.stop()
+        connection.close()
+
+    def step(self) -> None:
+        timeout = PROGRESS_INTERVAL if self.progress else 0.25
+        messages: list[tuple[ReplicaProcess, dict]] = []
+        dead: list[ReplicaProcess] = []
+        for key, _ in self.selector.select(timeout):
+            if key.data is None:
+                try:
+                    while os.read(self._wake_r, 4096):
+                        pass
+                except BlockingIOError:
+                    pass
+                self._schedule_due = True
+                continue
+            replica: ReplicaProcess = key.data
+            received = replica.read()
+            if received is None:
+                dead.append(replica)
+            else:
+                messages.extend((replica, m) for m in received)
+        if messages:
+            with transaction.atomic():
+                for replica, message in messages:
+                    self.apply(replica, message)
+        for replica in dead:
+            self.lost(replica, f"The replica process exited unexpectedly (exit code {replica.process.poll()}).")
+        self.flush()
+        self.enforce_deadlines()
+        now = time.monotonic()
+        if self._schedule_due or now - self._last_poll >= POLL_INTERVAL:
+            self._schedule_due = False
+            self._last_poll = now
+            self.schedule()
+
+    # --- what replicas report ----------------------------------------------------------
+
+    def apply(self, replica: ReplicaProcess, message: dict) -> None:
+        op = message.get("op")
+        if op == "ready":
+            replica.ready = True
+            self._schedule_due = True
+        elif op == "init-failed":
+            self.broken[(replica.service_id, replica.config_version)] = replica.redact(message.get("message", ""))
+            self._schedule_due = True
+        elif op == "log":
+            self.logs.append((message["id"], replica.redact(message.get("text", ""))))
+        elif op == "progress":
+            self.progress[message["id"]] = (message.get("percent", 0), replica.redact(message.get("message", "")))
+        elif op == "done":
+            execution_id = message["id"]
+            replica.runs.pop(execution_id, None)
+            self._flush_progress(only=execution_id, force=True)
+            self.progress.pop(execution_id, None)
+            self.progress_sent.pop(execution_id, None)
+            lifecycle.execution_finish(
+                execution_id=execution_id,
+                runner_id=self.runner_id,
+                status=message["status"],
+                output=message.get("output"),
+                message=replica.redact(message.get("message") or ""),
+            )
+            self._schedule_due = True
+
+    def flush(self) -> None:
+        if self.logs:
+            lines, self.logs = self.logs, []
+            with transaction.atomic():
+                created = ExecutionLog.objects.bulk_create([ExecutionLog(execution_id=e, text=t) for e, t in lines])
+                by_execution = defaultdict(list)
+                for line in created:
+                    by_execution[line.execution_id].append(
+                        {"id": line.id, "text": line.text, "createdAt": line.created_at.isoformat()}
+                    )
+                for execution_id, payload in by_execution.items():
+                    publish_on_commit(execution_logs_group(execution_id), {"type": "logs", "lines": payload})
+        self._flush_progress()
+
+    def _flush_progress(self, only: int | None = None, force: bool = False) -> None:
+        now = time.monotonic()
+        for execution_id in [only] if only is not None else list(self.progress):
+            if execution_id not in self.progress:
+                continue
+            if not force and now - self.progress_sent.get(execution_id, 0) < PROGRESS_INTERVAL:
+                continue
+            percent, message = self.progress.pop(execution_id)
+            self.progress_sent[execution_id] = now
+            lifecycle.execution_progress(execution_id=execution_id, percent=percent, message=message)
+
+    # --- forced stops ----------------------------------------------------------------
+
+    def enforce_deadlines(self) -> None:
+        now = time.monotonic()
+        for replicas in list(self.replicas.values()):
+            for replica in list(replicas):
+                timed_out = [r for r in replica.runs.values() if now >= r.deadline]
+                forced = [r for r in replica.runs.values() if r.kill_at is not None and now >= r.kill_at]
+                draining_too_long = (
+                    replica.draining_since is not None
+                    and replica.runs
+                    and now - replica.draining_since > self._drain_limit(replica)
+                )
+                if not (timed_out or forced or draining_too_long):
+                    continue
+                reasons = {
+                    r.execution_id: f"Execution timed out after {r.timeout} s (execution_timeout)." for r in timed_out
+                }
+                self.kill(
+                    replica,
+                    reasons,
+                    terminated={r.execution_id for r in forced if r.execution_id not in reasons},
+                    others="Its replica was stopped because another execution on it had to be stopped.",
+                )
+
+    def _drain_limit(self, replica: ReplicaProcess) -> float:
+        service = Service.objects.filter(pk=replica.service_id).only("drain_time", "execution_timeout").first()
+        return float(max(service.drain_time, service.execution_timeout)) if service else 0.0
+
+    def kill(self, replica: ReplicaProcess, reasons: dict[int, str], terminated: set[int], others: str) -> None:
+        replica.kill()
+        self._forget(replica)
+        with transaction.atomic():
+            for execution_id in list(replica.runs):
+                lifecycle.execution_reset(
+                    execution_id=execution_id,
+                    runner_id=self.runner_id,
+                    reason=reasons.get(execution_id, others),
+                    terminated=execution_id in terminated,
+                )
+        replica.runs.clear()
+        self._schedule_due = True
+
+    def lost(self, replica: ReplicaProcess, reason: str) -> None:
+        self.kill(replica, {}, set(), reason)
+
+    def _forget(self, replica: ReplicaProcess) -> None:
+        try:
+            self.selector.unregister(replica.process.stdout)
+        except (KeyError, ValueError):
+            pass
+        if replica in self.replicas.get(replica.service_id, []):
+            self.replicas[replica.service_id].remove(replica)
+
+    # --- handing out work --------------------------------------------------------------
+
+    def recover(self) -> None:
+        """A previous server's in-progress executions follow on_reset; queued ones will run."""
+        stale = Execution.objects.filter(status=ExecutionStatus.IN_PROGRESS).exclude(runner_id=self.runner_id)
+        for execution_id in stale.values_list("id", flat=True):
+            lifecycle.execution_reset(execution_id=execution_id, reason="The server restarted while it was running.")
+
+    def schedule(self) -> None:
+        queued = dict(
+            Execution.objects.filter(status=ExecutionStatus.CREATED)
+            .values_list("service_id")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        services = {s.id: s for s in Service.objects.select_related("package", "project").filter(active=True)} | {
+            s.id: s for s in Service.objects.select_related("package", "project").filter(id__in=list(queued))
+        }
+        self._retire(services)
+        self._signal_terminations()
+        for service_id, service in services.items():
+            if not service.active:
+                continue
+            broken = self.broken.get((service_id, service.config_version))
+            if broken is not None:
+                if queued.get(service_id):
+                    self._fail_queued(service, f"The service could not start: {broken}")
+                continue
+            current = [r for r in self.replicas[service_id] if r.config_version == service.config_version]
+            for _ in range(service.num_replicas - len(current)):
+                self._spawn(service)
+            waiting = queued.get(service_id, 0)
+            capacity = sum(r.free for r in self.replicas[service_id])
+            if waiting and capacity:
+                self._assign(
+                    service,
+                    lifecycle.executions_claim(service=service, limit=min(waiting, capacity), runner_id=self.runner_id),
+                )
+
+    def _retire(self, services: dict[int, Service]) -> None:
+        """Replicas of an older config drain, then stop; paused or deleted services' idle ones stop."""
+        now = time.monotonic()
+        for service_id, replicas in list(self.replicas.items()):
+            service = services.get(service_id)
+            for replica in list(replicas):
+                outdated = service is None or replica.config_version != service.config_version
+                if outdated and replica.draining_since is None:
+                    replica.draining_since = now
+                if (outdated or not service.active) and not replica.runs:
+                    self._forget(replica)
+                    replica.stop()
+
+    def _signal_terminations(self) -> None:
+        running = {eid: replica for replicas in self.replicas.values() for replica in replicas for eid in replica.runs}
+        if not running:
+            return
+        asked = Execution.objects.filter(id__in=list(running), to_terminate=True).values_list("id", flat=True)
+        for execution_id in asked:
+            replica = running[execution_id]
+            run = replica.runs[execution_id]
+            if run.kill_at is None:
+                run.kill_at = time.monotonic() + self.grace
+                replica.send({"op": "terminate", "id": execution_id})
+
+    def _fail_queued(self, service: Service, message: str) -> None:
+        with transaction.atomic():
+            for execution in lifecycle.executions_claim(service=service, limit=1000, runner_id=self.runner_id):
+                lifecycle.execution_finish(
+                    execution_id=execution.id, runner_id=self.runner_id, status=ExecutionStatus.FAILED, message=message
+                )
+
+    def _spawn(self, service: Service) -> None:
+        revision = PackageRevision.objects.get(package_id=service.package_id, version=service.package_revision)
+        module = revision.module(service.module_name)
+        secrets = service_secret_env(service=service)
+        token, _ = Token.objects.get_or_create(user_id=service.bot_id)
+        env = {
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "LANG": "C.UTF-8",
+            "HOME": str(Path(settings.DATASLOT_HOME) / "replica-home"),
+            **secrets,
+            "DATASLOT_URL": self.api_url,
+            "DATASLOT_TOKEN": token.key,
+        }
+        replica = ReplicaProcess(
+            service_id=service.id,
+            config_version=service.config_version,
+            concurrency=service.concurrency,
+            code_dir=code_dir(revision),
+            env=env,
+            secret_values=list(secrets.values()),
+            init={
+                "op": "init",
+                "entryPoint": module["entryPoint"],
+                "className": module["className"],
+                "initInput": service.init_input,
+                "concurrency": service.concurrency,
+            },
+            log_path=Path(settings.DATASLOT_HOME) / "logs" / f"service-{service.id}.log",
+        )
+        self.replicas[service.id].append(replica)
+        self.selector.register(replica.process.stdout, selectors.EVENT_READ, replica)
+
+    def _function(self, service: Service, execution: Execution) -> dict:
+        key = (service.package_id, execution.package_revision, service.module_name)
+        if key not in self._functions:
+            revision = PackageRevision.objects.get(package_id=service.package_id, version=execution.package_revision)
+            self._functions[key] = {f["name"]: f for f in revision.module(service.module_name)["functions"]}
+        return self._functions[key].get(execution.function_name, {"inputs": []})
+
+    def _assign(self, service: Service, executions: list[Execution]) -> None:
+        replicas = [r for r in self.replicas[service.id] if r.free > 0]
+        for execution in executions:
+            replica = max(replicas, key=lambda r: r.free)
+            message = {
+                "op": "run",
+                "id": execution.id,
+                "function": execution.function_name,
+                "input": execution.input,
+                "inputs": self._function(service, execution)["inputs"],
+                "context": {
+                    "project_id": service.project_id,
+                    "service_id": service.id,
+                    "package_id": service.package_id,
+                    "function_name": execution.function_name,
+                },
+            }
+            if not replica.start(execution.id, service.execution_timeout, message):
+                self.lost(replica, "The replica process could not be reached.")
+                return
