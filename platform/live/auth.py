@@ -7,6 +7,8 @@ Browsers send their session cookie; the SDK and replicas send
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
+from channels.security.websocket import OriginValidator
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 
 
@@ -34,3 +36,22 @@ class TokenAuthMiddleware:
         if key:
             scope = dict(scope, user=await _user_for_token(key))
         return await self.app(scope, receive, send)
+
+
+class BrowserOriginValidator(OriginValidator):
+    """Checks the Origin of browser handshakes against ALLOWED_HOSTS.
+
+    Browsers always send Origin on a websocket handshake, and that is where cross-site
+    hijacking with a session cookie could come from. A client with no Origin is not a
+    browser (the SDK, a script) and must authenticate with its token anyway.
+    """
+
+    def valid_origin(self, parsed_origin):
+        return parsed_origin is None or super().valid_origin(parsed_origin)
+
+
+def origin_validator(application):
+    allowed = list(settings.ALLOWED_HOSTS)
+    if settings.DEBUG and not allowed:
+        allowed = ["localhost", "127.0.0.1", "[::1]"]
+    return BrowserOriginValidator(application, allowed)

@@ -189,16 +189,16 @@ class ExecutionView(APIView):
 
 
 class ExecutionTerminateView(APIView):
-    action = staticmethod(lifecycle.execution_terminate)
+    perform = staticmethod(lifecycle.execution_terminate)
 
     @extend_schema(request=None, responses={200: EXECUTION, 409: None})
     def post(self, request, execution_id):
         execution = get_for_user(Execution, execution_id, user=request.user, roles=MEMBERS, related=("service",))
-        return Response(execution_json(self.action(execution=execution, user=request.user)))
+        return Response(execution_json(self.perform(execution=execution, user=request.user)))
 
 
 class ExecutionRerunView(ExecutionTerminateView):
-    action = staticmethod(lifecycle.execution_rerun)
+    perform = staticmethod(lifecycle.execution_rerun)
 
 
 class ExecutionLogsView(APIView):

@@ -194,16 +194,16 @@ class ServiceView(APIView):
 
 
 class ServicePauseView(APIView):
-    action = staticmethod(service_services.service_pause)
+    perform = staticmethod(service_services.service_pause)
 
     @extend_schema(request=None, responses={200: SERVICE})
     def post(self, request, service_id):
         service = get_for_user(Service, service_id, user=request.user, roles=WRITERS)
-        return Response(service_json(self.action(service=service)))
+        return Response(service_json(self.perform(service=service)))
 
 
 class ServiceResumeView(ServicePauseView):
-    action = staticmethod(service_services.service_resume)
+    perform = staticmethod(service_services.service_resume)
 
 
 class ServiceActivateSlotsView(APIView):

@@ -1,7 +1,7 @@
 """One error shape for the whole API: DRF's ``{field: [messages]}`` with a ``detail``.
 
-Model-layer ``ValidationError`` and DQL errors become 400s here, so services can
-raise them and views stay thin.
+Model-layer ``ValidationError`` and DQL errors (``QueryError``, reported on ``filter``)
+become 400s here, so services and selectors can raise them and views stay thin.
 """
 
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -9,7 +9,21 @@ from rest_framework import exceptions
 from rest_framework.views import exception_handler as drf_exception_handler
 
 
+def _query_error_class():
+    try:
+        from workspace.dql import QueryError
+    except ImportError:  # pragma: no cover - the DQL module is part of the workspace app
+        return None
+    return QueryError
+
+
 def exception_handler(exc, context):
+    query_error = _query_error_class()
+    if query_error is not None and isinstance(exc, query_error):
+        # Lists take DQL in ``?filter=``; a service that names another field raises ValidationError.
+        where = getattr(exc, "path", None)
+        message = getattr(exc, "message", None) or str(exc)
+        exc = exceptions.ValidationError({"filter": [f"{where}: {message}" if where else message]})
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             exc = exceptions.ValidationError(exc.message_dict)

@@ -1,0 +1,29 @@
+"""``dl.Dataset``: a named collection of items in a project."""
+
+from __future__ import annotations
+
+from dataslot.entities.base import BaseEntity
+
+
+class Dataset(BaseEntity):
+    __slots__ = ()
+
+    @property
+    def items(self):
+        from dataslot.repositories.items import ItemsRepository
+
+        return self._cached("items", lambda: ItemsRepository(self.client, dataset=self))
+
+    @property
+    def project(self):
+        from dataslot.repositories.projects import ProjectsRepository
+
+        return self._cached("project", lambda: ProjectsRepository(self.client).get(project_id=self.project_id))
+
+    def update(self) -> Dataset:
+        self._replace(self.client.patch(f"/api/datasets/{self.id}/", {"name": self._json.get("name")}))
+        return self
+
+    def delete(self) -> bool:
+        self.client.delete(f"/api/datasets/{self.id}/")
+        return True

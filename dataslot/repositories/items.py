@@ -1,0 +1,95 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from dataslot.client import dumps
+from dataslot.entities.item import Item
+from dataslot.filters import Filters
+from dataslot.paging import DEFAULT_PAGE_SIZE, PagedEntities
+from dataslot.repositories.base import need, results
+from dataslot.uploads import payloads
+
+# Files per request when uploading a folder: one bad file refuses only its own batch.
+FOLDER_BATCH = 50
+
+
+class ItemsRepository:
+    """``dataset.items`` (or ``dl.items``, which only gets by id)."""
+
+    def __init__(self, client, dataset=None):
+        self._client = client
+        self.dataset = dataset
+
+    def _entity(self, json: dict) -> Item:
+        return Item(json, self._client)
+
+    def _path(self) -> str:
+        need(self.dataset, "This needs a dataset: use dataset.items")
+        return f"/api/datasets/{self.dataset.id}/items/"
+
+    def get(self, item_id=None, filepath: str | None = None) -> Item:
+        if item_id is not None:
+            return self._entity(self._client.get(f"/api/items/{item_id}/"))
+        need(filepath, "items.get needs item_id or filepath")
+        from dataslot.exceptions import NotFound
+
+        found = self.list(filters=Filters(field="filename", values=filepath, use_defaults=False)).first()
+        if found is None:
+            raise NotFound(f"Item not found: {filepath!r} in dataset {self.dataset.name!r}")
+        return found
+
+    def list(self, filters: Filters | dict | None = None, page_size: int = DEFAULT_PAGE_SIZE) -> PagedEntities:
+        """Every item matching ``filters`` (default: visible files), fetched page by page as it is iterated."""
+        params = {"page_size": page_size}
+        # No filters means dtlpy's default item query: visible files only.
+        filters = Filters() if filters is None else filters
+        query = filters.prepare() if isinstance(filters, Filters) else filters
+        if query:
+            params["filter"] = dumps(query)
+        client = self._client
+        return PagedEntities(client, self._path(), params, lambda j: Item(j, client))
+
+    def upload(
+        self, local_path, remote_path: str = "/", remote_name: str | None = None, item_metadata: dict | None = None
+    ):
+        """Upload a file path, bytes, a file object (``BytesIO``), a PIL image or a NumPy
+        array (sent as PNG) and return its ``Item``. A list of them, or a folder, uploads
+        each and returns a list of items."""
+        if isinstance(local_path, str | os.PathLike) and Path(local_path).is_dir():
+            return self._upload_folder(Path(local_path), remote_path, item_metadata)
+        if isinstance(local_path, list | tuple):
+            files = [f for source in local_path for f in payloads(source, None)]
+            return self._post(files, remote_path, None, item_metadata)
+        return self._post(payloads(local_path, remote_name), remote_path, remote_name, item_metadata)[0]
+
+    def _upload_folder(self, folder: Path, remote_path: str, item_metadata) -> list[Item]:
+        uploaded = []
+        for root, dirs, names in os.walk(folder):
+            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            files = sorted(n for n in names if not n.startswith("."))
+            relative = Path(root).relative_to(folder).as_posix()
+            target = remote_path.rstrip("/") + ("/" + relative if relative != "." else "")
+            for start in range(0, len(files), FOLDER_BATCH):
+                batch = [(n, open(Path(root) / n, "rb")) for n in files[start : start + FOLDER_BATCH]]
+                uploaded += self._post(batch, target or "/", None, item_metadata)
+        return uploaded
+
+    def _post(self, files, remote_path: str, remote_name, item_metadata) -> list[Item]:
+        data = {"dir": "/" + remote_path.strip("/")}
+        if remote_name and len(files) == 1:
+            data["name"] = remote_name
+        if item_metadata:
+            data["metadata"] = dumps(item_metadata)
+        try:
+            body = self._client.post(
+                self._path(), None, data=data, files=[("file", (name, handle)) for name, handle in files]
+            )
+        finally:
+            for _, handle in files:
+                handle.close()
+        return [self._entity(j) for j in results(body)]
+
+    def delete(self, item_id) -> bool:
+        self._client.delete(f"/api/items/{item_id}/")
+        return True

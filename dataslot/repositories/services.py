@@ -1,0 +1,105 @@
+from __future__ import annotations
+
+from dataslot.entities.base import plain
+from dataslot.entities.module import FunctionIO
+from dataslot.entities.service import Service
+from dataslot.entities.slot import slot_from
+from dataslot.repositories.base import need, one_by_name
+
+
+class ServicesRepository:
+    """``package.services`` / ``project.services`` (or ``dl.services``, by id only)."""
+
+    def __init__(self, client, project=None, package=None):
+        self._client = client
+        self.project = project
+        self.package = package
+
+    def _project_id(self, project_id=None):
+        project_id = project_id or (self.project.id if self.project is not None else None)
+        if project_id is None and self.package is not None:
+            project_id = self.package.project_id
+        return need(project_id, "This needs a project: use project.services or package.services")
+
+    def _entity(self, json: dict) -> Service:
+        return Service(json, self._client)
+
+    def list(self) -> list[Service]:
+        """The project's services; from ``package.services``, only that package's."""
+        path = f"/api/projects/{self._project_id()}/services/"
+        services = [self._entity(j) for page in self._client.iter_pages(path) for j in page]
+        if self.package is not None:
+            services = [s for s in services if s._json.get("packageId") == self.package.id]
+        return services
+
+    def get(self, service_name: str | None = None, service_id=None) -> Service:
+        if service_id is not None:
+            return self._entity(self._client.get(f"/api/services/{service_id}/"))
+        need(service_name, "services.get needs service_name or service_id")
+        return one_by_name(self.list(), service_name, "Service")
+
+    def deploy(
+        self,
+        service_name: str | None = None,
+        package=None,
+        module_name: str | None = None,
+        execution_timeout=None,
+        on_reset=None,
+        max_attempts=None,
+        secrets=None,
+        init_input=None,
+        runtime=None,
+        drain_time=None,
+        package_revision=None,
+        active=None,
+        name: str | None = None,
+    ):
+        """Deploy a module of the package; a service of that name in the project is updated.
+
+        ``name`` is accepted for ``service_name`` (the seed uses it). Options left ``None``
+        take the server's defaults (timeout 3600 s, ``on_reset`` ``failed``, ...).
+        """
+        package = package or self.package
+        need(package, "deploy needs a package: use package.services.deploy or pass package=")
+        body = {
+            "name": service_name or name or package.name,
+            "packageId": package.id,
+            "packageRevision": package_revision if package_revision is not None else package.version,
+            "moduleName": module_name,
+            "initParams": _init_params(init_input),
+            "runtime": plain(runtime),
+            "executionTimeout": execution_timeout,
+            "drainTime": drain_time,
+            "onReset": on_reset,
+            "maxAttempts": max_attempts,
+            "secrets": None if secrets is None else [getattr(s, "id", s) for s in secrets],
+            "active": active,
+        }
+        body = {k: plain(v) for k, v in body.items() if v is not None}
+        path = f"/api/projects/{self._project_id(package.project_id)}/services/"
+        return self._entity(self._client.post(path, body))
+
+    def activate_slots(self, service, project_id=None, slots=None) -> dict:
+        """Make the service's slots visible in a project (``slots=None``: all of its package's)."""
+        service_id = getattr(service, "id", service)
+        project_id = project_id or getattr(service, "project_id", None) or self._project_id()
+        return activate_slots(self._client, service_id=service_id, project_id=project_id, slots=slots)
+
+    def delete(self, service_id) -> bool:
+        self._client.delete(f"/api/services/{service_id}/")
+        return True
+
+
+def activate_slots(client, *, service_id, project_id, slots) -> dict:
+    body = {"projectId": project_id, "slots": None if slots is None else [plain(slot_from(s)) for s in slots]}
+    return client.post(f"/api/services/{service_id}/activate-slots/", body)
+
+
+def _init_params(init_input):
+    if init_input is None:
+        return None
+    if isinstance(init_input, FunctionIO):
+        init_input = [init_input]
+    if isinstance(init_input, list):
+        return {io.name: io.value for io in init_input}
+    return dict(init_input)

@@ -1,0 +1,257 @@
+"""The workspace's JSON, exactly as docs/api.md names it (camelCase).
+
+Output serializers are plain field lists over the models; input serializers only check
+shapes and types, the services decide everything else.
+"""
+
+from __future__ import annotations
+
+from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from workspace.models import Annotation, Dataset, Item, Membership, Project, Task
+
+# ----- output -------------------------------------------------------------------------
+
+
+class ProjectSerializer(serializers.ModelSerializer):
+    createdAt = serializers.DateTimeField(source="created_at", read_only=True)
+    role = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Project
+        fields = ["id", "name", "description", "createdAt", "role"]
+
+    @extend_schema_field(serializers.ChoiceField(choices=Membership.Role.choices, allow_null=True))
+    def get_role(self, project) -> str | None:
+        role = getattr(project, "role", None)
+        if role is None and "request" in self.context:
+            from workspace.selectors.projects import role_of
+
+            role = role_of(user=self.context["request"].user, project=project)
+        return role
+
+
+class MemberSerializer(serializers.ModelSerializer):
+    userId = serializers.IntegerField(source="user_id", read_only=True)
+    username = serializers.CharField(source="user.username", read_only=True)
+
+    class Meta:
+        model = Membership
+        fields = ["userId", "username", "role"]
+
+
+class DatasetSerializer(serializers.ModelSerializer):
+    projectId = serializers.IntegerField(source="project_id", read_only=True)
+    createdAt = serializers.DateTimeField(source="created_at", read_only=True)
+
+    class Meta:
+        model = Dataset
+        fields = ["id", "projectId", "name", "createdAt"]
+
+
+_SENTINEL = 987654321987
+
+
+def _item_url(serializer, name: str, pk: int) -> str:
+    """``/api/items/{pk}/<name>/``, absolute when there is a request; resolved once per page."""
+    context = serializer.context
+    key = f"_url_template_{name}"
+    template = context.get(key)
+    if template is None:
+        path = reverse(f"workspace:{name}", args=[_SENTINEL])
+        request = context.get("request")
+        template = request.build_absolute_uri(path) if request is not None else path
+        context[key] = template
+    return template.replace(str(_SENTINEL), str(pk), 1)
+
+
+class ItemSerializer(serializers.ModelSerializer):
+    datasetId = serializers.IntegerField(source="dataset_id", read_only=True)
+    projectId = serializers.SerializerMethodField()
+    filename = serializers.CharField(read_only=True)
+    createdAt = serializers.DateTimeField(source="created_at", read_only=True)
+    url = serializers.SerializerMethodField()
+    thumbnailUrl = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Item
+        fields = [
+            "id",
+            "datasetId",
+            "projectId",
+            "name",
+            "dir",
+            "filename",
+            "type",
+            "hidden",
+            "width",
+            "height",
+            "size",
+            "metadata",
+            "createdAt",
+            "url",
+            "thumbnailUrl",
+        ]
+
+    def get_projectId(self, item) -> int:
+        # A list view passes the dataset's project so a page costs no join.
+        project_id = self.context.get("project_id")
+        return project_id if project_id is not None else item.dataset.project_id
+
+    def get_url(self, item) -> str:
+        return _item_url(self, "item-download", item.pk)
+
+    def get_thumbnailUrl(self, item) -> str:
+        return _item_url(self, "item-thumbnail", item.pk)
+
+
+class TaskItemSerializer(ItemSerializer):
+    done = serializers.BooleanField(read_only=True)
+
+    class Meta(ItemSerializer.Meta):
+        fields = [*ItemSerializer.Meta.fields, "done"]
+
+
+class AnnotationSerializer(serializers.ModelSerializer):
+    itemId = serializers.IntegerField(source="item_id", read_only=True)
+    datasetId = serializers.IntegerField(source="item.dataset_id", read_only=True)
+    projectId = serializers.IntegerField(source="item.dataset.project_id", read_only=True)
+    coordinates = serializers.JSONField()
+    creator = serializers.SerializerMethodField()
+    createdAt = serializers.DateTimeField(source="created_at", read_only=True)
+    updatedAt = serializers.DateTimeField(source="updated_at", read_only=True)
+
+    class Meta:
+        model = Annotation
+        fields = [
+            "id",
+            "itemId",
+            "datasetId",
+            "projectId",
+            "type",
+            "label",
+            "coordinates",
+            "attributes",
+            "metadata",
+            "source",
+            "creator",
+            "createdAt",
+            "updatedAt",
+        ]
+
+    def get_creator(self, annotation) -> str | None:
+        return annotation.created_by.username if annotation.created_by_id else None
+
+
+class TaskSerializer(serializers.ModelSerializer):
+    projectId = serializers.IntegerField(source="dataset.project_id", read_only=True)
+    datasetId = serializers.IntegerField(source="dataset_id", read_only=True)
+    dueDate = serializers.DateField(source="due_date", read_only=True, allow_null=True)
+    assignees = serializers.SerializerMethodField()
+    itemsTotal = serializers.IntegerField(source="items_total", read_only=True)
+    itemsDone = serializers.IntegerField(source="items_done", read_only=True)
+    progress = serializers.IntegerField(read_only=True)
+    createdAt = serializers.DateTimeField(source="created_at", read_only=True)
+
+    class Meta:
+        model = Task
+        fields = [
+            "id",
+            "projectId",
+            "datasetId",
+            "name",
+            "status",
+            "dueDate",
+            "query",
+            "assignees",
+            "itemsTotal",
+            "itemsDone",
+            "progress",
+            "createdAt",
+        ]
+
+    def get_assignees(self, task) -> list[str]:
+        return sorted(u.username for u in task.assignees.all())
+
+
+# ----- input --------------------------------------------------------------------------
+
+
+class ProjectInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class MemberInputSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    role = serializers.ChoiceField(choices=Membership.Role.choices)
+
+
+class DatasetInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200)
+
+
+class ItemUploadSerializer(serializers.Serializer):
+    """The multipart form of an upload (for the schema; the view reads ``request.FILES``)."""
+
+    file = serializers.ListField(child=serializers.FileField(), help_text="One or more image files.")
+    dir = serializers.CharField(required=False, default="/")
+    metadata = serializers.CharField(required=False, help_text="A JSON object, as text.")
+    name = serializers.CharField(required=False, help_text="Only with a single file.")
+
+
+class ItemUploadResultSerializer(serializers.Serializer):
+    results = ItemSerializer(many=True)
+
+
+class ItemUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(required=False, max_length=255)
+    dir = serializers.CharField(required=False, allow_blank=True, max_length=1024)
+    hidden = serializers.BooleanField(required=False)
+    metadata = serializers.DictField(required=False)
+
+
+class AnnotationInputSerializer(serializers.Serializer):
+    type = serializers.CharField()
+    label = serializers.CharField(max_length=200)
+    coordinates = serializers.JSONField(required=False, default=list)
+    attributes = serializers.DictField(required=False, default=dict)
+    metadata = serializers.DictField(required=False, default=dict)
+    source = serializers.CharField(required=False, default="user")
+
+
+class AnnotationUpdateSerializer(serializers.Serializer):
+    type = serializers.CharField(required=False)
+    label = serializers.CharField(required=False, max_length=200)
+    coordinates = serializers.JSONField(required=False)
+    attributes = serializers.DictField(required=False)
+    metadata = serializers.DictField(required=False)
+
+
+class TaskInputSerializer(serializers.Serializer):
+    datasetId = serializers.IntegerField()
+    name = serializers.CharField(max_length=200)
+    dueDate = serializers.DateField(required=False, allow_null=True, default=None)
+    assignees = serializers.ListField(child=serializers.CharField(), required=False, default=list)
+    query = serializers.JSONField(required=False, allow_null=True, default=None)
+    itemIds = serializers.ListField(child=serializers.IntegerField(), required=False, allow_null=True, default=None)
+
+
+class TaskUpdateSerializer(serializers.Serializer):
+    name = serializers.CharField(required=False, max_length=200)
+    status = serializers.ChoiceField(choices=Task.Status.choices, required=False)
+    dueDate = serializers.DateField(required=False, allow_null=True)
+    assignees = serializers.ListField(child=serializers.CharField(), required=False)
+
+
+class TaskItemDoneSerializer(serializers.Serializer):
+    done = serializers.BooleanField(default=True)
+
+
+def validated(serializer_class, data, *, partial: bool = False) -> dict:
+    """The checked input, or a 400 with DRF's field messages."""
+    serializer = serializer_class(data=data, partial=partial)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)

@@ -1,0 +1,205 @@
+"""Items (upload, list, edit, download, thumbnail) and annotations."""
+
+from __future__ import annotations
+
+import json
+import mimetypes
+
+from django.http import FileResponse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema
+from rest_framework import exceptions, status
+from rest_framework.negotiation import BaseContentNegotiation
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from workspace.api import serializers as s
+from workspace.api.pagination import FILTER_PARAMETER, KeysetPagination, filter_from_request, paginate
+from workspace.api.serializers import validated
+from workspace.selectors import annotations as annotation_selectors
+from workspace.selectors import items as item_selectors
+from workspace.selectors.projects import WRITERS, dataset_get_for_user, project_get_for_user
+from workspace.services import annotations as annotation_services
+from workspace.services import items as item_services
+
+
+class DatasetItemsView(APIView):
+    pagination_class = KeysetPagination
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(
+        parameters=[FILTER_PARAMETER], responses=s.ItemSerializer(many=True), summary="A page of a dataset's items"
+    )
+    def get(self, request, dataset_id):
+        dataset = dataset_get_for_user(user=request.user, dataset_id=dataset_id)
+        items = item_selectors.items_list(dataset=dataset, filter=filter_from_request(request))
+        return paginate(self, items, s.ItemSerializer, context={"project_id": dataset.project_id})
+
+    @extend_schema(
+        request={"multipart/form-data": s.ItemUploadSerializer},
+        responses={201: s.ItemUploadResultSerializer},
+        summary="Upload images: all of them, or none if one is refused",
+    )
+    def post(self, request, dataset_id):
+        dataset = dataset_get_for_user(user=request.user, dataset_id=dataset_id, roles=WRITERS)
+        files = request.FILES.getlist("file")
+        if not files:
+            raise exceptions.ValidationError({"file": ["Send one or more files in the 'file' field."]})
+        metadata = _json_object_field(request.data.get("metadata"), "metadata")
+        name = request.data.get("name")
+        dir = request.data.get("dir") or "/"
+        if name not in (None, ""):
+            if len(files) != 1:
+                raise exceptions.ValidationError({"name": ["'name' can only be given with a single file."]})
+            items = [
+                item_services.item_create(
+                    dataset=dataset, file=files[0], name=name, dir=dir, metadata=metadata, user=request.user
+                )
+            ]
+        else:
+            items = item_services.items_upload(
+                dataset=dataset, files=files, dir=dir, metadata=metadata, user=request.user
+            )
+        context = {"request": request, "project_id": dataset.project_id}
+        return Response(
+            {"results": s.ItemSerializer(items, many=True, context=context).data}, status=status.HTTP_201_CREATED
+        )
+
+
+def _json_object_field(text, field: str) -> dict | None:
+    if text in (None, ""):
+        return None
+    try:
+        value = json.loads(text) if isinstance(text, str) else text
+    except ValueError as exc:
+        raise exceptions.ValidationError({field: [f"Not valid JSON ({exc})."]})
+    if not isinstance(value, dict):
+        raise exceptions.ValidationError({field: ["Must be a JSON object."]})
+    return value
+
+
+class ItemDetailView(APIView):
+    @extend_schema(responses=s.ItemSerializer)
+    def get(self, request, item_id):
+        item = item_selectors.item_get_for_user(user=request.user, item_id=item_id)
+        return Response(s.ItemSerializer(item, context={"request": request}).data)
+
+    @extend_schema(request=s.ItemUpdateSerializer, responses=s.ItemSerializer)
+    def patch(self, request, item_id):
+        item = item_selectors.item_get_for_user(user=request.user, item_id=item_id, roles=WRITERS)
+        data = validated(s.ItemUpdateSerializer, request.data, partial=True)
+        item = item_services.item_update(item=item, **data)
+        return Response(s.ItemSerializer(item, context={"request": request}).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, item_id):
+        item = item_selectors.item_get_for_user(user=request.user, item_id=item_id, roles=WRITERS)
+        item_services.item_delete(item=item)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class FirstRendererNegotiation(BaseContentNegotiation):
+    """File answers are bytes whatever the client accepts; errors still render as JSON."""
+
+    def select_parser(self, request, parsers):
+        return parsers[0] if parsers else None
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        return renderers[0], renderers[0].media_type
+
+
+def _file_response(field, content_type: str, filename: str) -> FileResponse:
+    try:
+        handle = field.open("rb")
+    except (FileNotFoundError, ValueError):
+        raise exceptions.NotFound("The item's file is missing from storage.")
+    response = FileResponse(handle, content_type=content_type, filename=filename)
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+class ItemDownloadView(APIView):
+    content_negotiation_class = FirstRendererNegotiation
+
+    @extend_schema(responses={(200, "*/*"): OpenApiResponse(OpenApiTypes.BINARY, description="The original bytes")})
+    def get(self, request, item_id):
+        item = item_selectors.item_get_for_user(user=request.user, item_id=item_id)
+        content_type = item.mimetype or mimetypes.guess_type(item.name)[0] or "application/octet-stream"
+        return _file_response(item.file, content_type, item.name)
+
+
+class ItemThumbnailView(APIView):
+    content_negotiation_class = FirstRendererNegotiation
+
+    @extend_schema(
+        responses={
+            (200, "image/jpeg"): OpenApiResponse(OpenApiTypes.BINARY, description="JPEG, or PNG for alpha"),
+            (200, "image/png"): OpenApiResponse(OpenApiTypes.BINARY),
+        }
+    )
+    def get(self, request, item_id):
+        item = item_selectors.item_get_for_user(user=request.user, item_id=item_id)
+        name = item.thumbnail.name or ""
+        content_type = "image/png" if name.endswith(".png") else "image/jpeg"
+        return _file_response(item.thumbnail, content_type, "thumbnail" + (".png" if name.endswith(".png") else ".jpg"))
+
+
+class ItemAnnotationsView(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(responses=s.AnnotationSerializer(many=True), summary="All annotations of an item")
+    def get(self, request, item_id):
+        item = item_selectors.item_get_for_user(user=request.user, item_id=item_id)
+        annotations = annotation_selectors.annotations_for_item(item=item)
+        return Response(s.AnnotationSerializer(annotations, many=True).data)
+
+    @extend_schema(
+        request=s.AnnotationInputSerializer,
+        responses={201: s.AnnotationSerializer},
+        summary="Create an annotation (or, with a JSON list, several: all or none)",
+    )
+    def post(self, request, item_id):
+        item = item_selectors.item_get_for_user(user=request.user, item_id=item_id)
+        if isinstance(request.data, list):
+            serializer = s.AnnotationInputSerializer(data=request.data, many=True)
+            serializer.is_valid(raise_exception=True)
+            created = annotation_services.annotations_create(
+                item=item, annotations=[dict(d) for d in serializer.validated_data], user=request.user
+            )
+            return Response(s.AnnotationSerializer(created, many=True).data, status=status.HTTP_201_CREATED)
+        data = validated(s.AnnotationInputSerializer, request.data)
+        annotation = annotation_services.annotation_create(item=item, user=request.user, **data)
+        return Response(s.AnnotationSerializer(annotation).data, status=status.HTTP_201_CREATED)
+
+
+class ProjectAnnotationsView(APIView):
+    pagination_class = KeysetPagination
+
+    @extend_schema(parameters=[FILTER_PARAMETER], responses=s.AnnotationSerializer(many=True))
+    def get(self, request, project_id):
+        project = project_get_for_user(user=request.user, project_id=project_id)
+        annotations = annotation_selectors.annotations_for_project(project=project, filter=filter_from_request(request))
+        return paginate(self, annotations, s.AnnotationSerializer)
+
+
+class AnnotationDetailView(APIView):
+    parser_classes = [JSONParser]
+
+    @extend_schema(responses=s.AnnotationSerializer)
+    def get(self, request, annotation_id):
+        annotation = annotation_selectors.annotation_get_for_user(user=request.user, annotation_id=annotation_id)
+        return Response(s.AnnotationSerializer(annotation).data)
+
+    @extend_schema(request=s.AnnotationUpdateSerializer, responses=s.AnnotationSerializer)
+    def patch(self, request, annotation_id):
+        annotation = annotation_selectors.annotation_get_for_user(user=request.user, annotation_id=annotation_id)
+        data = validated(s.AnnotationUpdateSerializer, request.data, partial=True)
+        annotation = annotation_services.annotation_update(annotation=annotation, **data)
+        return Response(s.AnnotationSerializer(annotation).data)
+
+    @extend_schema(responses={204: None})
+    def delete(self, request, annotation_id):
+        annotation = annotation_selectors.annotation_get_for_user(user=request.user, annotation_id=annotation_id)
+        annotation_services.annotation_delete(annotation=annotation)
+        return Response(status=status.HTTP_204_NO_CONTENT)

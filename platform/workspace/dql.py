@@ -1,0 +1,476 @@
+"""DQL, Dataloop's JSON query language, for items, annotations and tasks.
+
+A query is parsed once into a small tree of conditions, which is then either compiled to
+a Django ``Q`` (``compile_query``) or evaluated on an entity's API JSON (``matches``).
+Both read the same tree and follow the same rules, so a slot's display scope decides the
+same way in the browser's selection check and in a batch query over the database:
+
+- a JSON path compares only values of the operand's JSON type (``5`` never equals
+  ``"5"`` or ``true``), numbers as numbers, strings by code point on every backend;
+- ``$ne``/``$nin`` on a JSON path also match a missing key, and ``null`` equals missing;
+- ``*`` in a string is a case-sensitive wildcard; there is no escape for a literal ``*``.
+"""
+
+import json
+import math
+import operator
+import re
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time
+from functools import reduce
+from typing import Any
+
+from django.db import NotSupportedError
+from django.db.models import CharField, F, Func, JSONField, Q, QuerySet, TextField, Value
+from django.db.models.fields.json import KeyTextTransform, KeyTransform, compile_json_path
+from django.db.models.functions import Concat
+from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, In, LessThan, LessThanOrEqual, Regex
+from django.utils.dateparse import parse_date, parse_datetime
+
+MAX_DEPTH = 10
+MAX_CLAUSES = 200
+
+RANGE_OPERATORS = {"$gt": GreaterThan, "$gte": GreaterThanOrEqual, "$lt": LessThan, "$lte": LessThanOrEqual}
+PYTHON_ORDER = {"$gt": operator.gt, "$gte": operator.ge, "$lt": operator.lt, "$lte": operator.le}
+OPERATORS = {"$eq", "$ne", "$in", "$nin", "$exists", *RANGE_OPERATORS}
+
+
+class QueryError(ValueError):
+    """A malformed query; ``path`` names the offending part, e.g. ``$and[1].metadata.x.$foo``."""
+
+    def __init__(self, path: str, message: str) -> None:
+        super().__init__(f"{path}: {message}")
+        self.path = path
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Field:
+    orm: str  # the ORM lookup path; "" for item.filename, which is computed
+    kind: str  # "number", "text", "bool", "datetime", "date", or "json" (a JSONField, queried by key path)
+
+
+# DQL name (the API's camelCase JSON name) -> model field.
+_COMMON = {
+    "id": Field("id", "number"),
+    "createdAt": Field("created_at", "datetime"),
+    "metadata": Field("metadata", "json"),
+}
+FIELDS: dict[str, dict[str, Field]] = {
+    "item": _COMMON
+    | {name: Field(name, "text") for name in ("name", "dir", "type")}
+    | {name: Field(name, "number") for name in ("width", "height", "size")}
+    | {"filename": Field("", "text"), "hidden": Field("hidden", "bool"), "datasetId": Field("dataset_id", "number")},
+    "annotation": _COMMON
+    | {name: Field(name, "text") for name in ("type", "label", "source")}
+    | {"creator": Field("created_by__username", "text"), "attributes": Field("attributes", "json")}
+    | {"itemId": Field("item_id", "number"), "datasetId": Field("item__dataset_id", "number")},
+    "task": _COMMON
+    | {name: Field(name, "text") for name in ("name", "status")}
+    | {"datasetId": Field("dataset_id", "number"), "dueDate": Field("due_date", "date")},
+}
+
+
+@dataclass(frozen=True)
+class Wildcard:
+    """A string operand with ``*``, matched as an anchored, case-sensitive regex."""
+
+    text: str
+
+    def regex(self, *, atomic: bool) -> str:
+        """(?s), \\A and \\Z mean the same in Python's re and in PostgreSQL's AREs.
+
+        Python's re backtracks, so "*a*a*a*b" would cost polynomial time in the number of
+        stars: its ``atomic`` form commits each middle part to its leftmost place, which is
+        always right for star-only patterns. PostgreSQL's engine needs no such help (and
+        has no atomic groups).
+        """
+        first, *middle, last = (re.escape(part) for part in self.text.split("*"))
+        if atomic:
+            return rf"(?s)\A{first}" + "".join(rf"(?>.*?{part})" for part in middle) + rf".*{last}\Z"
+        return r"(?s)\A" + ".*".join([first, *middle, last]) + r"\Z"
+
+
+class WildcardPattern(Value):
+    """A wildcard's regex as a query parameter, in the dialect of the backend's regex engine."""
+
+    def __init__(self, wildcard: Wildcard) -> None:
+        super().__init__(wildcard.regex(atomic=False), output_field=TextField())
+        self.python_regex = wildcard.regex(atomic=True)
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        return "%s", [self.python_regex]  # Django's REGEXP function is Python's re
+
+
+@dataclass(frozen=True)
+class Condition:
+    name: str  # the DQL field name, the record's key
+    field: Field
+    keys: tuple[str, ...]  # the path inside a JSON field
+    op: str
+    operand: Any  # $in/$nin: a tuple of values
+
+
+@dataclass(frozen=True)
+class Junction:
+    op: str  # "$and" or "$or"
+    children: tuple["Condition | Junction", ...]
+
+
+Node = Condition | Junction
+
+
+def parse(query: str | dict | None) -> dict:
+    """A query as a dict: JSON text is decoded; None and "" are the empty query."""
+    if query is None or (isinstance(query, str) and not query.strip()):
+        return {}
+    if isinstance(query, str):
+        try:
+            query = json.loads(query, parse_constant=_refuse_constant)
+        except (ValueError, RecursionError) as error:
+            raise QueryError("query", f"not valid JSON: {error}")
+    if not isinstance(query, dict):
+        raise QueryError("query", "must be a JSON object")
+    return query
+
+
+def compile_query(entity: str, query: str | dict | None) -> Q:
+    tree = Parser(entity).parse(parse(query))
+    return to_q(tree) if tree.children else Q()
+
+
+def filter_queryset(entity: str, queryset: QuerySet, query: str | dict | None) -> QuerySet:
+    return queryset.filter(compile_query(entity, query))
+
+
+def matches(entity: str, query: str | dict | None, record: dict) -> bool:
+    """Whether an entity's API JSON satisfies the query, decided as the database would."""
+    return evaluate(Parser(entity).parse(parse(query)), record=record)
+
+
+def _refuse_constant(name: str) -> None:
+    raise ValueError(f"{name} is not a number")
+
+
+class Parser:
+    """Validates a query dict against an entity's fields and builds its condition tree."""
+
+    def __init__(self, entity: str) -> None:
+        if entity not in FIELDS:
+            raise ValueError(f"unknown DQL entity {entity!r}; expected one of {sorted(FIELDS)}")
+        self.fields = FIELDS[entity]
+        self.clauses = 0
+
+    def parse(self, query: dict) -> Junction:
+        return self._object(query, path="", depth=0)
+
+    def _count(self, path: str) -> None:
+        self.clauses += 1
+        if self.clauses > MAX_CLAUSES:
+            raise QueryError(path, f"too many clauses (at most {MAX_CLAUSES})")
+
+    def _object(self, query: Any, *, path: str, depth: int) -> Junction:
+        if not isinstance(query, dict):
+            raise QueryError(path or "query", "must be a JSON object")
+        children: list[Node] = []
+        for key, value in query.items():
+            where = f"{path}.{key}" if path else key
+            if key in ("$and", "$or"):
+                children.append(self._junction(key, value, path=where, depth=depth + 1))
+            elif key.startswith("$"):
+                raise QueryError(where, "unknown operator (only $and and $or combine sub-queries)")
+            else:
+                children.extend(self._field(key, value, path=where))
+        return Junction("$and", tuple(children))
+
+    def _junction(self, op: str, value: Any, *, path: str, depth: int) -> Junction:
+        if depth > MAX_DEPTH:
+            raise QueryError(path, f"nested too deeply (at most {MAX_DEPTH} levels of $and/$or)")
+        if not isinstance(value, list) or not value:
+            raise QueryError(path, "must be a non-empty list of queries")
+        self._count(path)
+        return Junction(op, tuple(self._object(q, path=f"{path}[{i}]", depth=depth) for i, q in enumerate(value)))
+
+    def _field(self, name: str, value: Any, *, path: str) -> list[Condition]:
+        root, _, rest = name.partition(".")
+        field = self.fields.get(root)
+        if field is None or (rest and field.kind != "json"):
+            known = [f"{n}.<path>" if f.kind == "json" else n for n, f in sorted(self.fields.items())]
+            raise QueryError(path, f"unknown field; expected one of {', '.join(known)}")
+        keys = self._keys(rest, path=path) if field.kind == "json" else ()
+        bare = not isinstance(value, dict)  # a bare value means $eq; its errors name the field
+        if bare:
+            value = {"$eq": value}
+        elif not value:
+            raise QueryError(path, "empty operator object")
+        conditions = []
+        for op, operand in value.items():
+            where = path if bare else f"{path}.{op}"
+            if op not in OPERATORS:
+                raise QueryError(where, f"unknown operator; expected one of {', '.join(sorted(OPERATORS))}")
+            self._count(where)
+            conditions.append(Condition(root, field, keys, op, self._operand(op, operand, field.kind, where)))
+        return conditions
+
+    def _keys(self, rest: str, *, path: str) -> tuple[str, ...]:
+        if not rest:
+            raise QueryError(path, "name a key inside the object, e.g. metadata.system.mimetype")
+        keys = tuple(rest.split("."))
+        for key in keys:
+            if not key or _is_int(key) or any(c in key for c in '"\\') or not key.isprintable():
+                # Integer keys are array indexes in some backends and object keys in
+                # others, and SQLite's JSON paths cannot quote '"' or '\'.
+                raise QueryError(path, f"unsupported key {key!r} in the path")
+        return keys
+
+    def _operand(self, op: str, operand: Any, kind: str, path: str) -> Any:
+        if op == "$exists":
+            if not isinstance(operand, bool):
+                raise QueryError(path, "must be true or false")
+            return operand
+        if op in ("$in", "$nin"):
+            if not isinstance(operand, list):
+                raise QueryError(path, "must be a list of values")
+            for i in range(len(operand)):
+                self._count(f"{path}[{i}]")
+            return tuple(self._scalar(v, kind, f"{path}[{i}]", ordered=False) for i, v in enumerate(operand))
+        return self._scalar(operand, kind, path, ordered=op in RANGE_OPERATORS)
+
+    def _scalar(self, value: Any, kind: str, path: str, *, ordered: bool) -> Any:
+        """The operand in the field's terms; ``ordered`` for $gt/$gte/$lt/$lte."""
+        if value is None and not ordered:
+            return None
+        if isinstance(value, str) and "\x00" in value:
+            raise QueryError(path, "a string cannot contain NUL")
+        if kind == "json":
+            if isinstance(value, str):
+                return Wildcard(value) if "*" in value and not ordered else value
+            if _is_number(value) or (isinstance(value, bool) and not ordered):
+                return value
+            raise QueryError(
+                path, "must be a number or a string" if ordered else "must be a string, number, boolean or null"
+            )
+        if kind == "text" and isinstance(value, str):
+            return Wildcard(value) if "*" in value and not ordered else value
+        if kind == "number" and _is_number(value):
+            return value
+        if kind == "bool" and isinstance(value, bool):
+            if ordered:
+                raise QueryError(path, "cannot order booleans")
+            return value
+        if kind in ("datetime", "date") and isinstance(value, str):
+            parsed = _to_moment(value, kind)
+            if parsed is not None:
+                return parsed
+        expected = {"text": "a string", "number": "a number", "bool": "true or false"}
+        raise QueryError(path, f"must be {expected.get(kind, f'an ISO 8601 {kind}')}")
+
+
+def _is_int(text: str) -> bool:
+    try:
+        int(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_number(value: Any) -> bool:
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return math.isfinite(value) and -(2**63) <= value < 2**63  # what SQLite can store
+
+
+def _to_moment(value: Any, kind: str) -> date | datetime | None:
+    """An ISO 8601 date (kind "date") or an aware date-time (UTC when naive; a bare date
+    is its midnight); None when it is neither."""
+    if isinstance(value, str):
+        try:
+            if kind == "date":
+                return parse_date(value)
+            day = parse_date(value)
+            value = parse_datetime(value) or (datetime.combine(day, time()) if day else None)
+        except ValueError:  # well-formed but impossible, e.g. 2024-02-30
+            return None
+    if isinstance(value, datetime) and value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value
+
+
+# -- The database ---------------------------------------------------------------------
+
+ALWAYS = Q(pk__isnull=False)  # not Q(): Q() | x drops the empty Q and means just x
+NEVER = Q(pk__in=[])
+
+
+class JSONType(Func):
+    """The JSON type at a key path as one word on every backend: string, number, true,
+    false, null, object, array, or missing."""
+
+    output_field = CharField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        raise NotSupportedError("DQL JSON paths need PostgreSQL or SQLite")
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        kind = f"jsonb_typeof({sql})"
+        return f"CASE {kind} WHEN 'boolean' THEN ({sql})::text ELSE COALESCE({kind}, 'missing') END", (*params,) * 3
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        column, params, keys = self.source_expressions[0].preprocess_lhs(compiler, connection)
+        sql = (
+            f"CASE JSON_TYPE({column}, %s) WHEN 'integer' THEN 'number' WHEN 'real' THEN 'number' "
+            "WHEN 'text' THEN 'string' WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' WHEN 'null' THEN 'null' "
+            "WHEN 'object' THEN 'object' WHEN 'array' THEN 'array' ELSE 'missing' END"
+        )
+        return sql, (*params, compile_json_path(keys))
+
+
+class CodePointOrder(Func):
+    """Text ordered by code point, as Python and SQLite order it; PostgreSQL would use the
+    database's locale."""
+
+    template = "%(expressions)s"
+    output_field = TextField()
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        return self.as_sql(compiler, connection, template='(%(expressions)s) COLLATE "C"', **extra_context)
+
+
+def _filename() -> Concat:
+    # Item.filename: dir without its trailing slashes, "/", name.
+    trimmed = Func(F("dir"), Value("/"), function="RTRIM", output_field=CharField())
+    return Concat(trimmed, Value("/"), F("name"), output_field=CharField())
+
+
+def to_q(node: Node) -> Q:
+    if isinstance(node, Junction):
+        parts = [to_q(child) for child in node.children]
+        if not parts:  # {} inside $and/$or matches everything
+            return ALWAYS
+        return reduce(Q.__and__ if node.op == "$and" else Q.__or__, parts)
+    if node.keys:
+        return _json_q(node)
+    field = node.field
+    if node.op == "$exists":
+        return ALWAYS if node.operand else NEVER
+    if node.op in RANGE_OPERATORS:
+        lhs = F(field.orm) if field.orm else _filename()
+        if field.kind == "text":
+            return Q(RANGE_OPERATORS[node.op](CodePointOrder(lhs), node.operand))
+        return Q(RANGE_OPERATORS[node.op](lhs, node.operand))
+    values = node.operand if node.op in ("$in", "$nin") else (node.operand,)
+    q = _any([_field_equals(field, value) for value in values])
+    return ~q if node.op in ("$ne", "$nin") else q
+
+
+def _any(parts: list[Q]) -> Q:
+    return reduce(Q.__or__, parts) if parts else NEVER
+
+
+def _field_equals(field: Field, value: Any) -> Q:
+    if not field.orm:  # filename, never null
+        if value is None:
+            return NEVER
+        if isinstance(value, Wildcard):
+            return Q(Regex(_filename(), WildcardPattern(value)))
+        return Q(Exact(_filename(), value))
+    # Keyword lookups, so that Django's negation also matches NULLs (dueDate, creator).
+    if value is None:
+        return Q(**{f"{field.orm}__isnull": True})
+    if isinstance(value, Wildcard):
+        return Q(**{f"{field.orm}__regex": WildcardPattern(value)})
+    return Q(**{field.orm: value})
+
+
+def _json_q(node: Condition) -> Q:
+    # An explicit output field, so that lookups prepare their operand as JSON before resolution.
+    key = reduce(lambda lhs, name: KeyTransform(name, lhs, output_field=JSONField()), node.keys, node.field.orm)
+    text = reduce(lambda lhs, name: KeyTextTransform(name, lhs), node.keys, node.field.orm)
+    kind = JSONType(key)
+    if node.op == "$exists":
+        return ~Q(Exact(kind, "missing")) if node.operand else Q(Exact(kind, "missing"))
+    if node.op in RANGE_OPERATORS:
+        if isinstance(node.operand, str):
+            return Q(Exact(kind, "string")) & Q(RANGE_OPERATORS[node.op](CodePointOrder(text), node.operand))
+        return Q(Exact(kind, "number")) & Q(key.get_lookup(node.op[1:])(key, node.operand))
+    values = node.operand if node.op in ("$in", "$nin") else (node.operand,)
+    parts = []
+    for value in values:
+        # The type test comes first and is never NULL, so NOT (...) stays two-valued.
+        if value is None:
+            parts.append(Q(In(kind, ["null", "missing"])))
+        elif isinstance(value, bool):
+            parts.append(Q(Exact(kind, json.dumps(value))))
+        elif isinstance(value, Wildcard):
+            parts.append(Q(Exact(kind, "string")) & Q(Regex(text, WildcardPattern(value))))
+        elif isinstance(value, str):
+            parts.append(Q(Exact(kind, "string")) & Q(Exact(text, value)))
+        else:
+            parts.append(Q(Exact(kind, "number")) & Q(key.get_lookup("exact")(key, value)))
+    q = _any(parts)
+    return ~q if node.op in ("$ne", "$nin") else q
+
+
+# -- In memory ------------------------------------------------------------------------
+
+_MISSING = object()
+
+
+def json_type(value: Any) -> str:
+    if value is _MISSING:
+        return "missing"
+    if isinstance(value, bool):
+        return json.dumps(value)
+    if value is None:
+        return "null"
+    if isinstance(value, int | float):
+        return "number"
+    return {str: "string", dict: "object", list: "array"}.get(type(value), "missing")
+
+
+def evaluate(node: Node, *, record: dict) -> bool:
+    if isinstance(node, Junction):
+        results = (evaluate(child, record=record) for child in node.children)
+        return all(results) if node.op == "$and" else any(results)
+    if node.keys:
+        actual = record.get(node.name, _MISSING)
+        for key in node.keys:
+            actual = actual.get(key, _MISSING) if isinstance(actual, dict) else _MISSING
+        kind = json_type(actual)
+    else:
+        actual = _field_value(node, record)
+        kind = None  # a model field: the operand was checked against the field's kind
+    if node.op == "$exists":
+        return node.operand == (kind != "missing") if kind else node.operand
+    if node.op in RANGE_OPERATORS:
+        operand = node.operand
+        if kind and kind != ("string" if isinstance(operand, str) else "number"):
+            return False
+        return actual is not None and PYTHON_ORDER[node.op](actual, operand)
+    values = node.operand if node.op in ("$in", "$nin") else (node.operand,)
+    found = any(_equals(kind, actual, value) for value in values)
+    return not found if node.op in ("$ne", "$nin") else found
+
+
+def _equals(kind: str | None, actual: Any, value: Any) -> bool:
+    if kind is not None:  # a JSON value: the types must agree first
+        if value is None:
+            return kind in ("null", "missing")
+        if isinstance(value, bool):
+            return kind == json.dumps(value)
+        expected = "string" if isinstance(value, str | Wildcard) else "number"
+        if kind != expected:
+            return False
+    if isinstance(value, Wildcard):
+        return isinstance(actual, str) and re.search(value.regex(atomic=True), actual) is not None
+    if value is None:
+        return actual is None
+    return actual is not None and actual == value
+
+
+def _field_value(node: Condition, record: dict) -> Any:
+    if node.name == "filename" and "filename" not in record:
+        return record.get("dir", "/").rstrip("/") + "/" + record.get("name", "")
+    value = record.get(node.name)
+    return _to_moment(value, node.field.kind) if node.field.kind in ("datetime", "date") else value

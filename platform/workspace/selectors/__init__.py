@@ -1,0 +1,1 @@
+"""Reads of the workspace: keyword-only functions returning models or querysets."""

@@ -1,0 +1,79 @@
+"""Who may see which project, and with what role.
+
+A user sees only the projects they are a member of. Anything of another project is
+answered as if it did not exist (``Http404``), so ids do not leak; a member whose role
+does not allow an action gets ``PermissionDenied``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import OuterRef, QuerySet, Subquery
+from django.http import Http404
+
+from workspace.models import Dataset, Membership, Project
+
+OWNER = Membership.Role.OWNER.value
+DEVELOPER = Membership.Role.DEVELOPER.value
+ANNOTATOR = Membership.Role.ANNOTATOR.value
+# Roles from the most to the least powerful.
+ROLES = (OWNER, DEVELOPER, ANNOTATOR)
+OWNERS = (OWNER,)
+WRITERS = (OWNER, DEVELOPER)
+MEMBERS = ROLES
+
+
+def _role_subquery(user) -> Subquery:
+    return Subquery(Membership.objects.filter(project=OuterRef("pk"), user=user).values("role")[:1])
+
+
+def projects_for_user(*, user) -> QuerySet[Project]:
+    """The user's projects, each with ``.role`` (the user's role in it)."""
+    if not getattr(user, "is_authenticated", False):
+        return Project.objects.none()
+    return Project.objects.filter(memberships__user=user).annotate(role=_role_subquery(user)).order_by("id")
+
+
+def role_of(*, user, project) -> str | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    project_id = getattr(project, "pk", project)
+    return Membership.objects.filter(project_id=project_id, user=user).values_list("role", flat=True).first()
+
+
+def check_role(*, user, project_id: int, roles: Iterable[str] | None = None) -> str:
+    """The user's role in the project; 404 for a non-member, 403 for a role not in ``roles``."""
+    role = role_of(user=user, project=project_id)
+    if role is None:
+        raise Http404("No such project.")
+    if roles is not None and role not in tuple(roles):
+        raise PermissionDenied(f"Your role ({role}) does not allow this; it needs {' or '.join(roles)}.")
+    return role
+
+
+def project_get_for_user(*, user, project_id, roles: Iterable[str] | None = None) -> Project:
+    try:
+        project = Project.objects.get(pk=int(project_id))
+    except (Project.DoesNotExist, TypeError, ValueError):
+        raise Http404("No such project.")
+    project.role = check_role(user=user, project_id=project.pk, roles=roles)
+    return project
+
+
+def datasets_for_project(*, project: Project) -> QuerySet[Dataset]:
+    return Dataset.objects.filter(project=project).order_by("id")
+
+
+def dataset_get_for_user(*, user, dataset_id, roles: Iterable[str] | None = None) -> Dataset:
+    try:
+        dataset = Dataset.objects.select_related("project").get(pk=int(dataset_id))
+    except (Dataset.DoesNotExist, TypeError, ValueError):
+        raise Http404("No such dataset.")
+    dataset.role = check_role(user=user, project_id=dataset.project_id, roles=roles)
+    return dataset
+
+
+def members_of(*, project: Project) -> QuerySet[Membership]:
+    return Membership.objects.filter(project=project).select_related("user").order_by("id")

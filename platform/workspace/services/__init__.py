@@ -1,0 +1,1 @@
+"""Writes of the workspace: keyword-only functions, each one validated change."""

@@ -1,0 +1,175 @@
+"""Uploading items (validated images with a thumbnail each), editing and deleting them.
+
+An upload of several files is all-or-nothing: every file is decoded and checked before
+the first byte is written, and if anything fails later the files already written are
+removed again, so a refused request leaves neither rows nor orphan files.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile, File
+from django.core.files.storage import default_storage
+from django.db import transaction
+
+from workspace.images import ProcessedImage, normalize_dir, process_image, validate_name
+from workspace.models import Dataset, Item, item_upload_to, thumbnail_upload_to
+from workspace.services.storage import delete_files, delete_files_on_commit
+
+SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class _Upload:
+    name: str
+    image: ProcessedImage
+    originalname: str
+
+
+def _read(file) -> tuple[bytes, str]:
+    """The bytes and client-side name of a Django File/UploadedFile, raw bytes, or a path-less stream."""
+    if isinstance(file, (bytes, bytearray, memoryview)):
+        return bytes(file), ""
+    name = os.path.basename(getattr(file, "name", "") or "")
+    if hasattr(file, "seek"):
+        try:
+            file.seek(0)
+        except (OSError, ValueError):
+            pass
+    if isinstance(file, File) and hasattr(file, "chunks"):
+        data = b"".join(file.chunks())
+    else:
+        data = file.read()
+    return bytes(data), name
+
+
+def _user_metadata(metadata, *, field: str = "metadata") -> dict:
+    """The client's part of metadata: a JSON object; ``system`` belongs to the server."""
+    if metadata is None:
+        return {}
+    if not isinstance(metadata, dict):
+        raise ValidationError({field: "Must be a JSON object."})
+    return {k: v for k, v in metadata.items() if k != SYSTEM}
+
+
+def _prepare(*, file, name: str | None) -> _Upload:
+    data, client_name = _read(file)
+    originalname = client_name or name or ""
+    if name is None:
+        name = client_name
+        if not name:
+            raise ValidationError({"name": "A name is needed when the file has none."})
+    validate_name(name, field="name" if name != client_name else "file")
+    return _Upload(name=name, image=process_image(data, name=name), originalname=originalname)
+
+
+def _build(*, dataset: Dataset, upload: _Upload, dir: str, metadata: dict, user) -> Item:
+    image = upload.image
+    system = {
+        "mimetype": image.mimetype,
+        "originalname": upload.originalname or upload.name,
+        "format": image.format,
+        "size": len(image.content),
+        "width": image.width,
+        "height": image.height,
+    }
+    if image.reencoded:
+        system["exifTransposed"] = True
+    return Item(
+        dataset=dataset,
+        name=upload.name,
+        dir=dir,
+        type="file",
+        width=image.width,
+        height=image.height,
+        size=len(image.content),
+        metadata={**metadata, SYSTEM: system},
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+
+
+@transaction.atomic
+def _store(*, dataset: Dataset, prepared: list[_Upload], dir: str, metadata: dict, user) -> list[Item]:
+    written: list[str] = []
+    try:
+        items = []
+        for upload in prepared:
+            item = _build(dataset=dataset, upload=upload, dir=dir, metadata=metadata, user=user)
+            stem = uuid.uuid4().hex
+            # Stored under a random name: the item's name is data, not a path on disk.
+            file_name = default_storage.save(
+                item_upload_to(item, stem + upload.image.extension), ContentFile(upload.image.content)
+            )
+            written.append(file_name)
+            thumb_name = default_storage.save(
+                thumbnail_upload_to(item, stem + upload.image.thumbnail_extension),
+                ContentFile(upload.image.thumbnail),
+            )
+            written.append(thumb_name)
+            item.file.name, item.thumbnail.name = file_name, thumb_name
+            item.full_clean()
+            item.save()
+            items.append(item)
+        return items
+    except BaseException:
+        delete_files(written)
+        raise
+
+
+def items_upload(*, dataset: Dataset, files, dir: str = "/", metadata: dict | None = None, user=None) -> list[Item]:
+    """Upload ``files`` into ``dataset``: all of them, or none if one is refused."""
+    files = list(files)
+    if not files:
+        raise ValidationError({"file": "Send at least one file."})
+    dir = normalize_dir(dir)
+    metadata = _user_metadata(metadata)
+    prepared = [_prepare(file=f, name=None) for f in files]
+    return _store(dataset=dataset, prepared=prepared, dir=dir, metadata=metadata, user=user)
+
+
+def item_create(
+    *,
+    dataset: Dataset,
+    file,
+    name: str | None = None,
+    dir: str = "/",
+    metadata: dict | None = None,
+    user=None,
+) -> Item:
+    """One item from a Django File/UploadedFile or bytes; ``name`` defaults to the file's name."""
+    dir = normalize_dir(dir)
+    metadata = _user_metadata(metadata)
+    upload = _prepare(file=file, name=name)
+    return _store(dataset=dataset, prepared=[upload], dir=dir, metadata=metadata, user=user)[0]
+
+
+_UNSET = object()
+
+
+def item_update(*, item: Item, name=_UNSET, dir=_UNSET, hidden=_UNSET, metadata=_UNSET) -> Item:
+    """Change what a client may change; ``metadata.system`` stays the server's."""
+    if name is not _UNSET:
+        item.name = validate_name(name)
+    if dir is not _UNSET:
+        item.dir = normalize_dir(dir)
+    if hidden is not _UNSET:
+        if not isinstance(hidden, bool):
+            raise ValidationError({"hidden": "Must be true or false."})
+        item.hidden = hidden
+    if metadata is not _UNSET:
+        system = (item.metadata or {}).get(SYSTEM, {})
+        item.metadata = {**_user_metadata(metadata), SYSTEM: system}
+    item.full_clean()
+    item.save()
+    return item
+
+
+@transaction.atomic
+def item_delete(*, item: Item) -> None:
+    names = [n for n in (item.file.name, item.thumbnail.name) if n]
+    item.delete()
+    delete_files_on_commit(names)

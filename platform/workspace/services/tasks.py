@@ -1,0 +1,138 @@
+"""Labelling tasks: a set of a dataset's items, chosen by a DQL query or by ids."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+
+from workspace import dql
+from workspace.models import Dataset, Item, Membership, Task, TaskItem
+
+_UNSET = object()
+_BATCH = 5000
+
+
+def _assignee_users(*, dataset: Dataset, assignees: Iterable) -> list:
+    """Users from usernames or user objects; each must be a member of the dataset's project."""
+    User = get_user_model()
+    users, usernames = [], []
+    for a in assignees or ():
+        if isinstance(a, User):
+            users.append(a)
+        elif isinstance(a, str):
+            usernames.append(a)
+        else:
+            raise ValidationError({"assignees": f"An assignee is a username, got {a!r}."})
+    found = {u.username: u for u in User.objects.filter(username__in=usernames)}
+    missing = [n for n in usernames if n not in found]
+    if missing:
+        raise ValidationError({"assignees": f"No user named {', '.join(map(repr, missing))}."})
+    users += [found[n] for n in usernames]
+    members = set(
+        Membership.objects.filter(project_id=dataset.project_id, user__in=users).values_list("user_id", flat=True)
+    )
+    outsiders = [u.username for u in users if u.pk not in members]
+    if outsiders:
+        raise ValidationError({"assignees": f"Not a member of this project: {', '.join(outsiders)}."})
+    return users
+
+
+def _item_ids_for(*, dataset: Dataset, query, item_ids) -> list[int]:
+    if (query is None) == (item_ids is None):
+        raise ValidationError({"query": "Give either a DQL query or itemIds, not both and not neither."})
+    items = Item.objects.filter(dataset=dataset)
+    if query is not None:
+        if not isinstance(query, dict):
+            raise ValidationError({"query": "A DQL query is a JSON object."})
+        try:
+            items = dql.filter_queryset("item", items, query)
+        except dql.QueryError as exc:
+            raise ValidationError({"query": f"{exc.path}: {exc.message}" if exc.path else exc.message})
+        return list(items.order_by("id").values_list("id", flat=True))
+    if not isinstance(item_ids, (list, tuple)) or not all(
+        isinstance(i, int) and not isinstance(i, bool) for i in item_ids
+    ):
+        raise ValidationError({"itemIds": "A list of item ids (integers)."})
+    wanted = list(dict.fromkeys(item_ids))
+    found = set()
+    for start in range(0, len(wanted), _BATCH):
+        found.update(items.filter(id__in=wanted[start : start + _BATCH]).values_list("id", flat=True))
+    missing = [i for i in wanted if i not in found]
+    if missing:
+        raise ValidationError({"itemIds": f"Not items of this dataset: {missing[:20]}."})
+    return wanted
+
+
+def _task_name_free(*, dataset: Dataset, name: str, exclude_pk=None) -> None:
+    if Task.objects.filter(dataset=dataset, name=name).exclude(pk=exclude_pk).exists():
+        raise ValidationError({"name": f"A task named {name!r} already exists in this dataset."})
+
+
+@transaction.atomic
+def task_create(
+    *,
+    dataset: Dataset,
+    name: str,
+    query: dict | None = None,
+    item_ids: list[int] | None = None,
+    assignees: Iterable = (),
+    due_date=None,
+    user=None,
+) -> Task:
+    _task_name_free(dataset=dataset, name=name)
+    ids = _item_ids_for(dataset=dataset, query=query, item_ids=item_ids)
+    users = _assignee_users(dataset=dataset, assignees=assignees)
+    task = Task(
+        dataset=dataset,
+        name=name,
+        due_date=due_date,
+        query=query or {},
+        items_total=len(ids),
+        items_done=0,
+        created_by=user if getattr(user, "is_authenticated", False) else None,
+    )
+    task.full_clean()
+    task.save()
+    TaskItem.objects.bulk_create([TaskItem(task=task, item_id=i) for i in ids], batch_size=_BATCH)
+    task.assignees.set(users)
+    return task
+
+
+@transaction.atomic
+def task_update(*, task: Task, name=_UNSET, status=_UNSET, due_date=_UNSET, assignees=_UNSET, metadata=_UNSET) -> Task:
+    if name is not _UNSET:
+        _task_name_free(dataset=task.dataset, name=name, exclude_pk=task.pk)
+        task.name = name
+    if status is not _UNSET:
+        task.status = status
+    if due_date is not _UNSET:
+        task.due_date = due_date
+    if metadata is not _UNSET:
+        task.metadata = metadata
+    task.full_clean()
+    task.save()
+    if assignees is not _UNSET:
+        task.assignees.set(_assignee_users(dataset=task.dataset, assignees=assignees))
+    return task
+
+
+def task_delete(*, task: Task) -> None:
+    task.delete()
+
+
+@transaction.atomic
+def task_item_set_done(*, task: Task, item: Item, done: bool = True) -> Task:
+    """Mark one of the task's items done (or not); ``itemsDone`` moves by one, atomically."""
+    if not isinstance(done, bool):
+        raise ValidationError({"done": "Must be true or false."})
+    changed = TaskItem.objects.filter(task=task, item=item, done=not done).update(done=done)
+    if not changed and not TaskItem.objects.filter(task=task, item=item).exists():
+        raise ValidationError({"itemId": f"Item {item.pk} is not in task {task.pk}."})
+    if changed:
+        Task.objects.filter(pk=task.pk).update(items_done=F("items_done") + (1 if done else -1))
+    task.refresh_from_db(fields=["items_done", "items_total"])
+    return task

@@ -1,0 +1,95 @@
+import pytest
+
+from tests.support.functions import FunctionsApi, function
+
+RUNNER_CODE = """
+import logging
+import os
+import time
+
+import dataslot as dl
+
+VERSION = "{version}"
+
+
+class ServiceRunner(dl.BaseServiceRunner):
+    inits = 0
+
+    def __init__(self, greeting="hello"):
+        ServiceRunner.inits += 1
+        self.greeting = greeting
+
+    def noop(self):
+        return None
+
+    def whoami(self):
+        return {{"pid": os.getpid(), "inits": ServiceRunner.inits, "greeting": self.greeting}}
+
+    def version(self, seconds):
+        time.sleep(seconds)
+        return VERSION
+
+    def cooperative(self, progress):
+        for i in range(2000):
+            self.kill_event()
+            progress.update(progress=i % 100, message=f"tick {{i}}")
+            time.sleep(0.01)
+        return "never"
+
+    def busy(self):
+        while True:
+            pass
+
+    def swallow(self):
+        # A broad except cannot keep a timed-out function alive: it is stopped from outside.
+        while True:
+            try:
+                time.sleep(0.05)
+            except Exception:
+                return "swallowed"
+
+    def sleepy(self, seconds):
+        time.sleep(seconds)
+        return {{"slept": seconds}}
+
+    def crash(self):
+        os._exit(3)
+
+    def secret(self):
+        value = os.environ.get("MY_SECRET")
+        print(f"the secret is {{value}}")
+        logging.getLogger("fn").warning("again %s", value)
+        return {{"has": value is not None, "length": len(value or ""), "env": sorted(os.environ)}}
+
+    def chatty(self, progress):
+        for i in range(3000):
+            progress.update(progress=i // 30, message=f"{{i}}")
+        return "done"
+
+    def fail(self):
+        raise ValueError("bad pixels")
+"""
+
+FUNCTIONS = [
+    function("noop"), function("whoami"), function("version", ("seconds", "Float")), function("cooperative"),
+    function("busy"), function("swallow"), function("sleepy", ("seconds", "Float")), function("crash"),
+    function("secret"), function("chatty"), function("fail"),
+]
+
+
+INIT_INPUTS = [{"name": "greeting", "type": "String"}]
+
+
+def push_runner(api, project_id, name, *, version="v1", code=None):
+    return api.push(project_id, name, code or RUNNER_CODE.format(version=version), FUNCTIONS, init_inputs=INIT_INPUTS)
+
+
+@pytest.fixture(scope="module")
+def project(live_server_proc, request):
+    """A project of this test module's own, its owner's API, and the runner package pushed."""
+    name = request.module.__name__.rsplit(".", 1)[-1]
+    token = live_server_proc.create_user(f"owner-{name}", project=f"P-{name}")
+    api = FunctionsApi(live_server_proc, token)
+    project_id = api.project(f"P-{name}")
+    package = push_runner(api, project_id, "runner")
+    return api, project_id, package

@@ -1,0 +1,159 @@
+"""Execution control on real replica processes (design.md §4: termination, timeouts, resets)."""
+
+import time
+
+import pytest
+
+from tests.functions.conftest import RUNNER_CODE, push_runner
+from tests.support.functions import archive
+
+pytestmark = pytest.mark.server
+
+
+def deploy(project, name, **fields):
+    api, project_id, package = project
+    return api.deploy(project_id, package, name, **fields)
+
+
+def test_a_function_runs_once_initialised_per_replica(project):
+    api, _, _ = project
+    service = deploy(project, "init-once", initParams={"greeting": "bonjour"})
+    first = api.wait(api.execute(service["id"], "whoami")["id"])
+    second = api.wait(api.execute(service["id"], "whoami")["id"])
+    assert first["status"] == second["status"] == "success"
+    assert first["output"]["pid"] == second["output"]["pid"]
+    assert second["output"]["inits"] == 1
+    assert second["output"]["greeting"] == "bonjour"
+    assert [entry["status"] for entry in second["statusLog"]] == ["created", "in-progress", "success"]
+
+
+def test_kill_event_ends_a_terminated_execution_cooperatively(project):
+    api, _, _ = project
+    service = deploy(project, "cooperative")
+    execution = api.execute(service["id"], "cooperative")
+    running = api.wait(execution["id"], until={"in-progress"})
+    assert running["status"] == "in-progress"
+    time.sleep(0.3)
+    api.call("POST", f"/executions/{execution['id']}/terminate/", 200)
+    ended = api.wait(execution["id"], timeout=10)
+    assert ended["status"] == "terminated"
+    assert ended["toTerminate"] is True
+    assert ended["latestStatus"]["message"] == "Execution received termination signal"
+    # Stopped at a checkpoint, well before the grace period would have forced it.
+    assert ended["duration"] < 2
+
+
+def test_a_busy_loop_is_killed_after_the_grace_period_and_its_replica_replaced(project):
+    api, _, _ = project
+    service = deploy(project, "busy")
+    pid_before = api.wait(api.execute(service["id"], "whoami")["id"])["output"]["pid"]
+    execution = api.execute(service["id"], "busy")
+    api.wait(execution["id"], until={"in-progress"})
+    api.call("POST", f"/executions/{execution['id']}/terminate/", 200)
+    ended = api.wait(execution["id"], timeout=15)
+    assert ended["status"] == "terminated"
+    assert "by force" in ended["latestStatus"]["message"]
+    after = api.wait(api.execute(service["id"], "whoami")["id"], timeout=20)
+    assert after["status"] == "success"
+    assert after["output"]["pid"] != pid_before
+
+
+def test_terminating_a_queued_execution_ends_it_and_it_never_runs(project):
+    api, _, _ = project
+    service = deploy(project, "queued", runtime={"concurrency": 1, "numReplicas": 1})
+    blocker = api.execute(service["id"], "sleepy", {"seconds": 1.5})
+    api.wait(blocker["id"], until={"in-progress"})
+    queued = api.execute(service["id"], "noop")
+    terminated = api.call("POST", f"/executions/{queued['id']}/terminate/", 200).json()
+    assert terminated["status"] == "terminated"
+    assert api.wait(blocker["id"])["status"] == "success"
+    time.sleep(0.5)
+    final = api.execution(queued["id"])
+    assert final["status"] == "terminated"
+    assert final["attempts"] == 0
+    assert "in-progress" not in [entry["status"] for entry in final["statusLog"]]
+    assert api.call("POST", f"/executions/{queued['id']}/terminate/").status_code == 409
+
+
+def test_timeout_with_on_reset_failed_fails_with_a_timeout_message_despite_except_exception(project):
+    api, _, _ = project
+    service = deploy(project, "timeout-failed", executionTimeout=1, onReset="failed")
+    ended = api.wait(api.execute(service["id"], "swallow")["id"], timeout=15)
+    assert ended["status"] == "failed"
+    assert "timed out" in ended["latestStatus"]["message"]
+    assert ended["attempts"] == 1
+    assert ended["output"] is None
+
+
+def test_timeout_with_on_reset_rerun_reruns_until_max_attempts_then_fails(project):
+    api, _, _ = project
+    service = deploy(project, "timeout-rerun", executionTimeout=1, onReset="rerun", maxAttempts=3)
+    assert (service["onReset"], service["maxAttempts"], service["executionTimeout"]) == ("rerun", 3, 1)
+    ended = api.wait(api.execute(service["id"], "swallow")["id"], timeout=30)
+    assert ended["status"] == "failed"
+    assert ended["attempts"] == 3
+    assert "timed out" in ended["latestStatus"]["message"]
+    statuses = [entry["status"] for entry in ended["statusLog"]]
+    assert statuses == ["created", "in-progress", "created", "in-progress", "created", "in-progress", "failed"]
+
+
+def test_a_crashed_replica_follows_on_reset_and_is_replaced(project):
+    api, _, _ = project
+    service = deploy(project, "crash")
+    ended = api.wait(api.execute(service["id"], "crash")["id"], timeout=15)
+    assert ended["status"] == "failed"
+    assert "exited unexpectedly" in ended["latestStatus"]["message"]
+    assert api.wait(api.execute(service["id"], "noop")["id"], timeout=20)["status"] == "success"
+
+
+def test_a_failing_function_is_failed_with_its_message_and_traceback_in_its_logs(project):
+    api, _, _ = project
+    service = deploy(project, "fails")
+    ended = api.wait(api.execute(service["id"], "fail")["id"])
+    assert ended["status"] == "failed"
+    assert ended["latestStatus"]["message"] == "ValueError: bad pixels"
+    assert "Traceback" in api.logs(ended["id"])
+
+
+def test_a_paused_service_runs_nothing_until_resumed(project):
+    api, _, _ = project
+    service = deploy(project, "paused")
+    api.call("POST", f"/services/{service['id']}/pause/", 200)
+    queued = api.execute(service["id"], "noop")
+    time.sleep(1.5)
+    assert api.execution(queued["id"])["status"] == "created"
+    assert api.call("POST", f"/services/{service['id']}/resume/", 200).json()["active"] is True
+    assert api.wait(queued["id"], timeout=20)["status"] == "success"
+
+
+def test_updating_to_a_new_revision_drains_running_executions_first(project):
+    api, project_id, _ = project
+    package = push_runner(api, project_id, "versioned")
+    service = api.deploy(project_id, package, "versioned")
+    running = api.execute(service["id"], "version", {"seconds": 2})
+    api.wait(running["id"], until={"in-progress"})
+    v2 = api.call("PATCH", f"/packages/{package['id']}/", 200,
+                  files={"archive": ("code.zip", archive({"main.py": RUNNER_CODE.format(version="v2")}))}).json()
+    assert v2["version"] == 2
+    updated = api.call("PATCH", f"/services/{service['id']}/", 200, json={"packageRevision": 2}).json()
+    assert updated["packageRevision"] == 2
+    after = api.execute(service["id"], "version", {"seconds": 0})
+    drained = api.wait(running["id"], timeout=20)
+    assert (drained["status"], drained["output"], drained["packageRevision"]) == ("success", "v1", 1)
+    fresh = api.wait(after["id"], timeout=20)
+    assert (fresh["status"], fresh["output"], fresh["packageRevision"]) == ("success", "v2", 2)
+
+
+def test_progress_reaches_the_execution(project):
+    api, _, _ = project
+    service = deploy(project, "progress")
+    execution = api.execute(service["id"], "cooperative")
+    deadline = time.monotonic() + 10
+    seen = 0
+    while time.monotonic() < deadline and not seen:
+        seen = api.execution(execution["id"])["latestStatus"]["percentComplete"]
+        time.sleep(0.05)
+    assert seen > 0
+    assert api.execution(execution["id"])["latestStatus"]["message"].startswith("tick ")
+    api.call("POST", f"/executions/{execution['id']}/terminate/", 200)
+    assert api.wait(execution["id"])["status"] == "terminated"

@@ -1,0 +1,54 @@
+"""Secrets: encrypted at rest, write-only, only in their own service's replicas, redacted in logs."""
+
+import pytest
+
+from tests.functions.conftest import RUNNER_CODE, push_runner
+
+pytestmark = pytest.mark.server
+
+VALUE = "s3cr3t-Value-that-must-not-leak"
+OTHER = "another-services-secret-value"
+
+
+def test_a_service_sees_its_own_secrets_as_environment_variables_and_logs_are_redacted(project, live_server_proc):
+    api, project_id, package = project
+    mine = api.call("POST", f"/projects/{project_id}/integrations/", 201, json={"name": "MY_SECRET", "value": VALUE}).json()
+    other = api.call("POST", f"/projects/{project_id}/integrations/", 201, json={"name": "OTHER_SECRET", "value": OTHER}).json()
+    assert "value" not in mine and VALUE not in str(mine)
+
+    service = api.deploy(project_id, package, "with-integrations", secrets=[mine["id"]])
+    api.deploy(project_id, package, "other-service", secrets=[other["id"]])
+    ended = api.wait(api.execute(service["id"], "secret")["id"])
+    assert ended["status"] == "success"
+    assert ended["output"]["has"] is True and ended["output"]["length"] == len(VALUE)
+    env = set(ended["output"]["env"])
+    assert "OTHER_SECRET" not in env
+    # Nothing of the server's: no keys, no settings, no database.
+    assert not {"DATABASE_URL", "DJANGO_SETTINGS_MODULE", "DATASLOT_HOME", "SECRET_KEY"} & env
+    assert {"MY_SECRET", "DATASLOT_URL", "DATASLOT_TOKEN"} <= env
+
+    logs = api.logs(ended["id"])
+    assert "the secret is [redacted]" in logs
+    assert "again [redacted]" in logs
+    assert VALUE not in logs
+
+    for listing in (api.call("GET", f"/projects/{project_id}/integrations/", 200).text,
+                    api.call("GET", f"/integrations/{mine['id']}/", 200).text):
+        assert VALUE not in listing and OTHER not in listing
+
+    stored = live_server_proc.python(
+        f"from faas.models import Integration; print(bytes(Integration.objects.get(pk={mine['id']}).encrypted_value))"
+    )
+    assert VALUE not in stored and VALUE.encode().hex() not in stored
+
+
+def test_updating_a_secret_value_reaches_new_replicas(project):
+    api, project_id, package = project
+    integration = api.call("POST", f"/projects/{project_id}/integrations/", 201,
+                           json={"name": "ROTATED", "value": "old"}).json()
+    code_package = push_runner(api, project_id, "env-reader", code=RUNNER_CODE.format(version="v1").replace(
+        'os.environ.get("MY_SECRET")', 'os.environ.get("ROTATED")'))
+    service = api.deploy(project_id, code_package, "rotating", secrets=[integration["id"]])
+    assert api.wait(api.execute(service["id"], "secret")["id"])["output"]["length"] == 3
+    api.call("PATCH", f"/integrations/{integration['id']}/", 200, json={"value": "brand-new"})
+    assert api.wait(api.execute(service["id"], "secret")["id"], timeout=20)["output"]["length"] == len("brand-new")
