@@ -14,8 +14,9 @@ def test_platform_folder_is_not_a_package():
 
 def test_stdlib_platform_works_inside_the_running_project():
     # Django is set up with the source root on sys.path; the stdlib module must win.
-    import django  # noqa: F401
     import platform
+
+    import django  # noqa: F401
 
     assert platform.system() == "Linux"
     import uuid
