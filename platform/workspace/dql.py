@@ -174,7 +174,9 @@ class Parser:
             raise QueryError(path or "query", "must be a JSON object")
         children: list[Node] = []
         for key, value in query.items():
-            where = f"{path}.{key}" if path else key
+            where = f"{path}.{key}" if path else str(key)
+            if not isinstance(key, str):  # only a dict built in Python can have these
+                raise QueryError(where, "a field name must be a string")
             if key in ("$and", "$or"):
                 children.append(self._junction(key, value, path=where, depth=depth + 1))
             elif key.startswith("$"):
@@ -442,12 +444,11 @@ def evaluate(node: Node, *, record: dict) -> bool:
         actual = _field_value(node, record)
         kind = None  # a model field: the operand was checked against the field's kind
     if node.op == "$exists":
-        return node.operand == (kind != "missing") if kind else node.operand
+        return node.operand if kind is None else node.operand == (kind != "missing")
     if node.op in RANGE_OPERATORS:
-        operand = node.operand
-        if kind and kind != ("string" if isinstance(operand, str) else "number"):
+        if kind is not None and kind != ("string" if isinstance(node.operand, str) else "number"):
             return False
-        return actual is not None and PYTHON_ORDER[node.op](actual, operand)
+        return actual is not None and PYTHON_ORDER[node.op](actual, node.operand)
     values = node.operand if node.op in ("$in", "$nin") else (node.operand,)
     found = any(_equals(kind, actual, value) for value in values)
     return not found if node.op in ("$ne", "$nin") else found

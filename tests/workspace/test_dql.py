@@ -361,6 +361,9 @@ def test_annotation_queries(dataset, items, project):
         ({"source": "function"}, {"cat.png:eye"}),
         ({"type": {"$in": ["box", "point"]}, "datasetId": dataset.id}, {"cat.png:cat", "cat.png:eye"}),
         ({"$or": [{"attributes.count": {"$lt": 3}}, {"label": "eye"}]}, {"cat.png:cat", "cat.png:eye"}),
+        # The join to the creator must not drop annotations without one from the other branch.
+        ({"$or": [{"creator": {"$gt": "b"}}, {"label": "eye"}]}, {"dog.jpg:dog", "cat.png:eye"}),
+        ({"$or": [{"creator": "b*"}, {"label": "eye"}]}, {"dog.jpg:dog", "cat.png:eye"}),
     ]
     queryset = Annotation.objects.select_related("item", "created_by")
     for query, expected in cases:
@@ -438,6 +441,7 @@ ERROR_CASES = [
     ("item", {"metadata.x": {"$gt": True}}, "metadata.x.$gt"),
     ("item", {"metadata.x": {"$eq": [1]}}, "metadata.x.$eq"),
     ("item", {"metadata.x": 2**70}, "metadata.x"),
+    ("item", {1: "a"}, "1"),
     ("annotation", {"filename": "x"}, "filename"),
     ("task", {"dueDate": "2024-02-30"}, "dueDate"),
     ("task", {"dueDate": {"$gte": "2024-05-01T10:00:00"}}, "dueDate.$gte"),
