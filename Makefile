@@ -35,10 +35,11 @@ run: install
 browser:
 	@scripts/ensure-chromium.sh
 
-## test: lint and the whole test suite
+## test: lint, the whole suite on SQLite, then the database suites on PostgreSQL (when reachable)
 test: install-dev browser
 	$(BIN)/ruff check .
 	$(BIN)/pytest
+	scripts/test-postgres.sh
 
 lint: install-dev
 	$(BIN)/ruff check .

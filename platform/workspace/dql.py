@@ -135,8 +135,8 @@ def parse(query: str | dict | None) -> dict:
 
 
 def compile_query(entity: str, query: str | dict | None) -> Q:
-    tree = Parser(entity).parse(parse(query))
-    return to_q(tree) if tree.children else Q()
+    """The query as a Q that is never SQL NULL, so ``exclude()`` selects exactly the rest."""
+    return to_q(Parser(entity).parse(parse(query)))
 
 
 def filter_queryset(entity: str, queryset: QuerySet, query: str | dict | None) -> QuerySet:
@@ -300,7 +300,7 @@ def _to_moment(value: Any, kind: str) -> date | datetime | None:
 
 # -- The database ---------------------------------------------------------------------
 
-ALWAYS = Q(pk__isnull=False)  # not Q(): Q() | x drops the empty Q and means just x
+ALWAYS = Q(pk__isnull=False)
 NEVER = Q(pk__in=[])
 
 
@@ -348,7 +348,7 @@ def _filename() -> Concat:
 def to_q(node: Node) -> Q:
     if isinstance(node, Junction):
         parts = [to_q(child) for child in node.children]
-        if not parts:  # {} inside $and/$or matches everything
+        if not parts:  # {} matches everything; Q() would vanish when combined and exclude nothing
             return ALWAYS
         return reduce(Q.__and__ if node.op == "$and" else Q.__or__, parts)
     if node.keys:
@@ -357,10 +357,13 @@ def to_q(node: Node) -> Q:
     if node.op == "$exists":
         return ALWAYS if node.operand else NEVER
     if node.op in RANGE_OPERATORS:
-        lhs = F(field.orm) if field.orm else _filename()
+        if not field.orm:  # filename, never null
+            return Q(RANGE_OPERATORS[node.op](CodePointOrder(_filename()), node.operand))
         if field.kind == "text":
-            return Q(RANGE_OPERATORS[node.op](CodePointOrder(lhs), node.operand))
-        return Q(RANGE_OPERATORS[node.op](lhs, node.operand))
+            # The null test keeps the condition two-valued for a null creator.
+            ordered = RANGE_OPERATORS[node.op](CodePointOrder(F(field.orm)), node.operand)
+            return Q(**{f"{field.orm}__isnull": False}) & Q(ordered)
+        return Q(**{f"{field.orm}__{node.op[1:]}": node.operand})
     values = node.operand if node.op in ("$in", "$nin") else (node.operand,)
     q = _any([_field_equals(field, value) for value in values])
     return ~q if node.op in ("$ne", "$nin") else q

@@ -71,9 +71,17 @@ class ServiceRunner(dl.BaseServiceRunner):
 """
 
 FUNCTIONS = [
-    function("noop"), function("whoami"), function("version", ("seconds", "Float")), function("cooperative"),
-    function("busy"), function("swallow"), function("sleepy", ("seconds", "Float")), function("crash"),
-    function("secret"), function("chatty"), function("fail"),
+    function("noop"),
+    function("whoami"),
+    function("version", ("seconds", "Float")),
+    function("cooperative"),
+    function("busy"),
+    function("swallow"),
+    function("sleepy", ("seconds", "Float")),
+    function("crash"),
+    function("secret"),
+    function("chatty"),
+    function("fail"),
 ]
 
 

@@ -132,8 +132,12 @@ def test_updating_to_a_new_revision_drains_running_executions_first(project):
     service = api.deploy(project_id, package, "versioned")
     running = api.execute(service["id"], "version", {"seconds": 2})
     api.wait(running["id"], until={"in-progress"})
-    v2 = api.call("PATCH", f"/packages/{package['id']}/", 200,
-                  files={"archive": ("code.zip", archive({"main.py": RUNNER_CODE.format(version="v2")}))}).json()
+    v2 = api.call(
+        "PATCH",
+        f"/packages/{package['id']}/",
+        200,
+        files={"archive": ("code.zip", archive({"main.py": RUNNER_CODE.format(version="v2")}))},
+    ).json()
     assert v2["version"] == 2
     updated = api.call("PATCH", f"/services/{service['id']}/", 200, json={"packageRevision": 2}).json()
     assert updated["packageRevision"] == 2

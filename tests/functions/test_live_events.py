@@ -33,8 +33,14 @@ def test_a_member_follows_an_execution_live(project, live_server_proc):
     api, project_id, package = project
     service = api.deploy(project_id, package, "live")
     token = api.http.headers["Authorization"].split()[1]
-    execution, events = asyncio.run(collect(ws_url(live_server_proc, project_id), token,
-                                            lambda: api.execute(service["id"], "whoami"), until_status="success"))
+    execution, events = asyncio.run(
+        collect(
+            ws_url(live_server_proc, project_id),
+            token,
+            lambda: api.execute(service["id"], "whoami"),
+            until_status="success",
+        )
+    )
     statuses = [e["status"] for _, e in events]
     assert statuses[0] == "created" and statuses[-1] == "success" and "in-progress" in statuses
     assert events[-1][1]["output"]["pid"] > 0
@@ -47,8 +53,14 @@ def test_progress_events_are_throttled_to_ten_a_second(project, live_server_proc
     service = api.deploy(project_id, package, "chatty")
     api.wait(api.execute(service["id"], "noop")["id"])  # warm
     token = api.http.headers["Authorization"].split()[1]
-    _, events = asyncio.run(collect(ws_url(live_server_proc, project_id), token,
-                                    lambda: api.execute(service["id"], "chatty"), until_status="success"))
+    _, events = asyncio.run(
+        collect(
+            ws_url(live_server_proc, project_id),
+            token,
+            lambda: api.execute(service["id"], "chatty"),
+            until_status="success",
+        )
+    )
     running = [t for t, e in events if e["status"] == "in-progress"]
     span = max(running) - min(running) if running else 0
     # 3,000 progress updates were made; at most ten a second (+ the start and the end) reach clients.

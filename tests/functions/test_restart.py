@@ -15,8 +15,9 @@ def test_sigkill_mid_execution_then_restart_follows_on_reset_and_runs_the_queue(
     api = FunctionsApi(server, server.create_user("owner", project="Restart"))
     project_id = api.project("Restart")
     package = push_runner(api, project_id, "runner")
-    failing = api.deploy(project_id, package, "on-reset-failed", onReset="failed",
-                         runtime={"concurrency": 1, "numReplicas": 1})
+    failing = api.deploy(
+        project_id, package, "on-reset-failed", onReset="failed", runtime={"concurrency": 1, "numReplicas": 1}
+    )
     rerunning = api.deploy(project_id, package, "on-reset-rerun", onReset="rerun", maxAttempts=2)
 
     cut_off = api.execute(failing["id"], "sleepy", {"seconds": 30})

@@ -12,8 +12,12 @@ OTHER = "another-services-secret-value"
 
 def test_a_service_sees_its_own_secrets_as_environment_variables_and_logs_are_redacted(project, live_server_proc):
     api, project_id, package = project
-    mine = api.call("POST", f"/projects/{project_id}/integrations/", 201, json={"name": "MY_SECRET", "value": VALUE}).json()
-    other = api.call("POST", f"/projects/{project_id}/integrations/", 201, json={"name": "OTHER_SECRET", "value": OTHER}).json()
+    mine = api.call(
+        "POST", f"/projects/{project_id}/integrations/", 201, json={"name": "MY_SECRET", "value": VALUE}
+    ).json()
+    other = api.call(
+        "POST", f"/projects/{project_id}/integrations/", 201, json={"name": "OTHER_SECRET", "value": OTHER}
+    ).json()
     assert "value" not in mine and VALUE not in str(mine)
 
     service = api.deploy(project_id, package, "with-integrations", secrets=[mine["id"]])
@@ -32,8 +36,10 @@ def test_a_service_sees_its_own_secrets_as_environment_variables_and_logs_are_re
     assert "again [redacted]" in logs
     assert VALUE not in logs
 
-    for listing in (api.call("GET", f"/projects/{project_id}/integrations/", 200).text,
-                    api.call("GET", f"/integrations/{mine['id']}/", 200).text):
+    for listing in (
+        api.call("GET", f"/projects/{project_id}/integrations/", 200).text,
+        api.call("GET", f"/integrations/{mine['id']}/", 200).text,
+    ):
         assert VALUE not in listing and OTHER not in listing
 
     stored = live_server_proc.python(
@@ -44,10 +50,15 @@ def test_a_service_sees_its_own_secrets_as_environment_variables_and_logs_are_re
 
 def test_updating_a_secret_value_reaches_new_replicas(project):
     api, project_id, package = project
-    integration = api.call("POST", f"/projects/{project_id}/integrations/", 201,
-                           json={"name": "ROTATED", "value": "old"}).json()
-    code_package = push_runner(api, project_id, "env-reader", code=RUNNER_CODE.format(version="v1").replace(
-        'os.environ.get("MY_SECRET")', 'os.environ.get("ROTATED")'))
+    integration = api.call(
+        "POST", f"/projects/{project_id}/integrations/", 201, json={"name": "ROTATED", "value": "old"}
+    ).json()
+    code_package = push_runner(
+        api,
+        project_id,
+        "env-reader",
+        code=RUNNER_CODE.format(version="v1").replace('os.environ.get("MY_SECRET")', 'os.environ.get("ROTATED")'),
+    )
     service = api.deploy(project_id, code_package, "rotating", secrets=[integration["id"]])
     assert api.wait(api.execute(service["id"], "secret")["id"])["output"]["length"] == 3
     api.call("PATCH", f"/integrations/{integration['id']}/", 200, json={"value": "brand-new"})

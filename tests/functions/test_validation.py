@@ -15,7 +15,7 @@ from tests.support.functions import archive, function
 from workspace.models import Item
 from workspace.services.projects import dataset_create, membership_set, project_create
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
 CODE = """
 import dataslot as dl
@@ -26,8 +26,12 @@ class ServiceRunner(dl.BaseServiceRunner):
     def count(self, n):
         return n
 """
-MODULES = [{"name": "m", "functions": [function("run", ("item", "Item"), ("threshold", "Float")),
-                                       function("count", ("n", "Integer"))]}]
+MODULES = [
+    {
+        "name": "m",
+        "functions": [function("run", ("item", "Item"), ("threshold", "Float")), function("count", ("n", "Integer"))],
+    }
+]
 
 
 @pytest.fixture
@@ -40,8 +44,11 @@ def owner():
 
 
 def push(client, project, *, data=None, modules=MODULES, slots=None, name="pkg"):
-    form = {"name": name, "modules": json.dumps(modules),
-            "archive": SimpleUploadedFile("code.zip", data if data is not None else archive({"main.py": CODE}))}
+    form = {
+        "name": name,
+        "modules": json.dumps(modules),
+        "archive": SimpleUploadedFile("code.zip", data if data is not None else archive({"main.py": CODE})),
+    }
     if slots is not None:
         form["slots"] = json.dumps(slots)
     return client.post(f"/api/projects/{project.id}/packages/", form, format="multipart")
@@ -72,15 +79,18 @@ def tar_with_link() -> bytes:
     return buffer.getvalue()
 
 
-@pytest.mark.parametrize(("data", "words"), [
-    (zip_with("/etc/evil.py"), "absolute path"),
-    (zip_with("../evil.py"), "'..'"),
-    (zip_with("pkg/../../evil.py"), "'..'"),
-    (tar_with_link(), "link"),
-    (b"not an archive at all", "Not a zip or tar.gz"),
-    (archive({"other.py": CODE}), "entry point 'main.py' is not in the archive"),
-    (archive({"main.py": "def broken(:\n"}), "main.py line 1"),
-])
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (zip_with("/etc/evil.py"), "absolute path"),
+        (zip_with("../evil.py"), "'..'"),
+        (zip_with("pkg/../../evil.py"), "'..'"),
+        (tar_with_link(), "link"),
+        (b"not an archive at all", "Not a zip or tar.gz"),
+        (archive({"other.py": CODE}), "entry point 'main.py' is not in the archive"),
+        (archive({"main.py": "def broken(:\n"}), "main.py line 1"),
+    ],
+)
 def test_unsafe_or_incomplete_archives_are_refused(owner, data, words):
     client, project = owner
     assert_refused(push(client, project, data=data), "archive", words)
@@ -94,26 +104,44 @@ def test_an_archive_over_the_size_limit_is_refused(owner, settings):
     assert not Package.objects.exists()
 
 
-@pytest.mark.parametrize(("modules", "words"), [
-    ([{"name": "m", "className": "Missing", "functions": [function("run")]}], "Class 'Missing' is not defined"),
-    ([{"name": "m", "functions": [function("nope")]}], "function 'nope' is not a method"),
-    ([{"name": "m", "functions": [function("run", ("item", "Item"))]}], "argument 'threshold' is not a declared input"),
-    ([{"name": "m", "functions": [function("run", ("item", "Picture"), ("threshold", "Float"))]}], "has type 'Picture'"),
-])
+@pytest.mark.parametrize(
+    ("modules", "words"),
+    [
+        ([{"name": "m", "className": "Missing", "functions": [function("run")]}], "Class 'Missing' is not defined"),
+        ([{"name": "m", "functions": [function("nope")]}], "function 'nope' is not a method"),
+        (
+            [{"name": "m", "functions": [function("run", ("item", "Item"))]}],
+            "argument 'threshold' is not a declared input",
+        ),
+        (
+            [{"name": "m", "functions": [function("run", ("item", "Picture"), ("threshold", "Float"))]}],
+            "has type 'Picture'",
+        ),
+    ],
+)
 def test_modules_must_match_the_code(owner, modules, words):
     client, project = owner
     assert_refused(push(client, project, modules=modules), "modules", words)
     assert not Package.objects.exists()
 
 
-@pytest.mark.parametrize(("slot", "words"), [
-    ({"moduleName": "nope", "functionName": "run"}, "module 'nope'"),
-    ({"moduleName": "m", "functionName": "nope"}, "function 'nope'"),
-    ({"moduleName": "m", "functionName": "run", "postAction": {"type": "explode"}}, "postAction.type"),
-    ({"moduleName": "m", "functionName": "run", "displayScopes": [{"resource": "planet"}]}, "resource"),
-    ({"moduleName": "m", "functionName": "run",
-      "displayScopes": [{"resource": "item", "filter": {"name": {"$regex": "x"}}}]}, "filter"),
-])
+@pytest.mark.parametrize(
+    ("slot", "words"),
+    [
+        ({"moduleName": "nope", "functionName": "run"}, "module 'nope'"),
+        ({"moduleName": "m", "functionName": "nope"}, "function 'nope'"),
+        ({"moduleName": "m", "functionName": "run", "postAction": {"type": "explode"}}, "postAction.type"),
+        ({"moduleName": "m", "functionName": "run", "displayScopes": [{"resource": "planet"}]}, "resource"),
+        (
+            {
+                "moduleName": "m",
+                "functionName": "run",
+                "displayScopes": [{"resource": "item", "filter": {"name": {"$regex": "x"}}}],
+            },
+            "filter",
+        ),
+    ],
+)
 def test_slots_must_name_an_existing_module_and_function(owner, slot, words):
     client, project = owner
     assert_refused(push(client, project, slots=[slot]), "slots", words)
@@ -125,8 +153,9 @@ def test_every_push_or_update_is_a_new_revision(owner):
     first = push(client, project).json()
     again = push(client, project).json()
     assert (first["version"], again["version"], first["id"]) == (1, 2, again["id"])
-    updated = client.patch(f"/api/packages/{first['id']}/", {"slots": [{"moduleName": "m", "functionName": "run"}]},
-                           format="json").json()
+    updated = client.patch(
+        f"/api/packages/{first['id']}/", {"slots": [{"moduleName": "m", "functionName": "run"}]}, format="json"
+    ).json()
     assert updated["version"] == 3
     assert updated["slots"][0]["postAction"] == {"type": "noAction"}
     revisions = client.get(f"/api/packages/{first['id']}/revisions/").json()
@@ -137,8 +166,9 @@ def test_every_push_or_update_is_a_new_revision(owner):
 def service(owner):
     client, project = owner
     package = push(client, project).json()
-    response = client.post(f"/api/projects/{project.id}/services/", {"name": "svc", "packageId": package["id"]},
-                           format="json")
+    response = client.post(
+        f"/api/projects/{project.id}/services/", {"name": "svc", "packageId": package["id"]}, format="json"
+    )
     assert response.status_code == 201, response.content
     return client, project, package, response.json()
 
@@ -149,8 +179,11 @@ def test_execution_timeout_must_be_a_natural_number(service, value):
     response = client.patch(f"/api/services/{svc['id']}/", {"executionTimeout": value}, format="json")
     assert_refused(response, "executionTimeout", "natural number")
     assert Service.objects.get().execution_timeout == 3600
-    deploy = client.post(f"/api/projects/{project.id}/services/",
-                         {"name": "other", "packageId": package["id"], "executionTimeout": value}, format="json")
+    deploy = client.post(
+        f"/api/projects/{project.id}/services/",
+        {"name": "other", "packageId": package["id"], "executionTimeout": value},
+        format="json",
+    )
     assert_refused(deploy, "executionTimeout", "natural number")
     assert Service.objects.count() == 1
 
@@ -165,8 +198,11 @@ def test_on_reset_is_failed_or_rerun(service):
 
 def test_deploying_an_existing_name_updates_that_service(service):
     client, project, package, svc = service
-    again = client.post(f"/api/projects/{project.id}/services/",
-                        {"name": "svc", "packageId": package["id"], "maxAttempts": 5}, format="json")
+    again = client.post(
+        f"/api/projects/{project.id}/services/",
+        {"name": "svc", "packageId": package["id"], "maxAttempts": 5},
+        format="json",
+    )
     assert again.status_code == 200
     assert again.json()["id"] == svc["id"] and again.json()["maxAttempts"] == 5
     assert Service.objects.count() == 1
@@ -179,16 +215,21 @@ def test_a_service_runs_as_a_bot_member_of_its_project(service):
     assert bot.auth_token.key
 
 
-@pytest.mark.parametrize(("input", "words"), [
-    ({"item": "seven", "threshold": 0.5}, "must be a Item reference"),
-    ({"item": 999999, "threshold": 0.5}, "does not exist in this project"),
-    ({"threshold": 0.5}, "needs input 'item'"),
-    ({"item": None, "threshold": "high"}, "must be a Item reference"),
-    ("not an object", "Must be an object"),
-])
+@pytest.mark.parametrize(
+    ("input", "words"),
+    [
+        ({"item": "seven", "threshold": 0.5}, "must be a Item reference"),
+        ({"item": 999999, "threshold": 0.5}, "does not exist in this project"),
+        ({"threshold": 0.5}, "needs input 'item'"),
+        ({"item": None, "threshold": "high"}, "must be a Item reference"),
+        ("not an object", "Must be an object"),
+    ],
+)
 def test_execution_input_must_fit_the_function(service, input, words):
     client, _, _, svc = service
-    response = client.post(f"/api/services/{svc['id']}/execute/", {"functionName": "run", "input": input}, format="json")
+    response = client.post(
+        f"/api/services/{svc['id']}/execute/", {"functionName": "run", "input": input}, format="json"
+    )
     assert_refused(response, "input", words)
     assert not Execution.objects.exists()
 
@@ -196,8 +237,9 @@ def test_execution_input_must_fit_the_function(service, input, words):
 @pytest.mark.parametrize(("value", "ok"), [(3, True), (3.5, False), ("3", False), (True, False)])
 def test_scalar_inputs_are_type_checked(service, value, ok):
     client, _, _, svc = service
-    response = client.post(f"/api/services/{svc['id']}/execute/", {"functionName": "count", "input": {"n": value}},
-                           format="json")
+    response = client.post(
+        f"/api/services/{svc['id']}/execute/", {"functionName": "count", "input": {"n": value}}, format="json"
+    )
     assert response.status_code == (201 if ok else 400), response.content
     assert Execution.objects.count() == (1 if ok else 0)
 
@@ -208,8 +250,11 @@ def test_an_item_of_another_project_is_not_an_input(service):
     other = project_create(name="Other", owner=stranger)
     dataset = dataset_create(project=other, name="d")
     item = Item.objects.create(dataset=dataset, name="x.png", width=1, height=1, size=1, file="x", thumbnail="x")
-    response = client.post(f"/api/services/{svc['id']}/execute/",
-                           {"functionName": "run", "input": {"item": item.id, "threshold": 1}}, format="json")
+    response = client.post(
+        f"/api/services/{svc['id']}/execute/",
+        {"functionName": "run", "input": {"item": item.id, "threshold": 1}},
+        format="json",
+    )
     assert_refused(response, "input", "does not exist in this project")
 
 
@@ -217,8 +262,12 @@ def test_other_projects_functions_answer_404_and_annotators_cannot_deploy(servic
     client, project, package, svc = service
     outsider = APIClient()
     outsider.force_authenticate(User.objects.create_user("outsider"))
-    for path in (f"/api/services/{svc['id']}/", f"/api/packages/{package['id']}/",
-                 f"/api/projects/{project.id}/executions/", f"/api/projects/{project.id}/slots/"):
+    for path in (
+        f"/api/services/{svc['id']}/",
+        f"/api/packages/{package['id']}/",
+        f"/api/projects/{project.id}/executions/",
+        f"/api/projects/{project.id}/slots/",
+    ):
         assert outsider.get(path).status_code == 404, path
     annotator = User.objects.create_user("annotator")
     membership_set(project=project, user=annotator, role="annotator")

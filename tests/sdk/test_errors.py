@@ -8,8 +8,14 @@ import pytest
 import dataslot as dl
 
 CASES = [
-    (400, dl.exceptions.BadRequest, {"detail": "executionTimeout: must be a whole number of seconds",
-                                     "executionTimeout": ["must be a whole number of seconds"]}),
+    (
+        400,
+        dl.exceptions.BadRequest,
+        {
+            "detail": "executionTimeout: must be a whole number of seconds",
+            "executionTimeout": ["must be a whole number of seconds"],
+        },
+    ),
     (401, dl.exceptions.Unauthorized, {"detail": "Authentication credentials were not provided."}),
     (403, dl.exceptions.Forbidden, {"detail": "Your role does not allow this."}),
     (404, dl.exceptions.NotFound, {"detail": "No Service matches the given query."}),
@@ -32,8 +38,11 @@ def test_status_maps_to_exception_with_server_message(fake_server, fake_client, 
 
 
 def test_field_messages_are_in_the_message(fake_server, fake_client):
-    body = {"detail": "name: This field is required.", "name": ["This field is required."],
-            "packageId": ["Invalid pk."]}
+    body = {
+        "detail": "name: This field is required.",
+        "name": ["This field is required."],
+        "packageId": ["Invalid pk."],
+    }
     fake_server.route("POST", "/api/x/", (400, body))
     with pytest.raises(dl.exceptions.BadRequest) as caught:
         fake_client.post("/api/x/", {})

@@ -63,8 +63,9 @@ def modules():
                 dl.PackageFunction(name="noop"),
                 dl.PackageFunction(name="echo", inputs=[dl.FunctionIO(type=dl.PackageInputType.JSON, name="config")]),
                 dl.PackageFunction(name="rgb2gray", inputs=item_in, outputs=item_in),
-                dl.PackageFunction(name="detect", inputs=item_in,
-                                   outputs=[dl.FunctionIO(type=dl.PackageInputType.ANNOTATION)]),
+                dl.PackageFunction(
+                    name="detect", inputs=item_in, outputs=[dl.FunctionIO(type=dl.PackageInputType.ANNOTATION)]
+                ),
                 dl.PackageFunction(name="slow"),
                 dl.PackageFunction(name="secret"),
             ],
@@ -75,15 +76,15 @@ def modules():
 def seed_slots():
     # The seed's §5.1 sample, verbatim apart from the import line.
     return [
-        dl.PackageSlot(module_name='image-processing',
-                       function_name='rgb2gray',
-                       display_name='RGB2GRAY',
-                       post_action=dl.SlotPostAction(type=dl.SlotPostActionType.NO_ACTION),
-                       display_scopes=[
-                           dl.SlotDisplayScope(
-                               resource=dl.SlotDisplayScopeResource.ITEM,
-                               panel=dl.UiBindingPanel.ALL,
-                               filters={})])
+        dl.PackageSlot(
+            module_name="image-processing",
+            function_name="rgb2gray",
+            display_name="RGB2GRAY",
+            post_action=dl.SlotPostAction(type=dl.SlotPostActionType.NO_ACTION),
+            display_scopes=[
+                dl.SlotDisplayScope(resource=dl.SlotDisplayScopeResource.ITEM, panel=dl.UiBindingPanel.ALL, filters={})
+            ],
+        )
     ]
 
 
@@ -96,8 +97,12 @@ def package(live_project, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def service(package):
-    return package.services.deploy(service_name="image-processing", module_name="image-processing",
-                                   init_input={"greeting": "hi"}, execution_timeout=120)
+    return package.services.deploy(
+        service_name="image-processing",
+        module_name="image-processing",
+        init_input={"greeting": "hi"},
+        execution_timeout=120,
+    )
 
 
 @pytest.fixture(scope="module")
@@ -122,8 +127,11 @@ def test_seed_update_flow_slots_revision_and_activation(live_project, package, s
     package = package.update()
     assert package.version == 2
     [stored] = package.slots
-    assert (stored.module_name, stored.function_name, stored.display_name) == ("image-processing", "rgb2gray",
-                                                                               "RGB2GRAY")
+    assert (stored.module_name, stored.function_name, stored.display_name) == (
+        "image-processing",
+        "rgb2gray",
+        "RGB2GRAY",
+    )
     assert stored.post_action.type == dl.SlotPostActionType.NO_ACTION
     assert [(s.resource, s.panel) for s in stored.display_scopes] == [("item", "all")]
     service.package_revision = package.version
@@ -221,8 +229,9 @@ def test_secrets_reach_only_the_service_as_environment(live_project, package):
     assert "value" not in integration.to_json()
     assert integration.id in [i.id for i in live_project.integrations.list()]
     # §7 of the seed: deploy(name=..., secrets=[id]).
-    with_secret = package.services.deploy(name="with-integrations", module_name="image-processing",
-                                          secrets=[integration.id])
+    with_secret = package.services.deploy(
+        name="with-integrations", module_name="image-processing", secrets=[integration.id]
+    )
     assert with_secret.execute(function_name="secret", sync=True) == {"length": len("s3cr3t-value")}
 
 

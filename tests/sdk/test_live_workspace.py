@@ -43,13 +43,20 @@ def test_upload_accepts_path_bytes_buffer_image_and_array(dataset, tmp_path):
     buffer = io.BytesIO(png("green"))
     buffer.name = "from-buffer.png"
     from_buffer = dataset.items.upload(local_path=buffer, remote_path="/forms")
-    from_image = dataset.items.upload(local_path=Image.new("RGB", (10, 4), "white"), remote_path="/forms",
-                                      remote_name="from-image.png")
-    from_array = dataset.items.upload(local_path=np.zeros((5, 7), dtype=np.uint8), remote_path="/forms",
-                                      remote_name="from-array.png")
+    from_image = dataset.items.upload(
+        local_path=Image.new("RGB", (10, 4), "white"), remote_path="/forms", remote_name="from-image.png"
+    )
+    from_array = dataset.items.upload(
+        local_path=np.zeros((5, 7), dtype=np.uint8), remote_path="/forms", remote_name="from-array.png"
+    )
     items = [from_path, from_bytes, from_buffer, from_image, from_array]
-    assert [i.name for i in items] == ["from-path.png", "from-bytes.png", "from-buffer.png", "from-image.png",
-                                       "from-array.png"]
+    assert [i.name for i in items] == [
+        "from-path.png",
+        "from-bytes.png",
+        "from-buffer.png",
+        "from-image.png",
+        "from-array.png",
+    ]
     assert all(isinstance(i, dl.Item) and i.dir == "/forms" and i.mimetype == "image/png" for i in items)
     assert (from_image.width, from_image.height) == (10, 4)
     assert (from_array.width, from_array.height) == (7, 5)
@@ -104,8 +111,9 @@ def test_annotations_builder_upload_and_list(dataset):
 
 
 def test_tasks_create_list_get(live_project, dataset):
-    task = live_project.tasks.create(task_name="label forms", dataset=dataset,
-                                     filters=dl.Filters(field="dir", values="/forms"))
+    task = live_project.tasks.create(
+        task_name="label forms", dataset=dataset, filters=dl.Filters(field="dir", values="/forms")
+    )
     assert task.items_total == 5 and task.progress == 0
     assert live_project.tasks.get(task_id=task.id).name == "label forms"
     assert "label forms" in [t.name for t in live_project.tasks.list()]

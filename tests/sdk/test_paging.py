@@ -10,7 +10,7 @@ def serve_pages(fake_server, path: str, total: int, page_size: int):
     bodies = {}
     for start in range(0, total, page_size):
         nxt = f"{fake_server.url}{path}?cursor={start + page_size}" if start + page_size < total else None
-        bodies[str(start)] = (200, {"next": nxt, "previous": None, "results": rows[start:start + page_size]})
+        bodies[str(start)] = (200, {"next": nxt, "previous": None, "results": rows[start : start + page_size]})
     # Pre-encoded, so the peer's own cost does not count against the client.
     import json
 
@@ -41,9 +41,7 @@ def test_filters_are_sent_as_compact_dql(fake_server, fake_client):
     fake_server.route("GET", "/api/datasets/1/items/", (200, {"next": None, "previous": None, "results": []}))
     dataset = dl.Dataset({"id": 1}, fake_client)
     list(dataset.items.list(filters=dl.Filters(field="dir", values="/a")))
-    assert fake_server.requests[-1]["query"]["filter"] == (
-        '{"$and":[{"hidden":false},{"type":"file"},{"dir":"/a"}]}'
-    )
+    assert fake_server.requests[-1]["query"]["filter"] == ('{"$and":[{"hidden":false},{"type":"file"},{"dir":"/a"}]}')
 
 
 def test_client_side_cost_of_walking_100k_items_is_small(fake_server, fake_client):

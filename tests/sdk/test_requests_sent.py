@@ -48,9 +48,7 @@ def test_ids_are_keyed_by_the_functions_input_name(fake_server, service):
         "input": {"picture": {"item_id": 7, "dataset_id": 2}},
     }
     service.execute(function_name="fix", annotation_id=9, item_id=7)
-    assert sent(fake_server, "/api/services/3/execute/")["json"]["input"] == {
-        "ann": {"annotation_id": 9, "item_id": 7}
-    }
+    assert sent(fake_server, "/api/services/3/execute/")["json"]["input"] == {"ann": {"annotation_id": 9, "item_id": 7}}
     # The package revision is read once per service object.
     assert sum(r["path"].endswith("/revisions/") for r in fake_server.requests) == 1
 
@@ -89,9 +87,21 @@ def test_wait_times_out(fake_server, fake_client):
 
 
 def test_update_sends_every_editable_field_and_refreshes(fake_server, fake_client):
-    json = {"id": 3, "name": "s", "packageRevision": 1, "moduleName": "m", "initParams": {}, "runtime": {},
-            "executionTimeout": 3600, "drainTime": 600, "onReset": "failed", "maxAttempts": 3, "secrets": [],
-            "active": True, "createdAt": "x"}
+    json = {
+        "id": 3,
+        "name": "s",
+        "packageRevision": 1,
+        "moduleName": "m",
+        "initParams": {},
+        "runtime": {},
+        "executionTimeout": 3600,
+        "drainTime": 600,
+        "onReset": "failed",
+        "maxAttempts": 3,
+        "secrets": [],
+        "active": True,
+        "createdAt": "x",
+    }
     fake_server.route("PATCH", "/api/services/3/", lambda r: (200, {**json, **r["json"], "updatedAt": "y"}))
     service = dl.Service(dict(json), fake_client)
     service.execution_timeout = 60
@@ -120,8 +130,12 @@ def test_push_zips_the_folder_without_caches(fake_server, fake_client, tmp_path)
 
     fake_server.route("POST", "/api/projects/1/packages/", answer)
     project = dl.Project({"id": 1, "name": "p"}, fake_client)
-    package = project.packages.push(src_path=str(tmp_path), package_name="pkg",
-                                    modules=[dl.PackageModule(name="m")], slots=[dl.PackageSlot(module_name="m")])
+    package = project.packages.push(
+        src_path=str(tmp_path),
+        package_name="pkg",
+        modules=[dl.PackageModule(name="m")],
+        slots=[dl.PackageSlot(module_name="m")],
+    )
     assert package.version == 1
     from email.parser import BytesParser
     from email.policy import HTTP
@@ -129,7 +143,9 @@ def test_push_zips_the_folder_without_caches(fake_server, fake_client, tmp_path)
     message = BytesParser(policy=HTTP).parsebytes(
         b"Content-Type: " + captured["type"].encode() + b"\r\n\r\n" + captured["raw"]
     )
-    parts = {p.get_param("name", header="content-disposition"): p.get_payload(decode=True) for p in message.iter_parts()}
+    parts = {
+        p.get_param("name", header="content-disposition"): p.get_payload(decode=True) for p in message.iter_parts()
+    }
     assert parts["name"] == b"pkg"
     assert b'"moduleName":"m"' in parts["slots"] and b'"entryPoint":"main.py"' in parts["modules"]
     names = zipfile.ZipFile(io.BytesIO(parts["archive"])).namelist()
@@ -139,8 +155,12 @@ def test_push_zips_the_folder_without_caches(fake_server, fake_client, tmp_path)
 def test_deploy_posts_the_package_and_only_given_options(fake_server, fake_client):
     fake_server.route("POST", "/api/projects/1/services/", lambda r: (201, {"id": 3, **r["json"]}))
     package = dl.Package({"id": 5, "projectId": 1, "name": "pkg", "version": 4}, fake_client)
-    service = package.services.deploy(name="with-integrations", secrets=["12"], execution_timeout=60,
-                                      init_input=[dl.FunctionIO(type="Integer", name="size", value=3)])
+    service = package.services.deploy(
+        name="with-integrations",
+        secrets=["12"],
+        execution_timeout=60,
+        init_input=[dl.FunctionIO(type="Integer", name="size", value=3)],
+    )
     assert sent(fake_server, "/api/projects/1/services/")["json"] == {
         "name": "with-integrations",
         "packageId": 5,
@@ -162,12 +182,14 @@ def test_activate_slots_sends_slot_json(fake_server, fake_client):
 
 
 def test_logs_follow_until_finished(fake_server, fake_client):
-    answers = iter([
-        {"lines": [{"id": 1, "text": "a"}, {"id": 2, "text": "b"}], "finished": False},
-        {"lines": [], "finished": False},
-        {"lines": [{"id": 3, "text": "c"}], "finished": True},
-        {"lines": [], "finished": True},
-    ])
+    answers = iter(
+        [
+            {"lines": [{"id": 1, "text": "a"}, {"id": 2, "text": "b"}], "finished": False},
+            {"lines": [], "finished": False},
+            {"lines": [{"id": 3, "text": "c"}], "finished": True},
+            {"lines": [], "finished": True},
+        ]
+    )
     fake_server.route("GET", "/api/executions/11/logs/", lambda r: (200, next(answers)))
     lines = list(dl.Execution({"id": 11}, fake_client).logs(follow=True))
     assert lines == ["a", "b", "c"]

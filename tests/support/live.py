@@ -58,7 +58,7 @@ class LiveServer:
 
     def python(self, code: str) -> str:
         """Run Python with Django set up against this server's database."""
-        return self.manage("shell", "-c", code)
+        return self.manage("shell", "--no-imports", "-c", code)
 
     def start(self) -> LiveServer:
         log = open(self.log_path, "ab")

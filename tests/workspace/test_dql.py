@@ -242,6 +242,10 @@ def items(dataset: Dataset) -> list[Item]:
 def names_both_ways(entity: str, queryset, query, record, name_of) -> tuple[set, set]:
     in_database = {name_of(row) for row in filter_queryset(entity, queryset, query)}
     in_memory = {name_of(row) for row in queryset if matches(entity, query, record(row))}
+    # The compiled condition is never SQL NULL, so excluding it selects exactly the rest
+    # (slot resolution counts the selected entities that do not match this way).
+    left_out = {name_of(row) for row in queryset.exclude(compile_query(entity, query))}
+    assert left_out == {name_of(row) for row in queryset} - in_database, "exclude() is not the complement"
     return in_database, in_memory
 
 

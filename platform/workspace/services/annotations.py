@@ -18,6 +18,11 @@ def _json_object(value, field: str) -> dict:
     return value
 
 
+def is_function_bot(user) -> bool:
+    """Whether the user is the bot a service's replicas act as (faas.Service.bot)."""
+    return getattr(user, "is_authenticated", False) and hasattr(user, "bot_service")
+
+
 def annotation_create(
     *,
     item: Item,
@@ -29,6 +34,8 @@ def annotation_create(
     source: str = "user",
     user=None,
 ) -> Annotation:
+    if is_function_bot(user):
+        source = Annotation.Source.FUNCTION  # told by who calls, never by the client
     annotation = Annotation(
         item=item,
         type=type,

@@ -1,0 +1,264 @@
+"""Which slots a page offers for a selection, and running them (design.md §4)."""
+
+import json
+
+import pytest
+from django.contrib.auth.models import User
+from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient
+
+from faas.models import Execution, SlotActivation
+from tests.support.functions import archive, function
+from workspace.models import Annotation, Item, Task
+from workspace.services.projects import dataset_create, membership_set, project_create
+
+pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
+
+CODE = """
+import dataslot as dl
+
+class ServiceRunner(dl.BaseServiceRunner):
+    def on_item(self, item): pass
+    def on_items(self, items): pass
+    def in_studio(self, item): pass
+    def on_annotation(self, annotation): pass
+    def on_task(self, task): pass
+    def on_table(self, item): pass
+"""
+PNG_ONLY = {"$and": [{"hidden": False}, {"type": "file"}, {"metadata.system.mimetype": "image/png"}]}
+
+
+def slot(fn, display, *scopes, post="noAction"):
+    return {
+        "moduleName": "m",
+        "functionName": fn,
+        "displayName": display,
+        "postAction": {"type": post},
+        "displayScopes": [{"resource": r, "panel": p, "filter": f} for r, p, f in scopes],
+    }
+
+
+SLOTS = [
+    slot("on_item", "PNG everywhere", ("item", "all", PNG_ONLY)),
+    slot("on_items", "Browser only", ("item", "browser", {})),
+    slot("in_studio", "Studio only", ("item", "studio", {}), post="drawAnnotation"),
+    slot("on_annotation", "Annotation", ("annotation", "studio", {})),
+    slot("on_task", "Task", ("task", "browser", {})),
+    slot("on_table", "Table", ("item", "table", {})),
+]
+
+
+@pytest.fixture
+def setup():
+    user = User.objects.create_user("owner")
+    project = project_create(name="P", owner=user)
+    dataset = dataset_create(project=project, name="d")
+    items = [
+        Item.objects.create(
+            dataset=dataset,
+            name=f"{i}.{ext}",
+            width=10,
+            height=10,
+            size=1,
+            file="x",
+            thumbnail="x",
+            metadata={"system": {"mimetype": f"image/{ext}"}},
+        )
+        for i, ext in enumerate(["png", "png", "jpeg"])
+    ]
+    annotation = Annotation.objects.create(item=items[0], type="classification", label="cat")
+    task = Task.objects.create(dataset=dataset, name="t")
+    client = APIClient()
+    client.force_authenticate(user)
+    modules = [
+        {
+            "name": "m",
+            "functions": [
+                function("on_item", ("item", "Item")),
+                function("on_items", ("items", "Item[]")),
+                function("in_studio", ("item", "Item")),
+                function("on_annotation", ("annotation", "Annotation")),
+                function("on_task", ("task", "Task")),
+                function("on_table", ("item", "Item")),
+            ],
+        }
+    ]
+    package = client.post(
+        f"/api/projects/{project.id}/packages/",
+        {
+            "name": "pkg",
+            "modules": json.dumps(modules),
+            "slots": json.dumps(SLOTS),
+            "archive": SimpleUploadedFile("c.zip", archive({"main.py": CODE})),
+        },
+        format="multipart",
+    ).json()
+    service = client.post(
+        f"/api/projects/{project.id}/services/", {"name": "svc", "packageId": package["id"]}, format="json"
+    ).json()
+    response = client.post(f"/api/services/{service['id']}/activate-slots/", {"projectId": project.id}, format="json")
+    assert response.status_code == 200, response.content
+    return client, project, service, items, annotation, task
+
+
+def names(client, project, resource, panel, selection=None):
+    if selection is None:
+        slots = client.get(f"/api/projects/{project.id}/slots/", {"resource": resource, "panel": panel}).json()
+    else:
+        slots = client.post(
+            f"/api/projects/{project.id}/slots/resolve/",
+            {"resource": resource, "panel": panel, "selection": selection},
+            format="json",
+        ).json()
+    return {s["displayName"]: (s["enabled"], s["reason"]) for s in slots}
+
+
+def test_each_page_shows_the_scopes_that_belong_to_it(setup):
+    client, project, *_ = setup
+    assert set(names(client, project, "item", "browser")) == {"PNG everywhere", "Browser only"}
+    assert set(names(client, project, "item", "table")) == {"PNG everywhere", "Table"}
+    assert set(names(client, project, "item", "studio")) == {"PNG everywhere", "Studio only"}
+    assert set(names(client, project, "annotation", "studio")) == {"Annotation"}
+    assert set(names(client, project, "task", "browser")) == {"Task"}
+
+
+def test_a_slot_whose_filter_excludes_part_of_the_selection_is_disabled_with_the_reason(setup):
+    client, project, _, items, *_ = setup
+    png, _, jpeg = items
+    assert names(client, project, "item", "browser", {"ids": [png.id]})["PNG everywhere"] == (True, None)
+    enabled, reason = names(client, project, "item", "browser", {"ids": [png.id, jpeg.id]})["PNG everywhere"]
+    assert enabled is False and reason == "1 selected item does not match this application's filter."
+    assert names(client, project, "item", "browser", {"ids": [png.id, jpeg.id]})["Browser only"] == (True, None)
+    everything = {"all": True, "excluded": [], "filter": {}, "datasetId": png.dataset_id}
+    assert names(client, project, "item", "browser", everything)["PNG everywhere"][0] is False
+    all_but_jpeg = {**everything, "excluded": [jpeg.id]}
+    assert names(client, project, "item", "browser", all_but_jpeg)["PNG everywhere"] == (True, None)
+
+
+def test_running_a_slot_creates_one_execution_per_selected_entity(setup):
+    client, project, service, items, annotation, task = setup
+    response = client.post(
+        f"/api/projects/{project.id}/slots/run/",
+        {
+            "serviceId": service["id"],
+            "functionName": "on_item",
+            "resource": "item",
+            "panel": "browser",
+            "selection": {"ids": [items[0].id, items[1].id]},
+        },
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    executions = response.json()["executions"]
+    assert len({e["id"] for e in executions}) == 2
+    assert sorted(e["input"]["item"]["item_id"] for e in executions) == [items[0].id, items[1].id]
+    assert all(e["status"] == "created" for e in executions)
+    # A list input gets the whole selection in one execution.
+    listed = client.post(
+        f"/api/projects/{project.id}/slots/run/",
+        {
+            "serviceId": service["id"],
+            "functionName": "on_items",
+            "resource": "item",
+            "panel": "browser",
+            "selection": {"all": True, "filter": {}, "datasetId": items[0].dataset_id},
+        },
+        format="json",
+    ).json()
+    assert len(listed["executions"]) == 1 and len(listed["executions"][0]["input"]["items"]) == 3
+    for fn, resource, panel, ident in (
+        ("on_annotation", "annotation", "studio", annotation.id),
+        ("on_task", "task", "browser", task.id),
+    ):
+        response = client.post(
+            f"/api/projects/{project.id}/slots/run/",
+            {
+                "serviceId": service["id"],
+                "functionName": fn,
+                "resource": resource,
+                "panel": panel,
+                "selection": {"ids": [ident]},
+            },
+            format="json",
+        )
+        assert response.status_code == 201, response.content
+
+
+def test_the_server_checks_a_click_again(setup):
+    client, project, service, items, *_ = setup
+    forged = client.post(
+        f"/api/projects/{project.id}/slots/run/",
+        {
+            "serviceId": service["id"],
+            "functionName": "on_item",
+            "resource": "item",
+            "panel": "browser",
+            "selection": {"ids": [items[2].id]},
+        },
+        format="json",
+    )
+    assert forged.status_code == 400 and "does not match" in forged.json()["selection"][0]
+    wrong_page = client.post(
+        f"/api/projects/{project.id}/slots/run/",
+        {
+            "serviceId": service["id"],
+            "functionName": "in_studio",
+            "resource": "item",
+            "panel": "browser",
+            "selection": {"ids": [items[0].id]},
+        },
+        format="json",
+    )
+    assert wrong_page.status_code == 400
+    assert not Execution.objects.exists()
+
+
+def test_a_paused_services_slot_is_disabled_and_a_click_is_refused_with_409(setup):
+    client, project, service, items, *_ = setup
+    client.post(f"/api/services/{service['id']}/pause/")
+    assert names(client, project, "item", "browser", {"ids": [items[0].id]})["PNG everywhere"] == (
+        False,
+        "Service paused.",
+    )
+    response = client.post(
+        f"/api/projects/{project.id}/slots/run/",
+        {
+            "serviceId": service["id"],
+            "functionName": "on_item",
+            "resource": "item",
+            "panel": "browser",
+            "selection": {"ids": [items[0].id]},
+        },
+        format="json",
+    )
+    assert response.status_code == 409 and "paused" in response.json()["detail"]
+    assert not Execution.objects.exists()
+
+
+def test_activating_again_updates_the_one_record(setup):
+    client, project, service, *_ = setup
+    client.post(
+        f"/api/services/{service['id']}/activate-slots/", {"projectId": project.id, "slots": [SLOTS[1]]}, format="json"
+    )
+    assert SlotActivation.objects.count() == 1
+    assert set(names(client, project, "item", "browser")) == {"Browser only"}
+
+
+def test_an_annotator_can_run_but_not_activate(setup):
+    client, project, service, items, *_ = setup
+    annotator = User.objects.create_user("annotator")
+    membership_set(project=project, user=annotator, role="annotator")
+    client.force_authenticate(annotator)
+    assert client.post(f"/api/services/{service['id']}/activate-slots/", {}, format="json").status_code == 403
+    response = client.post(
+        f"/api/projects/{project.id}/slots/run/",
+        {
+            "serviceId": service["id"],
+            "functionName": "on_items",
+            "resource": "item",
+            "panel": "browser",
+            "selection": {"ids": [items[0].id]},
+        },
+        format="json",
+    )
+    assert response.status_code == 201
