@@ -66,9 +66,16 @@ def load_runner(init: dict):
     return cls(**init.get("initInput", {}))
 
 
-def load_entity(kind: str, ref: dict):
+ID_KEYS = {"Item": "item_id", "Annotation": "annotation_id", "Task": "task_id", "Dataset": "dataset_id"}
+
+
+def load_entity(kind: str, ref: dict, prefetched: dict[str, dict]):
+    """The entity for a reference: from the JSON the server sent with the run, else the API."""
     import dataslot as dl
 
+    sent = prefetched.get(f"{kind}:{ref.get(ID_KEYS[kind])}")
+    if sent is not None:
+        return getattr(dl, kind)(sent)
     if kind == "Item":
         return dl.items.get(item_id=ref["item_id"])
     if kind == "Annotation":
@@ -80,7 +87,7 @@ def load_entity(kind: str, ref: dict):
     return ref
 
 
-def build_arguments(method, inputs: list[dict], values: dict, state: ExecutionState) -> dict:
+def build_arguments(method, inputs: list[dict], values: dict, state: ExecutionState, prefetched: dict) -> dict:
     parameters = inspect.signature(method).parameters
     kwargs = {}
     for io_ in inputs:
@@ -88,9 +95,9 @@ def build_arguments(method, inputs: list[dict], values: dict, state: ExecutionSt
             continue
         kind, value = io_["type"], values[io_["name"]]
         if kind.endswith("[]") and kind[:-2] in ("Item", "Annotation", "Task", "Dataset"):
-            kwargs[io_["name"]] = [load_entity(kind[:-2], v) for v in value]
-        elif kind in ("Item", "Annotation", "Task", "Dataset"):
-            kwargs[io_["name"]] = load_entity(kind, value)
+            kwargs[io_["name"]] = [load_entity(kind[:-2], v, prefetched) for v in value]
+        elif kind in ID_KEYS:
+            kwargs[io_["name"]] = load_entity(kind, value, prefetched)
         else:
             kwargs[io_["name"]] = value
     if "progress" in parameters:
@@ -139,7 +146,10 @@ class Replica:
         result = {"op": "done", "id": state.execution_id}
         try:
             method = getattr(self.runner, message["function"])
-            output = method(**build_arguments(method, message.get("inputs", []), message.get("input", {}), state))
+            arguments = build_arguments(
+                method, message.get("inputs", []), message.get("input", {}), state, message.get("entities", {})
+            )
+            output = method(**arguments)
             result.update(status="success", output=to_output(output))
         except InterruptedError as exc:
             result.update(status="terminated", message=str(exc) or "Terminated.")

@@ -112,11 +112,13 @@ if os.environ.get("REDIS_URL"):
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [os.environ["REDIS_URL"]]},
+            "CONFIG": {"hosts": [os.environ["REDIS_URL"]], "capacity": 5000},
         }
     }
 else:
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+    # A batch of executions sends thousands of events at once; the default capacity (100
+    # per channel) would drop most of them for a websocket that is a moment behind.
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 5000}}}
 
 AUTH_PASSWORD_VALIDATORS = [] if env_flag("DATASLOT_WEAK_PASSWORDS", True) else [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},

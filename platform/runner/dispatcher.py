@@ -29,6 +29,7 @@ from faas.services import executions as lifecycle
 from faas.services.integrations import service_secret_env
 from live.events import execution_logs_group, publish_on_commit
 from runner.code import code_dir
+from runner.entities import entity_payloads
 from runner.replicas import ReplicaProcess
 
 logger = logging.getLogger(__name__)
@@ -52,6 +53,10 @@ class Dispatcher:
         self.progress: dict[int, tuple[int, str]] = {}
         self.progress_sent: dict[int, float] = {}
         self.logs: list[tuple[int, str]] = []
+        self.results: list[dict] = []
+        self.services: dict[int, Service] = {}
+        self.queued: set[int] = set()  # services that may have queued executions
+        self._capacity_freed = False
         self._schedule_due = True
         self._last_poll = 0.0
         self._stop = threading.Event()
@@ -105,15 +110,23 @@ class Dispatcher:
             with transaction.atomic():
                 for replica, message in messages:
                     self.apply(replica, message)
+                if self.results:
+                    results, self.results = self.results, []
+                    lifecycle.executions_finish(runner_id=self.runner_id, results=results)
         for replica in dead:
             self.lost(replica, f"The replica process exited unexpectedly (exit code {replica.process.poll()}).")
         self.flush()
         self.enforce_deadlines()
         now = time.monotonic()
         if self._schedule_due or now - self._last_poll >= POLL_INTERVAL:
-            self._schedule_due = False
+            self._schedule_due = self._capacity_freed = False
             self._last_poll = now
             self.schedule()
+        elif self._capacity_freed:
+            # Runs ended: hand out more of what was queued, without a full look at the database.
+            self._capacity_freed = False
+            for service_id in list(self.queued):
+                self._claim(self.services[service_id])
 
     # --- what replicas report ----------------------------------------------------------
 
@@ -135,14 +148,15 @@ class Dispatcher:
             self._flush_progress(only=execution_id, force=True)
             self.progress.pop(execution_id, None)
             self.progress_sent.pop(execution_id, None)
-            lifecycle.execution_finish(
-                execution_id=execution_id,
-                runner_id=self.runner_id,
-                status=message["status"],
-                output=message.get("output"),
-                message=replica.redact(message.get("message") or ""),
+            self.results.append(
+                {
+                    "id": execution_id,
+                    "status": message["status"],
+                    "output": message.get("output"),
+                    "message": replica.redact(message.get("message") or ""),
+                }
             )
-            self._schedule_due = True
+            self._capacity_freed = True
 
     def flush(self) -> None:
         if self.logs:
@@ -232,35 +246,44 @@ class Dispatcher:
             lifecycle.execution_reset(execution_id=execution_id, reason="The server restarted while it was running.")
 
     def schedule(self) -> None:
+        """A full look: services, their replicas, terminations asked, and queued work."""
         queued = dict(
             Execution.objects.filter(status=ExecutionStatus.CREATED)
             .values_list("service_id")
             .annotate(n=Count("id"))
             .order_by()
         )
-        services = {s.id: s for s in Service.objects.select_related("package", "project").filter(active=True)} | {
-            s.id: s for s in Service.objects.select_related("package", "project").filter(id__in=list(queued))
+        services = Service.objects.select_related("package", "project")
+        self.services = {s.id: s for s in services.filter(active=True)} | {
+            s.id: s for s in services.filter(id__in=list(queued))
         }
-        self._retire(services)
+        self.queued = {sid for sid in queued if sid in self.services and self.services[sid].active}
+        self._retire(self.services)
         self._signal_terminations()
-        for service_id, service in services.items():
+        for service_id, service in self.services.items():
             if not service.active:
                 continue
             broken = self.broken.get((service_id, service.config_version))
             if broken is not None:
                 if queued.get(service_id):
                     self._fail_queued(service, f"The service could not start: {broken}")
+                self.queued.discard(service_id)
                 continue
             current = [r for r in self.replicas[service_id] if r.config_version == service.config_version]
             for _ in range(service.num_replicas - len(current)):
                 self._spawn(service)
-            waiting = queued.get(service_id, 0)
-            capacity = sum(r.free for r in self.replicas[service_id])
-            if waiting and capacity:
-                self._assign(
-                    service,
-                    lifecycle.executions_claim(service=service, limit=min(waiting, capacity), runner_id=self.runner_id),
-                )
+            if service_id in self.queued:
+                self._claim(service)
+
+    def _claim(self, service: Service) -> None:
+        capacity = sum(r.free for r in self.replicas[service.id])
+        if not capacity:
+            return
+        claimed = lifecycle.executions_claim(service=service, limit=capacity, runner_id=self.runner_id)
+        if len(claimed) < capacity:
+            self.queued.discard(service.id)  # drained; a new execution wakes us
+        if claimed:
+            self._assign(service, claimed)
 
     def _retire(self, services: dict[int, Service]) -> None:
         """Replicas of an older config drain, then stop; paused or deleted services' idle ones stop."""
@@ -335,6 +358,8 @@ class Dispatcher:
 
     def _assign(self, service: Service, executions: list[Execution]) -> None:
         replicas = [r for r in self.replicas[service.id] if r.free > 0]
+        functions = {e.id: self._function(service, e) for e in executions}
+        entities = entity_payloads(executions, functions)
         for execution in executions:
             replica = max(replicas, key=lambda r: r.free)
             message = {
@@ -342,7 +367,8 @@ class Dispatcher:
                 "id": execution.id,
                 "function": execution.function_name,
                 "input": execution.input,
-                "inputs": self._function(service, execution)["inputs"],
+                "inputs": functions[execution.id]["inputs"],
+                "entities": entities.get(execution.id, {}),
                 "context": {
                     "project_id": service.project_id,
                     "service_id": service.id,

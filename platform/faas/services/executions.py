@@ -199,29 +199,40 @@ def execution_progress(*, execution_id: int, percent: int, message: str) -> None
         announce(execution)
 
 
-def execution_finish(
-    *, execution_id: int, runner_id: str, status: str, output=None, message: str = ""
-) -> Execution | None:
-    """Record how a run ended, unless the execution has moved on (reset, rerun) since."""
+def executions_finish(*, runner_id: str, results: list[dict]) -> list[Execution]:
+    """Record how runs ended, in one transaction: ``results`` are ``{id, status, output, message}``.
+
+    An execution that has moved on since (reset, rerun, another runner) is left alone.
+    """
     now = timezone.now()
+    by_id = {r["id"]: r for r in results}
     with transaction.atomic():
-        execution = (
-            Execution.objects.select_related("service", "creator")
-            .filter(pk=execution_id, status=RUNNING, runner_id=runner_id)
-            .first()
+        executions = list(
+            Execution.objects.select_related("service", "creator").filter(
+                pk__in=list(by_id), status=RUNNING, runner_id=runner_id
+            )
         )
-        if execution is None:
-            return None
-        execution.status = status
-        execution.output = output if status == ExecutionStatus.SUCCESS else None
-        execution.message = message[:2000]
-        if status == ExecutionStatus.SUCCESS:
-            execution.percent_complete = 100
-        execution.finished_at = now
-        execution.status_log.append(_log_entry(status, execution.message, now))
-        execution.save()
-        announce(execution)
-    return execution
+        for execution in executions:
+            result = by_id[execution.id]
+            execution.status = result["status"]
+            execution.output = result.get("output") if execution.status == ExecutionStatus.SUCCESS else None
+            execution.message = (result.get("message") or "")[:2000]
+            if execution.status == ExecutionStatus.SUCCESS:
+                execution.percent_complete = 100
+            execution.finished_at = execution.updated_at = now
+            execution.status_log.append(_log_entry(execution.status, execution.message, now))
+            announce(execution)
+        Execution.objects.bulk_update(
+            executions, ["status", "output", "message", "percent_complete", "finished_at", "updated_at", "status_log"]
+        )
+    return executions
+
+
+def execution_finish(*, execution_id: int, runner_id: str, status: str, output=None, message: str = "") -> Execution | None:
+    finished = executions_finish(
+        runner_id=runner_id, results=[{"id": execution_id, "status": status, "output": output, "message": message}]
+    )
+    return finished[0] if finished else None
 
 
 def execution_reset(
