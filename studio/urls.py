@@ -1,5 +1,5 @@
 from django.contrib.auth import views as auth_views
-from django.urls import path
+from django.urls import include, path
 
 from studio import views
 
@@ -10,4 +10,8 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.project_list, name="project-list"),
     path("projects/<int:project_id>/", views.project_detail, name="project-detail"),
+    # The dataset browser, Applications, executions (studio/browse/...).
+    path("", include("studio.browse.urls")),
+    # The annotation studio and the tasks browser (studio/annotate/...).
+    path("", include("studio.annotate.urls")),
 ]
