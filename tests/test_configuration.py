@@ -1,0 +1,88 @@
+"""Configuration comes from the environment, with embedded defaults (nothing else to run)."""
+
+import json
+import os
+import stat
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+PROBE = """
+import json, django
+from django.conf import settings
+django.setup()
+from django.db import connection
+with connection.cursor() as c:
+    journal = c.execute("PRAGMA journal_mode").fetchone()[0] if connection.vendor == "sqlite" else None
+print(json.dumps({
+    "engine": settings.DATABASES["default"]["ENGINE"], "name": str(settings.DATABASES["default"]["NAME"]),
+    "journal": journal, "layer": settings.CHANNEL_LAYERS["default"]["BACKEND"], "debug": settings.DEBUG,
+    "media": str(settings.MEDIA_ROOT), "secret": settings.SECRET_KEY, "key": settings.DATASLOT_ENCRYPTION_KEY,
+    "api": settings.DATASLOT_API_URL,
+}))
+"""
+
+
+def probe(home: Path, **env) -> dict:
+    out = subprocess.run(
+        [sys.executable, "-c", PROBE], cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": f"{ROOT / 'platform'}:{ROOT}",
+             "DJANGO_SETTINGS_MODULE": "dataslot_server.settings", "DATASLOT_HOME": str(home), **env},
+    )
+    assert out.returncode == 0, out.stderr
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_with_nothing_set_everything_lives_under_dataslot_home(tmp_path):
+    found = probe(tmp_path)
+    assert found["engine"] == "django.db.backends.sqlite3"
+    assert found["name"] == str(tmp_path / "dataslot.sqlite3")
+    assert found["journal"] == "wal"
+    assert found["media"] == str(tmp_path / "media")
+    assert found["layer"] == "channels.layers.InMemoryChannelLayer"
+    assert found["debug"] is False
+    assert found["api"] == "http://127.0.0.1:8000"
+
+
+def test_keys_are_generated_once_private_and_kept(tmp_path):
+    first = probe(tmp_path)
+    again = probe(tmp_path)
+    assert len(first["secret"]) >= 50 and first["key"]
+    assert (first["secret"], first["key"]) == (again["secret"], again["key"])
+    for name in ("secret.key", "encryption.key"):
+        mode = stat.S_IMODE((tmp_path / name).stat().st_mode)
+        assert mode == 0o600, oct(mode)
+    other = probe(tmp_path / "elsewhere")
+    assert other["secret"] != first["secret"] and other["key"] != first["key"]
+
+
+def test_generated_keys_and_data_are_never_committed():
+    ignored = subprocess.run(["git", "check-ignore", "var/secret.key", "var/encryption.key", "var/dataslot.sqlite3"],
+                             cwd=ROOT, capture_output=True, text=True)
+    assert ignored.stdout.split() == ["var/secret.key", "var/encryption.key", "var/dataslot.sqlite3"]
+    tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True).stdout.split()
+    assert not [f for f in tracked if f.endswith((".key", ".sqlite3"))]
+
+
+def test_database_url_and_redis_url_switch_to_postgresql_and_redis(tmp_path):
+    found_settings = subprocess.run(
+        [sys.executable, "-c", "from django.conf import settings; import json; print(json.dumps(["
+         "settings.DATABASES['default']['ENGINE'], settings.DATABASES['default']['NAME'],"
+         "settings.CHANNEL_LAYERS['default']['BACKEND'], settings.CHANNEL_LAYERS['default']['CONFIG']['hosts']]))"],
+        cwd=ROOT, capture_output=True, text=True, timeout=60,
+        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": f"{ROOT / 'platform'}:{ROOT}",
+             "DJANGO_SETTINGS_MODULE": "dataslot_server.settings", "DATASLOT_HOME": str(tmp_path),
+             "DATABASE_URL": "postgres://someone:pw@db.example:5432/dataslot", "REDIS_URL": "redis://cache:6379/1"},
+    )
+    assert found_settings.returncode == 0, found_settings.stderr
+    engine, name, layer, hosts = json.loads(found_settings.stdout)
+    assert engine == "django.db.backends.postgresql" and name == "dataslot"
+    assert layer == "channels_redis.core.RedisChannelLayer" and hosts == ["redis://cache:6379/1"]
+
+
+def test_host_and_port_choose_where_replicas_reach_the_api_and_debug_is_opt_in(tmp_path):
+    found = probe(tmp_path, HOST="0.0.0.0", PORT="9123", DATASLOT_DEBUG="1")
+    assert found["api"] == "http://127.0.0.1:9123"
+    assert found["debug"] is True
