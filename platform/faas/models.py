@@ -19,11 +19,18 @@ def validate_execution_timeout(value):
         raise ValidationError("execution_timeout must be a natural number of seconds (an integer of at least 1).")
 
 
+# What a replica's environment needs for itself; a secret of that name would be shadowed.
+RESERVED_ENV_NAMES = {"PATH", "HOME", "LANG", "PYTHONPATH", "PYTHONUNBUFFERED"}
+RESERVED_ENV_PREFIXES = ("DATASLOT_", "PYTHON", "LD_")
+
+
 def validate_env_name(value: str):
     if not value or not (value[0].isalpha() or value[0] == "_") or not all(c.isalnum() or c == "_" for c in value):
         raise ValidationError(
             "An integration name becomes an environment variable: letters, digits and '_', not starting with a digit."
         )
+    if value in RESERVED_ENV_NAMES or value.startswith(RESERVED_ENV_PREFIXES):
+        raise ValidationError(f"'{value}' is reserved for the runtime; choose another name.")
 
 
 class Integration(models.Model):

@@ -234,14 +234,8 @@ class ProjectIntegrationsView(APIView):
     @extend_schema(request=INTEGRATION_WRITE, responses={201: INTEGRATION})
     def post(self, request, project_id):
         project = project_get_for_user(user=request.user, project_id=project_id, roles=WRITERS)
-        value = request.data.get("value")
-        if not isinstance(value, str) or not value:
-            return Response(
-                {"value": ["A secret needs a non-empty text value."], "detail": "value: required."},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
         integration = integration_services.integration_create(
-            project=project, name=request.data.get("name") or "", value=value, user=request.user
+            project=project, name=request.data.get("name") or "", value=request.data.get("value"), user=request.user
         )
         return Response(integration_json(integration), status=status.HTTP_201_CREATED)
 
@@ -254,14 +248,10 @@ class IntegrationView(APIView):
     @extend_schema(request=INTEGRATION_WRITE, responses={200: INTEGRATION})
     def patch(self, request, integration_id):
         integration = get_for_user(Integration, integration_id, user=request.user, roles=WRITERS)
-        value = request.data.get("value")
-        if not isinstance(value, str) or not value:
-            return Response(
-                {"value": ["A secret needs a non-empty text value."], "detail": "value: required."},
-                status=status.HTTP_400_BAD_REQUEST,
-            )
         return Response(
-            integration_json(integration_services.integration_set_value(integration=integration, value=value))
+            integration_json(
+                integration_services.integration_set_value(integration=integration, value=request.data.get("value"))
+            )
         )
 
     @extend_schema(responses={204: None})

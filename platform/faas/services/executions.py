@@ -228,7 +228,9 @@ def executions_finish(*, runner_id: str, results: list[dict]) -> list[Execution]
     return executions
 
 
-def execution_finish(*, execution_id: int, runner_id: str, status: str, output=None, message: str = "") -> Execution | None:
+def execution_finish(
+    *, execution_id: int, runner_id: str, status: str, output=None, message: str = ""
+) -> Execution | None:
     finished = executions_finish(
         runner_id=runner_id, results=[{"id": execution_id, "status": status, "output": output, "message": message}]
     )
