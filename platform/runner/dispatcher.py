@@ -114,7 +114,14 @@ class Dispatcher:
                     results, self.results = self.results, []
                     lifecycle.executions_finish(runner_id=self.runner_id, results=results)
         for replica in dead:
-            self.lost(replica, f"The replica process exited unexpectedly (exit code {replica.process.poll()}).")
+            code = replica.process.wait()
+            if not replica.ready:
+                # It died while starting: starting it again would fail the same way.
+                self.broken.setdefault(
+                    (replica.service_id, replica.config_version),
+                    f"the replica exited while starting (exit code {code}).",
+                )
+            self.lost(replica, f"The replica process exited unexpectedly (exit code {code}).")
         self.flush()
         self.enforce_deadlines()
         now = time.monotonic()

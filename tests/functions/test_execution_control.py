@@ -161,3 +161,20 @@ def test_progress_reaches_the_execution(project):
     assert api.execution(execution["id"])["latestStatus"]["message"].startswith("tick ")
     api.call("POST", f"/executions/{execution['id']}/terminate/", 200)
     assert api.wait(execution["id"])["status"] == "terminated"
+
+
+@pytest.mark.parametrize(
+    ("code", "words"),
+    [
+        ("import dataslot as dl\nraise RuntimeError('model file missing')\n", "RuntimeError: model file missing"),
+        ("import os\nos._exit(7)\n", "exit code 7"),
+    ],
+)
+def test_a_service_that_cannot_start_fails_its_executions_with_the_reason(project, code, words):
+    api, project_id, _ = project
+    source = code + "\nclass ServiceRunner:\n    def noop(self):\n        return None\n"
+    package = api.push(project_id, f"broken-{len(code)}", source, [{"name": "noop", "inputs": []}])
+    service = api.deploy(project_id, package, f"broken-{len(code)}")
+    ended = api.wait(api.execute(service["id"], "noop")["id"], timeout=30)
+    assert ended["status"] == "failed"
+    assert "could not start" in ended["latestStatus"]["message"] and words in ended["latestStatus"]["message"]

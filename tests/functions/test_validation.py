@@ -277,13 +277,16 @@ def test_other_projects_functions_answer_404_and_annotators_cannot_deploy(servic
     assert Service.objects.get().active is True
 
 
-@pytest.mark.parametrize(("body", "field", "words"), [
-    ({"name": "TOKEN", "value": ""}, "value", "non-empty"),
-    ({"name": "TOKEN"}, "value", "non-empty"),
-    ({"name": "2FAST", "value": "x"}, "name", "environment variable"),
-    ({"name": "PATH", "value": "x"}, "name", "reserved"),
-    ({"name": "DATASLOT_TOKEN", "value": "x"}, "name", "reserved"),
-])
+@pytest.mark.parametrize(
+    ("body", "field", "words"),
+    [
+        ({"name": "TOKEN", "value": ""}, "value", "non-empty"),
+        ({"name": "TOKEN"}, "value", "non-empty"),
+        ({"name": "2FAST", "value": "x"}, "name", "environment variable"),
+        ({"name": "PATH", "value": "x"}, "name", "reserved"),
+        ({"name": "DATASLOT_TOKEN", "value": "x"}, "name", "reserved"),
+    ],
+)
 def test_integrations_need_a_value_and_a_usable_name(owner, body, field, words):
     client, project = owner
     assert_refused(client.post(f"/api/projects/{project.id}/integrations/", body, format="json"), field, words)
