@@ -1,30 +1,14 @@
-"""DQL, Dataloop's JSON query language, for items, annotations and tasks.
+"""DQL's syntax: operators, the entities' fields, the condition tree and the parser."""
 
-A query is parsed once into a small tree of conditions, which is then either compiled to
-a Django ``Q`` (``compile_query``) or evaluated on an entity's API JSON (``matches``).
-Both read the same tree and follow the same rules, so a slot's display scope decides the
-same way in the browser's selection check and in a batch query over the database:
-
-- a JSON path compares only values of the operand's JSON type (``5`` never equals
-  ``"5"`` or ``true``), numbers as numbers, strings by code point on every backend;
-- ``$ne``/``$nin`` on a JSON path also match a missing key, and ``null`` equals missing;
-- ``*`` in a string is a case-sensitive wildcard; there is no escape for a literal ``*``.
-"""
-
-import json
 import math
 import operator
 import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time
-from functools import reduce
 from typing import Any
 
-from django.db import NotSupportedError
-from django.db.models import CharField, F, Func, JSONField, Q, QuerySet, TextField, Value
-from django.db.models.fields.json import KeyTextTransform, KeyTransform, compile_json_path
-from django.db.models.functions import Concat
-from django.db.models.lookups import Exact, GreaterThan, GreaterThanOrEqual, In, LessThan, LessThanOrEqual, Regex
+from django.db.models import TextField, Value
+from django.db.models.lookups import GreaterThan, GreaterThanOrEqual, LessThan, LessThanOrEqual
 from django.utils.dateparse import parse_date, parse_datetime
 
 MAX_DEPTH = 10
@@ -120,35 +104,7 @@ class Junction:
 Node = Condition | Junction
 
 
-def parse(query: str | dict | None) -> dict:
-    """A query as a dict: JSON text is decoded; None and "" are the empty query."""
-    if query is None or (isinstance(query, str) and not query.strip()):
-        return {}
-    if isinstance(query, str):
-        try:
-            query = json.loads(query, parse_constant=_refuse_constant)
-        except (ValueError, RecursionError) as error:
-            raise QueryError("query", f"not valid JSON: {error}")
-    if not isinstance(query, dict):
-        raise QueryError("query", "must be a JSON object")
-    return query
-
-
-def compile_query(entity: str, query: str | dict | None) -> Q:
-    """The query as a Q that is never SQL NULL, so ``exclude()`` selects exactly the rest."""
-    return to_q(Parser(entity).parse(parse(query)))
-
-
-def filter_queryset(entity: str, queryset: QuerySet, query: str | dict | None) -> QuerySet:
-    return queryset.filter(compile_query(entity, query))
-
-
-def matches(entity: str, query: str | dict | None, record: dict) -> bool:
-    """Whether an entity's API JSON satisfies the query, decided as the database would."""
-    return evaluate(Parser(entity).parse(parse(query)), record=record)
-
-
-def _refuse_constant(name: str) -> None:
+def refuse_constant(name: str) -> None:
     raise ValueError(f"{name} is not a number")
 
 
@@ -261,7 +217,7 @@ class Parser:
                 raise QueryError(path, "cannot order booleans")
             return value
         if kind in ("datetime", "date") and isinstance(value, str):
-            parsed = _to_moment(value, kind)
+            parsed = to_moment(value, kind)
             if parsed is not None:
                 return parsed
         expected = {"text": "a string", "number": "a number", "bool": "true or false"}
@@ -282,7 +238,7 @@ def _is_number(value: Any) -> bool:
     return math.isfinite(value) and -(2**63) <= value < 2**63  # what SQLite can store
 
 
-def _to_moment(value: Any, kind: str) -> date | datetime | None:
+def to_moment(value: Any, kind: str) -> date | datetime | None:
     """An ISO 8601 date (kind "date") or an aware date-time (UTC when naive; a bare date
     is its midnight); None when it is neither."""
     if isinstance(value, str):
@@ -296,185 +252,3 @@ def _to_moment(value: Any, kind: str) -> date | datetime | None:
     if isinstance(value, datetime) and value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
     return value
-
-
-# -- The database ---------------------------------------------------------------------
-
-ALWAYS = Q(pk__isnull=False)
-NEVER = Q(pk__in=[])
-
-
-class JSONType(Func):
-    """The JSON type at a key path as one word on every backend: string, number, true,
-    false, null, object, array, or missing."""
-
-    output_field = CharField()
-
-    def as_sql(self, compiler, connection, **extra_context):
-        raise NotSupportedError("DQL JSON paths need PostgreSQL or SQLite")
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        sql, params = compiler.compile(self.source_expressions[0])
-        kind = f"jsonb_typeof({sql})"
-        return f"CASE {kind} WHEN 'boolean' THEN ({sql})::text ELSE COALESCE({kind}, 'missing') END", (*params,) * 3
-
-    def as_sqlite(self, compiler, connection, **extra_context):
-        column, params, keys = self.source_expressions[0].preprocess_lhs(compiler, connection)
-        sql = (
-            f"CASE JSON_TYPE({column}, %s) WHEN 'integer' THEN 'number' WHEN 'real' THEN 'number' "
-            "WHEN 'text' THEN 'string' WHEN 'true' THEN 'true' WHEN 'false' THEN 'false' WHEN 'null' THEN 'null' "
-            "WHEN 'object' THEN 'object' WHEN 'array' THEN 'array' ELSE 'missing' END"
-        )
-        return sql, (*params, compile_json_path(keys))
-
-
-class CodePointOrder(Func):
-    """Text ordered by code point, as Python and SQLite order it; PostgreSQL would use the
-    database's locale."""
-
-    template = "%(expressions)s"
-    output_field = TextField()
-
-    def as_postgresql(self, compiler, connection, **extra_context):
-        return self.as_sql(compiler, connection, template='(%(expressions)s) COLLATE "C"', **extra_context)
-
-
-def _filename() -> Concat:
-    # Item.filename: dir without its trailing slashes, "/", name.
-    trimmed = Func(F("dir"), Value("/"), function="RTRIM", output_field=CharField())
-    return Concat(trimmed, Value("/"), F("name"), output_field=CharField())
-
-
-def to_q(node: Node) -> Q:
-    if isinstance(node, Junction):
-        parts = [to_q(child) for child in node.children]
-        if not parts:  # {} matches everything; Q() would vanish when combined and exclude nothing
-            return ALWAYS
-        return reduce(Q.__and__ if node.op == "$and" else Q.__or__, parts)
-    if node.keys:
-        return _json_q(node)
-    field = node.field
-    if node.op == "$exists":
-        return ALWAYS if node.operand else NEVER
-    if node.op in RANGE_OPERATORS:
-        if not field.orm:  # filename, never null
-            return Q(RANGE_OPERATORS[node.op](CodePointOrder(_filename()), node.operand))
-        if field.kind == "text":
-            # The null test keeps the condition two-valued for a null creator.
-            ordered = RANGE_OPERATORS[node.op](CodePointOrder(F(field.orm)), node.operand)
-            return Q(**{f"{field.orm}__isnull": False}) & Q(ordered)
-        return Q(**{f"{field.orm}__{node.op[1:]}": node.operand})
-    values = node.operand if node.op in ("$in", "$nin") else (node.operand,)
-    q = _any([_field_equals(field, value) for value in values])
-    return ~q if node.op in ("$ne", "$nin") else q
-
-
-def _any(parts: list[Q]) -> Q:
-    return reduce(Q.__or__, parts) if parts else NEVER
-
-
-def _field_equals(field: Field, value: Any) -> Q:
-    if not field.orm:  # filename, never null
-        if value is None:
-            return NEVER
-        if isinstance(value, Wildcard):
-            return Q(Regex(_filename(), WildcardPattern(value)))
-        return Q(Exact(_filename(), value))
-    # Keyword lookups, so that Django's negation also matches NULLs (dueDate, creator).
-    if value is None:
-        return Q(**{f"{field.orm}__isnull": True})
-    if isinstance(value, Wildcard):
-        return Q(**{f"{field.orm}__regex": WildcardPattern(value)})
-    return Q(**{field.orm: value})
-
-
-def _json_q(node: Condition) -> Q:
-    # An explicit output field, so that lookups prepare their operand as JSON before resolution.
-    key = reduce(lambda lhs, name: KeyTransform(name, lhs, output_field=JSONField()), node.keys, node.field.orm)
-    text = reduce(lambda lhs, name: KeyTextTransform(name, lhs), node.keys, node.field.orm)
-    kind = JSONType(key)
-    if node.op == "$exists":
-        return ~Q(Exact(kind, "missing")) if node.operand else Q(Exact(kind, "missing"))
-    if node.op in RANGE_OPERATORS:
-        if isinstance(node.operand, str):
-            return Q(Exact(kind, "string")) & Q(RANGE_OPERATORS[node.op](CodePointOrder(text), node.operand))
-        return Q(Exact(kind, "number")) & Q(key.get_lookup(node.op[1:])(key, node.operand))
-    values = node.operand if node.op in ("$in", "$nin") else (node.operand,)
-    parts = []
-    for value in values:
-        # The type test comes first and is never NULL, so NOT (...) stays two-valued.
-        if value is None:
-            parts.append(Q(In(kind, ["null", "missing"])))
-        elif isinstance(value, bool):
-            parts.append(Q(Exact(kind, json.dumps(value))))
-        elif isinstance(value, Wildcard):
-            parts.append(Q(Exact(kind, "string")) & Q(Regex(text, WildcardPattern(value))))
-        elif isinstance(value, str):
-            parts.append(Q(Exact(kind, "string")) & Q(Exact(text, value)))
-        else:
-            parts.append(Q(Exact(kind, "number")) & Q(key.get_lookup("exact")(key, value)))
-    q = _any(parts)
-    return ~q if node.op in ("$ne", "$nin") else q
-
-
-# -- In memory ------------------------------------------------------------------------
-
-_MISSING = object()
-
-
-def json_type(value: Any) -> str:
-    if value is _MISSING:
-        return "missing"
-    if isinstance(value, bool):
-        return json.dumps(value)
-    if value is None:
-        return "null"
-    if isinstance(value, int | float):
-        return "number"
-    return {str: "string", dict: "object", list: "array"}.get(type(value), "missing")
-
-
-def evaluate(node: Node, *, record: dict) -> bool:
-    if isinstance(node, Junction):
-        results = (evaluate(child, record=record) for child in node.children)
-        return all(results) if node.op == "$and" else any(results)
-    if node.keys:
-        actual = record.get(node.name, _MISSING)
-        for key in node.keys:
-            actual = actual.get(key, _MISSING) if isinstance(actual, dict) else _MISSING
-        kind = json_type(actual)
-    else:
-        actual = _field_value(node, record)
-        kind = None  # a model field: the operand was checked against the field's kind
-    if node.op == "$exists":
-        return node.operand if kind is None else node.operand == (kind != "missing")
-    if node.op in RANGE_OPERATORS:
-        if kind is not None and kind != ("string" if isinstance(node.operand, str) else "number"):
-            return False
-        return actual is not None and PYTHON_ORDER[node.op](actual, node.operand)
-    values = node.operand if node.op in ("$in", "$nin") else (node.operand,)
-    found = any(_equals(kind, actual, value) for value in values)
-    return not found if node.op in ("$ne", "$nin") else found
-
-
-def _equals(kind: str | None, actual: Any, value: Any) -> bool:
-    if kind is not None:  # a JSON value: the types must agree first
-        if value is None:
-            return kind in ("null", "missing")
-        if isinstance(value, bool):
-            return kind == json.dumps(value)
-        expected = "string" if isinstance(value, str | Wildcard) else "number"
-        if kind != expected:
-            return False
-    if isinstance(value, Wildcard):
-        return isinstance(actual, str) and re.search(value.regex(atomic=True), actual) is not None
-    if value is None:
-        return actual is None
-    return actual is not None and actual == value
-
-
-def _field_value(node: Condition, record: dict) -> Any:
-    if node.name == "filename" and "filename" not in record:
-        return record.get("dir", "/").rstrip("/") + "/" + record.get("name", "")
-    value = record.get(node.name)
-    return _to_moment(value, node.field.kind) if node.field.kind in ("datetime", "date") else value

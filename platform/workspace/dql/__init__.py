@@ -1,0 +1,50 @@
+"""DQL, Dataloop's JSON query language, for items, annotations and tasks.
+
+A query is parsed once into a small tree of conditions, which is then either compiled to
+a Django ``Q`` (``compile_query``) or evaluated on an entity's API JSON (``matches``).
+Both read the same tree and follow the same rules, so a slot's display scope decides the
+same way in the browser's selection check and in a batch query over the database:
+
+- a JSON path compares only values of the operand's JSON type (``5`` never equals
+  ``"5"`` or ``true``), numbers as numbers, strings by code point on every backend;
+- ``$ne``/``$nin`` on a JSON path also match a missing key, and ``null`` equals missing;
+- ``*`` in a string is a case-sensitive wildcard; there is no escape for a literal ``*``.
+"""
+
+import json
+
+from django.db.models import Q, QuerySet
+
+from workspace.dql.memory import evaluate
+from workspace.dql.sql import to_q
+from workspace.dql.syntax import MAX_CLAUSES, MAX_DEPTH, Parser, QueryError, refuse_constant
+
+__all__ = ["MAX_CLAUSES", "MAX_DEPTH", "QueryError", "compile_query", "filter_queryset", "matches", "parse"]
+
+
+def parse(query: str | dict | None) -> dict:
+    """A query as a dict: JSON text is decoded; None and "" are the empty query."""
+    if query is None or (isinstance(query, str) and not query.strip()):
+        return {}
+    if isinstance(query, str):
+        try:
+            query = json.loads(query, parse_constant=refuse_constant)
+        except (ValueError, RecursionError) as error:
+            raise QueryError("query", f"not valid JSON: {error}")
+    if not isinstance(query, dict):
+        raise QueryError("query", "must be a JSON object")
+    return query
+
+
+def compile_query(entity: str, query: str | dict | None) -> Q:
+    """The query as a Q that is never SQL NULL, so ``exclude()`` selects exactly the rest."""
+    return to_q(Parser(entity).parse(parse(query)))
+
+
+def filter_queryset(entity: str, queryset: QuerySet, query: str | dict | None) -> QuerySet:
+    return queryset.filter(compile_query(entity, query))
+
+
+def matches(entity: str, query: str | dict | None, record: dict) -> bool:
+    """Whether an entity's API JSON satisfies the query, decided as the database would."""
+    return evaluate(Parser(entity).parse(parse(query)), record=record)
