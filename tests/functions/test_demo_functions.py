@@ -132,3 +132,21 @@ def test_the_task_and_secret_functions(demo):
     done = api.wait(execution["id"], timeout=60)
     assert done["status"] == "success" and done["output"]["keyLength"] > 10
     assert "with key [redacted]" in api.logs(execution["id"])
+
+
+def test_the_readme_sdk_example_runs_against_the_demo(demo, capsys):
+    import re
+    from pathlib import Path
+
+    import dataslot as dl
+
+    api, _ = demo
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+    example = re.search(r"```python\n(.*?)```", readme, re.S).group(1)
+    example = example.replace('"http://127.0.0.1:8000"', repr(api.server.url))
+    try:
+        exec(compile(example, "README.md", "exec"), {})
+    finally:
+        dl.logout()
+    printed = capsys.readouterr().out
+    assert "item_id" in printed
