@@ -68,6 +68,13 @@ class ServiceRunner(dl.BaseServiceRunner):
 
     def fail(self):
         raise ValueError("bad pixels")
+
+    def peek(self, item_id):
+        # The function acts as its service's bot: what it can reach is what its project can.
+        try:
+            return {{"name": dl.items.get(item_id=item_id).name}}
+        except dl.exceptions.NotFound as error:
+            return {{"refused": error.status_code}}
 """
 
 FUNCTIONS = [
@@ -82,6 +89,7 @@ FUNCTIONS = [
     function("secret"),
     function("chatty"),
     function("fail"),
+    function("peek", ("item_id", "Integer")),
 ]
 
 

@@ -63,3 +63,20 @@ def test_updating_a_secret_value_reaches_new_replicas(project):
     assert api.wait(api.execute(service["id"], "secret")["id"])["output"]["length"] == 3
     api.call("PATCH", f"/integrations/{integration['id']}/", 200, json={"value": "brand-new"})
     assert api.wait(api.execute(service["id"], "secret")["id"], timeout=20)["output"]["length"] == len("brand-new")
+
+
+def test_a_function_reaches_only_what_its_project_can(project, live_server_proc):
+    api, project_id, package = project
+    code = """
+from workspace.models import Dataset, Item, Project
+def item_in(name):
+    dataset, _ = Dataset.objects.get_or_create(project=Project.objects.get_or_create(name=name)[0], name="d")
+    return Item.objects.create(dataset=dataset, name=name + ".png", width=1, height=1, size=1, file="x", thumbnail="x").id
+print(item_in(%r), item_in("Someone else's"))
+"""
+    own, foreign = live_server_proc.python(code % f"P-{__name__.rsplit('.', 1)[-1]}").split()
+    service = api.deploy(project_id, package, "peeking")
+    mine = api.wait(api.execute(service["id"], "peek", {"item_id": int(own)})["id"])
+    theirs = api.wait(api.execute(service["id"], "peek", {"item_id": int(foreign)})["id"])
+    assert mine["output"] == {"name": f"P-{__name__.rsplit('.', 1)[-1]}.png"}
+    assert theirs["output"] == {"refused": 404}
