@@ -54,6 +54,10 @@ class DatasetSerializer(serializers.ModelSerializer):
 _SENTINEL = 987654321987
 
 
+# DRF's own timestamp format, for the representations written out by hand.
+_TIMESTAMP = serializers.DateTimeField()
+
+
 def _item_url(serializer, name: str, pk: int) -> str:
     """``/api/items/{pk}/<name>/``, absolute when there is a request; resolved once per page."""
     context = serializer.context
@@ -95,6 +99,27 @@ class ItemSerializer(serializers.ModelSerializer):
             "thumbnailUrl",
         ]
 
+    def to_representation(self, item) -> dict:
+        # Written out: a list page renders up to 1,000 items, and DRF's field-by-field
+        # path costs several times more. The declared fields still describe the schema.
+        return {
+            "id": item.id,
+            "datasetId": item.dataset_id,
+            "projectId": self.get_projectId(item),
+            "name": item.name,
+            "dir": item.dir,
+            "filename": item.filename,
+            "type": item.type,
+            "hidden": item.hidden,
+            "width": item.width,
+            "height": item.height,
+            "size": item.size,
+            "metadata": item.metadata,
+            "createdAt": _TIMESTAMP.to_representation(item.created_at),
+            "url": self.get_url(item),
+            "thumbnailUrl": self.get_thumbnailUrl(item),
+        }
+
     def get_projectId(self, item) -> int:
         # A list view passes the dataset's project so a page costs no join.
         project_id = self.context.get("project_id")
@@ -112,6 +137,9 @@ class TaskItemSerializer(ItemSerializer):
 
     class Meta(ItemSerializer.Meta):
         fields = [*ItemSerializer.Meta.fields, "done"]
+
+    def to_representation(self, item) -> dict:
+        return {**super().to_representation(item), "done": item.done}
 
 
 class AnnotationSerializer(serializers.ModelSerializer):
