@@ -24,6 +24,8 @@ class ExecutionState:
     send: Callable[[dict], None]
     terminate: threading.Event = field(default_factory=threading.Event)
     info: dict = field(default_factory=dict)
+    # Output not yet ended by a newline: logs are sent a whole line at a time.
+    pending_output: str = ""
 
 
 def current_execution() -> ExecutionState | None:

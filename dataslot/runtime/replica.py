@@ -50,9 +50,19 @@ class CapturedOutput(io.TextIOBase):
         if state is None:
             self._fallback.write(text)
             self._fallback.flush()
-        elif text:
-            self._channel.send({"op": "log", "id": state.execution_id, "text": text})
+            return len(text)
+        # Whole lines only: `print("epoch", 3)` is one log line, and a secret is never
+        # split across two messages where redaction could not see it.
+        lines, newline, rest = (state.pending_output + text).rpartition("\n")
+        state.pending_output = rest
+        if newline:
+            self._channel.send({"op": "log", "id": state.execution_id, "text": lines + newline})
         return len(text)
+
+    def flush_execution(self, state: ExecutionState) -> None:
+        if state.pending_output:
+            self._channel.send({"op": "log", "id": state.execution_id, "text": state.pending_output})
+            state.pending_output = ""
 
 
 def load_runner(init: dict):
@@ -157,6 +167,8 @@ class Replica:
             sys.stdout.write(traceback.format_exc())
             result.update(status="failed", message=f"{type(exc).__name__}: {exc}")
         finally:
+            if isinstance(sys.stdout, CapturedOutput):
+                sys.stdout.flush_execution(state)
             set_current_execution(None)
             self.states.pop(state.execution_id, None)
         self.channel.send(result)

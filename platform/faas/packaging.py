@@ -152,6 +152,8 @@ def normalise_modules(modules) -> list[dict]:
                     "outputs": outputs,
                 }
             )
+        if not functions:
+            raise ValidationError({"modules": f"Module '{name}' declares no functions: there would be nothing to run."})
         init_inputs = module.get("initInputs") or []
         _check_io(f"Module '{name}' initInputs", init_inputs)
         result.append(

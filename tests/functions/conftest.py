@@ -69,6 +69,12 @@ class ServiceRunner(dl.BaseServiceRunner):
     def fail(self):
         raise ValueError("bad pixels")
 
+    def chatter(self):
+        print("epoch", 3)
+        print("part", end="")
+        print("ial")
+        print("no newline at the end", end="")
+
     def peek(self, item_id):
         # The function acts as its service's bot: what it can reach is what its project can.
         try:
@@ -90,6 +96,7 @@ FUNCTIONS = [
     function("chatty"),
     function("fail"),
     function("peek", ("item_id", "Integer")),
+    function("chatter"),
 ]
 
 

@@ -178,3 +178,11 @@ def test_a_service_that_cannot_start_fails_its_executions_with_the_reason(projec
     ended = api.wait(api.execute(service["id"], "noop")["id"], timeout=30)
     assert ended["status"] == "failed"
     assert "could not start" in ended["latestStatus"]["message"] and words in ended["latestStatus"]["message"]
+
+
+def test_logs_arrive_a_whole_line_at_a_time(project):
+    api, _, _ = project
+    service = deploy(project, "chatter")
+    ended = api.wait(api.execute(service["id"], "chatter")["id"])
+    lines = api.call("GET", f"/executions/{ended['id']}/logs/", 200).json()["lines"]
+    assert [line["text"] for line in lines] == ["epoch 3\n", "partial\n", "no newline at the end"]

@@ -291,3 +291,17 @@ def test_integrations_need_a_value_and_a_usable_name(owner, body, field, words):
     client, project = owner
     assert_refused(client.post(f"/api/projects/{project.id}/integrations/", body, format="json"), field, words)
     assert not project.integrations.exists()
+
+
+def test_a_module_without_functions_is_refused_at_push(owner):
+    client, project = owner
+    assert_refused(push(client, project, modules=[{"name": "m", "functions": []}]), "modules", "declares no functions")
+    assert not Package.objects.exists()
+
+
+def test_a_service_field_that_cannot_change_is_refused_not_ignored(service):
+    client, _, _, svc = service
+    renamed = client.patch(f"/api/services/{svc['id']}/", {"name": "other"}, format="json")
+    assert_refused(renamed, "name", "deploy a new service")
+    assert_refused(client.patch(f"/api/services/{svc['id']}/", {"colour": "red"}, format="json"), "colour", "Not a")
+    assert Service.objects.get().name == "svc"

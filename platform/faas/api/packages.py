@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import serializers, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -131,24 +131,39 @@ class PackageRevisionsView(APIView):
         )
 
 
-def service_fields(data) -> dict:
-    """The API's camelCase service fields as model fields, values untouched (the service validates)."""
-    mapping = {
-        "packageRevision": "package_revision",
-        "moduleName": "module_name",
-        "initParams": "init_input",
-        "executionTimeout": "execution_timeout",
-        "drainTime": "drain_time",
-        "onReset": "on_reset",
-        "maxAttempts": "max_attempts",
-        "active": "active",
-    }
-    fields = {model: data[api] for api, model in mapping.items() if api in data}
+SERVICE_FIELDS = {
+    "packageRevision": "package_revision",
+    "moduleName": "module_name",
+    "initParams": "init_input",
+    "executionTimeout": "execution_timeout",
+    "drainTime": "drain_time",
+    "onReset": "on_reset",
+    "maxAttempts": "max_attempts",
+    "active": "active",
+}
+RUNTIME_FIELDS = {"concurrency": "concurrency", "numReplicas": "num_replicas"}
+
+
+def service_fields(data, *, identity: tuple[str, ...] = ()) -> dict:
+    """The API's camelCase service fields as model fields, values untouched (the service
+    validates). Anything else is refused, so a change that cannot happen is never silent;
+    ``identity`` names the keys a deploy uses to find or create the service."""
+    unknown = set(data) - set(SERVICE_FIELDS) - {"runtime", "secrets", *identity}
+    if unknown:
+        errors = {
+            key: ["Cannot be changed: deploy a new service under the new name."]
+            if key == "name"
+            else ["Not a service field that can be changed."]
+            for key in sorted(unknown)
+        }
+        raise exceptions.ValidationError(errors)
+    fields = {model: data[api] for api, model in SERVICE_FIELDS.items() if api in data}
     runtime = data.get("runtime")
-    if isinstance(runtime, dict):
-        for api, model in (("concurrency", "concurrency"), ("numReplicas", "num_replicas")):
-            if api in runtime:
-                fields[model] = runtime[api]
+    if runtime is not None and not isinstance(runtime, dict):
+        raise exceptions.ValidationError({"runtime": ["Must be an object: {concurrency, numReplicas}."]})
+    for api, model in RUNTIME_FIELDS.items():
+        if runtime and api in runtime:
+            fields[model] = runtime[api]
     return fields
 
 
@@ -167,7 +182,7 @@ class ProjectServicesView(APIView):
             project=project,
             package=package,
             name=request.data.get("name"),
-            fields=service_fields(request.data),
+            fields=service_fields(request.data, identity=("name", "packageId")),
             secret_ids=request.data.get("secrets"),
             user=request.user,
         )

@@ -54,8 +54,11 @@ class DatasetSerializer(serializers.ModelSerializer):
 _SENTINEL = 987654321987
 
 
-# DRF's own timestamp format, for the representations written out by hand.
-_TIMESTAMP = serializers.DateTimeField()
+def _timestamp(value) -> str:
+    """DRF's timestamp format (ISO 8601, UTC as Z) without its per-value timezone lookup,
+    which costs a third of a list page; stored times are UTC (USE_TZ, TIME_ZONE=UTC)."""
+    text = value.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
 
 
 def _item_url(serializer, name: str, pk: int) -> str:
@@ -115,7 +118,7 @@ class ItemSerializer(serializers.ModelSerializer):
             "height": item.height,
             "size": item.size,
             "metadata": item.metadata,
-            "createdAt": _TIMESTAMP.to_representation(item.created_at),
+            "createdAt": _timestamp(item.created_at),
             "url": self.get_url(item),
             "thumbnailUrl": self.get_thumbnailUrl(item),
         }
