@@ -57,20 +57,31 @@ class Execution(BaseEntity):
         return self
 
     def logs(self, follow: bool = False):
-        """The captured output, line by line; ``follow=True`` keeps polling until the
-        execution has finished and every line has been read."""
+        """The captured output, line by line (each ending in a newline, but the last, when
+        the function's output has none); ``follow=True`` keeps polling until the execution
+        has finished and every line has been read.
+
+        The server stores output as the function wrote it (``print("a", 1)`` is several
+        writes); the pieces are joined here into whole lines.
+        """
         after = None
         delay = 0.1
+        pending = ""
         while True:
             answer = self.client.get(f"/api/executions/{self.id}/logs/", {"after": after} if after else None)
             lines = answer.get("lines") or []
             for line in lines:
                 after = line.get("id", after)
-                yield line.get("text", "")
+                pending += line.get("text", "")
+                *complete, pending = pending.split("\n")
+                for text in complete:
+                    yield text + "\n"
             if lines:
                 delay = 0.1  # more may be waiting: ask again at once
                 continue
             if not follow or answer.get("finished"):
+                if pending:
+                    yield pending
                 return
             time.sleep(delay)
             delay = min(delay * BACKOFF, MAX_POLL)

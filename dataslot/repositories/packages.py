@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dataslot.client import dumps
 from dataslot.entities.base import plain
-from dataslot.entities.module import PackageModule, module_from
+from dataslot.entities.module import PackageFunction, PackageModule, module_from
 from dataslot.entities.package import Package
 from dataslot.entities.slot import slot_from
 from dataslot.repositories.base import need, one_by_name
@@ -56,7 +56,12 @@ class PackagesRepository:
             raise FileNotFoundError(f"Package source folder not found: {folder}")
         manifest = _manifest(folder) if modules is None else {}
         name = package_name or manifest.get("name") or folder.name
-        modules = modules if modules is not None else manifest.get("modules") or [PackageModule()]
+        # Nothing declared: dtlpy's default module, whose one function is ``run`` (no inputs).
+        modules = (
+            modules
+            if modules is not None
+            else manifest.get("modules") or [PackageModule(functions=[PackageFunction()])]
+        )
         slots = slots if slots is not None else manifest.get("slots")
         data = {"name": name, "modules": dumps([plain(module_from(m)) for m in modules])}
         if slots is not None:

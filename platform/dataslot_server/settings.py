@@ -37,7 +37,9 @@ CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").sp
 HOST = os.environ.get("HOST", "127.0.0.1")
 PORT = env_int("PORT", 8000)
 # How replicas reach the REST API. In the embedded mode that is this server.
-DATASLOT_API_URL = os.environ.get("DATASLOT_API_URL") or f"http://{HOST if HOST not in ('0.0.0.0', '::') else '127.0.0.1'}:{PORT}"
+DATASLOT_API_URL = (
+    os.environ.get("DATASLOT_API_URL") or f"http://{HOST if HOST not in ('0.0.0.0', '::') else '127.0.0.1'}:{PORT}"
+)
 
 INSTALLED_APPS = [
     "daphne",
@@ -120,9 +122,13 @@ else:
     # per channel) would drop most of them for a websocket that is a moment behind.
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 5000}}}
 
-AUTH_PASSWORD_VALIDATORS = [] if env_flag("DATASLOT_WEAK_PASSWORDS", True) else [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
-]
+AUTH_PASSWORD_VALIDATORS = (
+    []
+    if env_flag("DATASLOT_WEAK_PASSWORDS", True)
+    else [
+        {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    ]
+)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

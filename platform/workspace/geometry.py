@@ -12,9 +12,7 @@ def _point(value, width: int, height: int) -> tuple[float, float]:
         raise ValidationError({"coordinates": f"Each point must be [x, y] numbers, got {value!r}."})
     x, y = value
     if not (0 <= x <= width and 0 <= y <= height):
-        raise ValidationError(
-            {"coordinates": f"Point [{x}, {y}] is outside the image ({width}x{height})."}
-        )
+        raise ValidationError({"coordinates": f"Point [{x}, {y}] is outside the image ({width}x{height})."})
     return float(x), float(y)
 
 
@@ -34,4 +32,6 @@ def validate_coordinates(type_: str, coordinates, *, width: int, height: int) ->
     if type_ == "box":
         (x1, y1), (x2, y2) = points
         if x1 >= x2 or y1 >= y2:
-            raise ValidationError({"coordinates": "A box is [[left, top], [right, bottom]] with left < right and top < bottom."})
+            raise ValidationError(
+                {"coordinates": "A box is [[left, top], [right, bottom]] with left < right and top < bottom."}
+            )

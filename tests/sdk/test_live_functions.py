@@ -1,5 +1,6 @@
 """The functions half of the SDK against a real server and real replicas, written as
-the seed's code samples are (``import dataslot as dl``)."""
+the seed's code samples are (``import dataslot as dl``). The samples themselves,
+with each documented effect, are tests/sdk/test_specification.py."""
 
 import io
 import statistics
@@ -14,7 +15,6 @@ import dataslot as dl
 pytestmark = pytest.mark.server
 
 MAIN_PY = """
-import os
 import time
 
 from PIL import Image
@@ -48,8 +48,19 @@ class ServiceRunner(dl.BaseServiceRunner):
             print(f"tick {i}", flush=True)
             time.sleep(0.02)
 
-    def secret(self):
-        return {"length": len(os.environ.get("MY_SECRET", ""))}
+    def label_of(self, annotation: dl.Annotation):
+        return {"label": annotation.label, "item_id": annotation.item_id}
+
+    def task_name(self, task: dl.Task):
+        return task.name
+
+    def whereami(self, context: dl.Context):
+        return {
+            "execution_id": context.execution_id,
+            "service_id": context.service_id,
+            "project_id": context.project_id,
+            "project_name": context.project.name,
+        }
 """
 
 
@@ -67,22 +78,11 @@ def modules():
                     name="detect", inputs=item_in, outputs=[dl.FunctionIO(type=dl.PackageInputType.ANNOTATION)]
                 ),
                 dl.PackageFunction(name="slow"),
-                dl.PackageFunction(name="secret"),
-            ],
-        )
-    ]
-
-
-def seed_slots():
-    # The seed's §5.1 sample, verbatim apart from the import line.
-    return [
-        dl.PackageSlot(
-            module_name="image-processing",
-            function_name="rgb2gray",
-            display_name="RGB2GRAY",
-            post_action=dl.SlotPostAction(type=dl.SlotPostActionType.NO_ACTION),
-            display_scopes=[
-                dl.SlotDisplayScope(resource=dl.SlotDisplayScopeResource.ITEM, panel=dl.UiBindingPanel.ALL, filters={})
+                dl.PackageFunction(
+                    name="label_of", inputs=[dl.FunctionIO(type=dl.PackageInputType.ANNOTATION, name="annotation")]
+                ),
+                dl.PackageFunction(name="task_name", inputs=[dl.FunctionIO(type=dl.PackageInputType.TASK)]),
+                dl.PackageFunction(name="whereami"),
             ],
         )
     ]
@@ -120,30 +120,6 @@ def test_push_gives_a_typed_package(package):
     assert package.modules[0].functions[2].inputs[0].type == dl.PackageInputType.ITEM
 
 
-def test_seed_update_flow_slots_revision_and_activation(live_project, package, service):
-    # §5.2 and §5.3 of the seed, as written.
-    slots = seed_slots()
-    package.slots = slots
-    package = package.update()
-    assert package.version == 2
-    [stored] = package.slots
-    assert (stored.module_name, stored.function_name, stored.display_name) == (
-        "image-processing",
-        "rgb2gray",
-        "RGB2GRAY",
-    )
-    assert stored.post_action.type == dl.SlotPostActionType.NO_ACTION
-    assert [(s.resource, s.panel) for s in stored.display_scopes] == [("item", "all")]
-    service.package_revision = package.version
-    service.update()
-    assert service.package_revision == 2
-    answer = package.services.activate_slots(service=service, project_id=live_project.id, slots=slots)
-    assert answer["serviceId"] == service.id and answer["projectId"] == live_project.id
-    assert answer["slots"][0]["displayName"] == "RGB2GRAY"
-    assert [r["version"] for r in package.revisions][-1] == 2
-    assert service.id in [s.id for s in package.services.list()]
-
-
 def test_execute_sync_returns_the_output(service):
     assert service.execute(function_name="echo", execution_input={"config": {"k": 1}}, sync=True) == {
         "greeting": "hi",
@@ -179,19 +155,6 @@ def test_annotation_output(service, item):
     assert annotation.label == "thing" and annotation.source == "function"
 
 
-def test_update_is_validated_by_the_server(service):
-    service.execution_timeout = 1.5
-    with pytest.raises(dl.exceptions.BadRequest) as caught:
-        service.update()
-    assert "executionTimeout" in str(caught.value) or "execution" in str(caught.value).lower()
-    service.execution_timeout = 60
-    service.on_reset = "rerun"
-    service.max_attempts = 2
-    updated = service.update()
-    assert (updated.execution_timeout, updated.on_reset, updated.max_attempts) == (60, "rerun", 2)
-    assert dl.services.get(service_id=service.id).execution_timeout == 60
-
-
 def test_terminate_a_running_execution_and_read_its_logs(service):
     execution = service.execute(function_name="slow")
     deadline = time.monotonic() + 30
@@ -202,7 +165,7 @@ def test_terminate_a_running_execution_and_read_its_logs(service):
     assert execution.to_terminate
     assert execution.wait(timeout=30).status == dl.ExecutionStatus.TERMINATED
     lines = list(execution.logs())
-    assert any("tick 0" in line for line in lines)
+    assert lines[:2] == ["tick 0\n", "tick 1\n"]
     assert list(execution.logs(follow=True))[: len(lines)] == lines
 
 
@@ -222,17 +185,91 @@ def test_wait_times_out_and_rerun_requeues(service):
     execution.terminate().wait(timeout=30)
     assert execution.rerun().status in (dl.ExecutionStatus.CREATED, dl.ExecutionStatus.IN_PROGRESS)
     execution.terminate().wait(timeout=30)
+    done = service.execute(function_name="echo", execution_input={"config": 1}, sync=True, return_output=False)
+    again = done.rerun()
+    assert again.id == done.id and again.output is None
+    assert again.wait(timeout=30).status == dl.ExecutionStatus.SUCCESS
+    assert again.output == {"greeting": "hi", "config": 1}
+    assert "Rerun requested." in [entry["message"] for entry in again.status_log]
 
 
-def test_secrets_reach_only_the_service_as_environment(live_project, package):
-    integration = live_project.integrations.create(name="MY_SECRET", value="s3cr3t-value")
-    assert "value" not in integration.to_json()
-    assert integration.id in [i.id for i in live_project.integrations.list()]
-    # §7 of the seed: deploy(name=..., secrets=[id]).
-    with_secret = package.services.deploy(
-        name="with-integrations", module_name="image-processing", secrets=[integration.id]
+def test_annotation_and_task_ids_reach_the_function_as_entities(live_project, service, item):
+    [box] = item.annotations.upload(dl.Box(top=1, left=1, bottom=4, right=4, label="cat"))
+    assert service.execute(function_name="label_of", annotation_id=box.id, item_id=item.id, sync=True) == {
+        "label": "cat",
+        "item_id": item.id,
+    }
+    task = live_project.tasks.create(task_name="check reds", dataset_id=item.dataset_id, items=[item.id])
+    assert service.execute(function_name="task_name", task_id=task.id, sync=True) == "check reds"
+
+
+def test_context_is_injected(live_project, service):
+    execution = service.execute(function_name="whereami", sync=True, return_output=False)
+    assert execution.output == {
+        "execution_id": execution.id,
+        "service_id": service.id,
+        "project_id": live_project.id,
+        "project_name": live_project.name,
+    }
+
+
+def test_deploy_options_are_kept_and_deploying_a_name_again_updates_it(live_project, package):
+    deployed = package.services.deploy(
+        service_name="options",
+        module_name="image-processing",
+        runtime={"concurrency": 2, "numReplicas": 1},
+        execution_timeout=30,
+        on_reset=dl.OnResetAction.RERUN,
+        max_attempts=4,
+        init_input=[dl.FunctionIO(type=dl.PackageInputType.STRING, name="greeting", value="hey")],
     )
-    assert with_secret.execute(function_name="secret", sync=True) == {"length": len("s3cr3t-value")}
+    fetched = live_project.services.get(service_name="options")
+    assert fetched.id == deployed.id
+    assert (fetched.runtime, fetched.execution_timeout, fetched.on_reset, fetched.max_attempts) == (
+        {"concurrency": 2, "numReplicas": 1},
+        30,
+        "rerun",
+        4,
+    )
+    assert fetched.init_input == {"greeting": "hey"}
+    again = live_project.services.deploy(package=package, service_name="options", execution_timeout=45)
+    assert again.id == deployed.id and again.execution_timeout == 45
+    assert again.execute(function_name="echo", execution_input={"config": 0}, sync=True)["greeting"] == "hey"
+    assert again.delete() is True
+    with pytest.raises(dl.exceptions.NotFound):
+        live_project.services.get(service_name="options")
+
+
+def test_push_with_slots_and_service_activate_slots_shows_all_of_them(live_project, tmp_path):
+    (tmp_path / "main.py").write_text(
+        "import dataslot as dl\n\n\nclass ServiceRunner(dl.BaseServiceRunner):\n"
+        "    def tag(self, item: dl.Item):\n        return None\n"
+    )
+    scope = dl.SlotDisplayScope(
+        resource=dl.SlotDisplayScopeResource.ITEM,
+        panel=dl.UiBindingPanel.BROWSER,
+        filters=dl.Filters(field="metadata.system.mimetype", values="image/*"),
+    )
+    package = live_project.packages.push(
+        src_path=str(tmp_path),
+        package_name="tagger",
+        modules=[
+            dl.PackageModule(
+                name="tagger", functions=[dl.PackageFunction(name="tag", inputs=[dl.FunctionIO(type="Item")])]
+            )
+        ],
+        slots=[dl.PackageSlot(module_name="tagger", function_name="tag", display_name="Tag", display_scopes=[scope])],
+    )
+    assert [s.display_name for s in package.slots] == ["Tag"]
+    assert package.slots[0].display_scopes[0].filters == scope.filters.prepare()
+    service = package.services.deploy()
+    assert service.name == "tagger" and service.module_name == "tagger"
+    answer = service.activate_slots()
+    assert (answer["projectId"], [s["displayName"] for s in answer["slots"]]) == (live_project.id, ["Tag"])
+    browser = dl.client_api.get(f"/api/projects/{live_project.id}/slots/", {"resource": "item", "panel": "browser"})
+    studio = dl.client_api.get(f"/api/projects/{live_project.id}/slots/", {"resource": "item", "panel": "studio"})
+    assert "Tag" in [s["displayName"] for s in browser]
+    assert "Tag" not in [s["displayName"] for s in studio]
 
 
 def test_executions_list_and_batch(live_project, service, item):
@@ -243,3 +280,17 @@ def test_executions_list_and_batch(live_project, service, item):
     batch = service.execute_batch(filters=filters, function_name="detect")
     assert len(batch) == 1
     assert batch[0].refresh().wait(timeout=30).status == dl.ExecutionStatus.SUCCESS
+
+
+def test_push_without_modules_declares_dtlpys_default_module_and_run(live_project, tmp_path):
+    (tmp_path / "main.py").write_text(
+        "import dataslot as dl\n\n\nclass ServiceRunner(dl.BaseServiceRunner):\n"
+        "    def run(self):\n        print('ran', flush=True)\n        return 'done'\n"
+    )
+    package = live_project.packages.push(src_path=str(tmp_path), package_name="defaults")
+    assert [(m.name, [f.name for f in m.functions]) for m in package.modules] == [("default_module", ["run"])]
+    service = package.services.deploy()
+    assert (service.name, service.module_name) == ("defaults", "default_module")
+    execution = service.execute(sync=True, return_output=False)
+    assert (execution.function_name, execution.output) == ("run", "done")
+    assert "ran" in "".join(execution.logs())

@@ -192,6 +192,16 @@ def test_logs_follow_until_finished(fake_server, fake_client):
     )
     fake_server.route("GET", "/api/executions/11/logs/", lambda r: (200, next(answers)))
     lines = list(dl.Execution({"id": 11}, fake_client).logs(follow=True))
-    assert lines == ["a", "b", "c"]
+    assert lines == ["abc"]  # no newline came: one last, unfinished line
     afters = [r["query"].get("after") for r in fake_server.requests]
     assert afters == [None, "2", "2", "3"]
+
+
+def test_logs_join_the_pieces_a_function_wrote_into_lines(fake_server, fake_client):
+    # print("epoch", 3, "saved") reaches the server as five writes.
+    pieces = ["epoch", " ", "3", " ", "saved", "\n", "two\nlines\n", "tail"]
+    answer = {"lines": [{"id": i, "text": t} for i, t in enumerate(pieces, 1)], "finished": True}
+    answers = iter([answer, {"lines": [], "finished": True}])
+    fake_server.route("GET", "/api/executions/11/logs/", lambda r: (200, next(answers)))
+    lines = list(dl.Execution({"id": 11}, fake_client).logs())
+    assert lines == ["epoch 3 saved\n", "two\n", "lines\n", "tail"]

@@ -1,0 +1,349 @@
+/* Executions, live: the drawer, the executions pages, terminate, and post-actions.
+
+   The studio websocket (/ws/studio/projects/<pid>/, opened by htmx's ws extension on
+   #executions-drawer) sends each execution change as rows with hx-swap-oob, one per
+   layout (drawer, executions table, execution page). The "dataslot-executions" htmx
+   extension below keeps the layouts this page shows, and makes room at the top of a
+   list for an execution the page has not shown yet; htmx then swaps them in by id.
+
+   Post-actions run only for executions this page started (Dataslot.executionsStarted,
+   called by applications.js with the run's answer), when they reach `success`. */
+(function () {
+  "use strict";
+
+  var Dataslot = (window.Dataslot = window.Dataslot || {});
+  var FINAL = { success: true, failed: true, terminated: true };
+  var DRAWER_MAX_ROWS = 50;
+  var MAX_FAILURE_NOTICES = 3;
+
+  // --- what the rows say --------------------------------------------------------------
+
+  function stateOf(el) {
+    var output = null;
+    try { output = JSON.parse(el.getAttribute("data-output") || "null"); } catch (e) { output = null; }
+    var message = el.querySelector(".execution-message");
+    return {
+      id: Number(el.getAttribute("data-execution-id")),
+      status: el.getAttribute("data-status"),
+      postAction: el.getAttribute("data-post-action") || "",
+      output: output,
+      message: message ? message.textContent.trim() : "",
+    };
+  }
+
+  function parse(html) {
+    var template = document.createElement("template"); // keeps <tr> as it is
+    template.innerHTML = html;
+    return Array.prototype.slice.call(template.content.children);
+  }
+
+  // Newest first: before the first row with a smaller id. An older row than all shown
+  // belongs to a page not loaded yet (a "load more" row is there), so it is left out.
+  function insertOrdered(list, el) {
+    var id = Number(el.getAttribute("data-execution-id"));
+    var rows = list.querySelectorAll(":scope > [data-execution-id]");
+    for (var i = 0; i < rows.length; i++) {
+      if (Number(rows[i].getAttribute("data-execution-id")) < id) {
+        list.insertBefore(el, rows[i]);
+        return true;
+      }
+    }
+    if (list.querySelector(":scope > .load-more")) return false;
+    list.appendChild(el);
+    return true;
+  }
+
+  // The executions page shows only rows that pass its filter.
+  function accepts(list, el) {
+    var status = list.getAttribute("data-filter-status");
+    var service = list.getAttribute("data-filter-service");
+    var fn = list.getAttribute("data-filter-function");
+    return (!status || status === el.getAttribute("data-status")) &&
+      (!service || service === el.getAttribute("data-service-id")) &&
+      (!fn || fn === el.getAttribute("data-function-name"));
+  }
+
+  function afterRowsChanged() {
+    var list = document.querySelector('[data-execution-list="drawer"]');
+    if (list) {
+      var rows = list.querySelectorAll(":scope > [data-execution-id]");
+      for (var i = rows.length - 1; i >= DRAWER_MAX_ROWS; i--) {
+        if (FINAL[rows[i].getAttribute("data-status")]) rows[i].remove();
+      }
+      var running = list.querySelectorAll(':scope > [data-status="created"], :scope > [data-status="in-progress"]').length;
+      var count = document.querySelector("[data-running-count]");
+      if (count) {
+        count.hidden = running === 0;
+        count.textContent = running + " running";
+      }
+    }
+    var summary = document.querySelector('[data-list="summary"]');
+    var logsState = document.querySelector("[data-logs-state]");
+    if (summary && logsState && FINAL[summary.getAttribute("data-status")]) logsState.textContent = "Finished";
+    if (document.querySelector('[data-execution-list="table"] > [data-execution-id]')) {
+      var empty = document.querySelector(".executions-empty");
+      if (empty) empty.remove();
+    }
+  }
+
+  if (window.htmx) {
+    htmx.defineExtension("dataslot-executions", {
+      transformResponse: function (text, xhr) {
+        if (xhr) return text; // only websocket messages
+        var kept = [];
+        var states = [];
+        parse(text).forEach(function (el) {
+          if (el.hasAttribute("data-execution-id") && el.getAttribute("data-list") === "drawer") states.push(stateOf(el));
+          if (el.id && document.getElementById(el.id)) {
+            kept.push(el.outerHTML);
+            return;
+          }
+          var list = document.querySelector('[data-execution-list="' + el.getAttribute("data-list") + '"]');
+          if (!list || !accepts(list, el)) return; // a layout this page does not show
+          var placeholder = document.createElement(el.tagName);
+          placeholder.id = el.id;
+          placeholder.setAttribute("data-execution-id", el.getAttribute("data-execution-id"));
+          if (insertOrdered(list, placeholder)) kept.push(el.outerHTML);
+        });
+        setTimeout(function () {
+          afterRowsChanged();
+          states.forEach(observe);
+        }, 0);
+        return kept.join("");
+      },
+    });
+  }
+
+  // --- the drawer ---------------------------------------------------------------------
+
+  function drawer() { return document.getElementById("executions-drawer"); }
+
+  function setDrawerOpen(open) {
+    var toggle = document.getElementById("executions-drawer-toggle");
+    var body = document.getElementById("executions-drawer-body");
+    if (!toggle || !body) return;
+    toggle.setAttribute("aria-expanded", open ? "true" : "false");
+    body.hidden = !open;
+    drawer().classList.toggle("drawer--open", open);
+    try { sessionStorage.setItem("dataslot.drawer", open ? "open" : "closed"); } catch (e) { /* private mode */ }
+  }
+
+  // Rows from the server (the page's first rows, or the ones a run just created), added
+  // only where the websocket has not already put a newer state.
+  function mergeRows(html) {
+    var list = document.querySelector('[data-execution-list="drawer"]');
+    if (!list) return;
+    parse(html).forEach(function (el) {
+      if (!el.id || document.getElementById(el.id)) return;
+      if (insertOrdered(list, el)) observe(stateOf(el));
+    });
+    afterRowsChanged();
+  }
+
+  function loadRows(ids) {
+    var el = drawer();
+    if (!el) return;
+    var url = el.getAttribute("data-rows-url") + (ids ? "?ids=" + ids.slice(0, 20).join(",") : "");
+    fetch(url, { credentials: "same-origin" }).then(function (response) {
+      return response.ok ? response.text() : "";
+    }).then(mergeRows, function () { /* the websocket still brings them */ });
+  }
+
+  // --- post-actions for this page's executions ------------------------------------------
+
+  var batches = {}; // id -> batch {ids, postAction, name, states, failures}
+  var seen = {}; // id -> final state, for answers that arrive after the websocket's news
+  var handled = {};
+
+  Dataslot.executionsStarted = function (executions, options) {
+    if (!executions.length) return;
+    var batch = { ids: [], postAction: options.postAction || "noAction", name: options.name || "Application", states: {}, failures: 0 };
+    executions.forEach(function (execution) {
+      batch.ids.push(execution.id);
+      batches[execution.id] = batch;
+    });
+    setDrawerOpen(true);
+    loadRows(batch.ids);
+    batch.ids.forEach(function (id) { if (seen[id]) observe(seen[id]); });
+  };
+
+  function observe(state) {
+    if (!FINAL[state.status]) return;
+    seen[state.id] = state;
+    var batch = batches[state.id];
+    if (!batch || handled[state.id]) return;
+    handled[state.id] = true;
+    batch.states[state.id] = state;
+    if (state.status === "failed") {
+      batch.failures += 1;
+      if (batch.failures <= MAX_FAILURE_NOTICES) {
+        Dataslot.toast(batch.name + " failed (execution " + state.id + "): " + (state.message || "no message"), "error");
+      }
+    } else if (state.status === "terminated") {
+      Dataslot.toast(batch.name + " was terminated (execution " + state.id + ")" + (state.message ? ": " + state.message : "."));
+    } else if (batch.postAction === "drawAnnotation") {
+      withOutput(state, drawAnnotations(batch));
+    } else if (batch.postAction === "download" && batch.ids.length === 1) {
+      withOutput(state, downloadOne(batch));
+    }
+    if (Object.keys(batch.states).length === batch.ids.length) finishBatch(batch);
+  }
+
+  // Rows carry outputs up to a few KB; a larger one is read from the API.
+  function withOutput(state, then) {
+    if (state.output && state.output.truncated) {
+      Dataslot.api("GET", "/api/executions/" + state.id + "/").then(function (answer) {
+        then(Object.assign({}, state, { output: answer.ok ? answer.data.output : null }));
+      });
+    } else {
+      then(state);
+    }
+  }
+
+  function refs(output, key, not) {
+    var list = Array.isArray(output) ? output : [output];
+    return list.filter(function (ref) {
+      return ref && typeof ref === "object" && ref[key] != null && !(not && ref[not] != null);
+    }).map(function (ref) { return ref[key]; });
+  }
+
+  function drawAnnotations(batch) {
+    return function (state) {
+      var ids = refs(state.output, "annotation_id");
+      if (!ids.length) {
+        Dataslot.toast(batch.name + " finished, but returned no annotation to draw.");
+        return;
+      }
+      Promise.all(ids.map(function (id) { return Dataslot.api("GET", "/api/annotations/" + id + "/"); }))
+        .then(function (answers) {
+          var annotations = answers.filter(function (a) { return a.ok; }).map(function (a) { return a.data; });
+          document.dispatchEvent(new CustomEvent("dataslot:draw-annotation", { detail: { annotations: annotations } }));
+          var n = annotations.length;
+          Dataslot.toast(batch.name + ": " + n + " annotation" + (n === 1 ? "" : "s") + " drawn.", "success");
+        });
+    };
+  }
+
+  function download(url) {
+    var a = document.createElement("a");
+    a.href = url;
+    a.download = ""; // the server's Content-Disposition names the file
+    a.hidden = true;
+    document.body.appendChild(a);
+    a.click();
+    a.remove();
+  }
+
+  function downloadOne(batch) {
+    return function (state) {
+      var ids = refs(state.output, "item_id", "annotation_id");
+      if (ids.length === 1) {
+        download("/api/items/" + ids[0] + "/download/");
+        Dataslot.toast(batch.name + ": the result is downloading.", "success");
+      } else if (ids.length > 1) {
+        download(zipUrl([state.id]));
+        Dataslot.toast(batch.name + ": the results are downloading as one zip.", "success");
+      } else {
+        Dataslot.toast(batch.name + " finished, but returned no item to download.");
+      }
+    };
+  }
+
+  function zipUrl(ids) {
+    return "/projects/" + drawer().getAttribute("data-project-id") + "/executions/download/?ids=" + ids.join(",");
+  }
+
+  function finishBatch(batch) {
+    var states = batch.ids.map(function (id) { return batch.states[id]; });
+    var succeeded = states.filter(function (s) { return s.status === "success"; });
+    if (batch.failures > MAX_FAILURE_NOTICES) {
+      Dataslot.toast(batch.name + ": " + batch.failures + " of " + batch.ids.length + " executions failed.", "error");
+    }
+    if (!succeeded.length || batch.ids.length === 1) {
+      if (batch.ids.length === 1 && succeeded.length && batch.postAction === "noAction") {
+        Dataslot.toast(batch.name + " finished.", "success");
+      }
+      return;
+    }
+    if (batch.postAction === "download") {
+      var withItems = succeeded.filter(function (s) { return s.output && (s.output.truncated || refs(s.output, "item_id", "annotation_id").length); });
+      if (withItems.length) {
+        download(zipUrl(withItems.map(function (s) { return s.id; })));
+        Dataslot.toast(batch.name + ": " + withItems.length + " results are downloading as one zip.", "success");
+      } else {
+        Dataslot.toast(batch.name + " finished, but returned no items to download.");
+      }
+    } else if (batch.postAction === "noAction") {
+      Dataslot.toast(batch.name + " finished: " + succeeded.length + " of " + batch.ids.length + " succeeded.", "success");
+    }
+  }
+
+  // --- terminate -----------------------------------------------------------------------
+
+  document.addEventListener("click", function (event) {
+    var toggle = event.target.closest("#executions-drawer-toggle");
+    if (toggle) {
+      setDrawerOpen(toggle.getAttribute("aria-expanded") !== "true");
+      return;
+    }
+    var button = event.target.closest('button[data-action="terminate"]');
+    if (!button) return;
+    var row = button.closest("[data-execution-id]");
+    var id = row.getAttribute("data-execution-id");
+    button.disabled = true;
+    button.textContent = "Terminating…";
+    Dataslot.api("POST", "/api/executions/" + id + "/terminate/").then(function (answer) {
+      // The row itself changes when the websocket says so.
+      if (!answer.ok) {
+        button.disabled = false;
+        button.textContent = "Terminate";
+        Dataslot.toast("Execution " + id + " was not terminated: " + Dataslot.errorMessage(answer), "error");
+      }
+    });
+  });
+
+  // --- an execution's logs, followed live ----------------------------------------------
+
+  function followLogs(pre) {
+    var last = Number(pre.getAttribute("data-last-line") || 0);
+    function append(lines) {
+      var atBottom = pre.scrollTop + pre.clientHeight >= pre.scrollHeight - 8;
+      lines.forEach(function (line) {
+        if (line.id <= last) return; // already shown (the page, or the catch-up read)
+        last = line.id;
+        var span = document.createElement("span"); // chunks as written, newlines included
+        span.setAttribute("data-line-id", line.id);
+        span.textContent = line.text;
+        pre.appendChild(span);
+      });
+      var empty = document.querySelector(".logs-empty");
+      if (empty && pre.children.length) empty.remove();
+      if (atBottom) pre.scrollTop = pre.scrollHeight;
+    }
+    var scheme = location.protocol === "https:" ? "wss://" : "ws://";
+    var socket = new WebSocket(scheme + location.host + pre.getAttribute("data-follow-logs"));
+    socket.addEventListener("open", function () {
+      // Lines written between the page's render and this connection come from the API.
+      Dataslot.api("GET", pre.getAttribute("data-logs-api") + "?after=" + last).then(function (answer) {
+        if (answer.ok) append(answer.data.lines);
+      });
+    });
+    socket.addEventListener("message", function (event) {
+      var message = JSON.parse(event.data);
+      if (message.type === "logs") append(message.lines);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    if (drawer()) {
+      var open = false;
+      // On a phone an open drawer covers the page: it opens only when this page runs something.
+      var phone = window.matchMedia("(max-width: 40rem)").matches;
+      try { open = !phone && sessionStorage.getItem("dataslot.drawer") === "open"; } catch (e) { /* private mode */ }
+      setDrawerOpen(open);
+      loadRows(null);
+    }
+    var pre = document.querySelector("[data-follow-logs]");
+    if (pre) followLogs(pre);
+  });
+})();

@@ -1,0 +1,218 @@
+"""Reads for the annotation studio and the tasks browser, in a fixed number of queries.
+
+Membership comes from ``workspace.selectors`` (a non-member gets 404, so ids do not
+leak). Lists are keyset pages over ids: ``after``/``before`` an id, never an OFFSET or a
+COUNT, so a page costs the same at item 10 and at item 100,000.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from django.db.models import QuerySet
+from django.http import Http404
+
+from workspace import dql
+from workspace.api.serializers import AnnotationSerializer
+from workspace.models import Annotation, Item, Project, Task
+from workspace.selectors.annotations import annotations_for_item
+from workspace.selectors.items import items_list
+from workspace.selectors.projects import project_get_for_user
+from workspace.selectors.tasks import task_get_for_user, task_items, tasks_for_project
+
+LABELS_SHOWN = 200
+TASKS_PAGE_SIZE = 50
+TASK_ITEMS_PAGE_SIZE = 48
+
+# Label colours: saturated, distinct hues that stay visible on light and mid-tone images.
+# static/js/annotate.js holds the same list and the same hash, so a label has one colour.
+LABEL_COLORS = (
+    "#e6194b",
+    "#3cb44b",
+    "#4363d8",
+    "#f58231",
+    "#911eb4",
+    "#0fa3b1",
+    "#f032e6",
+    "#7cb518",
+    "#9a6324",
+    "#1d3557",
+    "#d4a900",
+    "#469990",
+)
+
+
+def label_color(label: str) -> str:
+    """A stable colour per label: a 31-hash over UTF-16 code units, as JavaScript sees the string."""
+    value = 0
+    units = label.encode("utf-16-le")
+    for i in range(0, len(units), 2):
+        value = (value * 31 + int.from_bytes(units[i : i + 2], "little")) % 2**32
+    return LABEL_COLORS[value % len(LABEL_COLORS)]
+
+
+# ----- keyset pages ---------------------------------------------------------------------
+
+
+@dataclass
+class KeysetPage:
+    rows: list
+    previous_before: int | None = None  # ``?before=`` of the previous page, if any
+    next_after: int | None = None  # ``?after=`` of the next page, if any
+
+
+def _int_or_none(value) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def keyset_page(queryset: QuerySet, *, after=None, before=None, size: int) -> KeysetPage:
+    """One page of ``queryset`` by id: the ``size`` rows after ``after`` (or before ``before``).
+
+    One query per page plus one row to learn whether the other side has more. A cursor
+    past either end (a stale link) gives the first page rather than an empty one.
+    """
+    after, before = _int_or_none(after), _int_or_none(before)
+    if after is not None or before is not None:
+        page = _keyset_page(queryset, after=after, before=before, size=size)
+        return page if page.rows else _keyset_page(queryset, after=None, before=None, size=size)
+    return _keyset_page(queryset, after=None, before=None, size=size)
+
+
+def _keyset_page(queryset: QuerySet, *, after: int | None, before: int | None, size: int) -> KeysetPage:
+    if before is not None:
+        rows = list(queryset.filter(pk__lt=before).order_by("-pk")[: size + 1])
+        has_more_before = len(rows) > size
+        rows = rows[:size][::-1]
+        page = KeysetPage(rows=rows, next_after=rows[-1].pk if rows else None)
+        if rows and has_more_before:
+            page.previous_before = rows[0].pk
+        if rows and not queryset.filter(pk__gt=rows[-1].pk).exists():
+            page.next_after = None
+        return page
+    if after is not None:
+        queryset = queryset.filter(pk__gt=after)
+    rows = list(queryset.order_by("pk")[: size + 1])
+    has_more = len(rows) > size
+    rows = rows[:size]
+    page = KeysetPage(rows=rows, next_after=rows[-1].pk if rows and has_more else None)
+    if after is not None and rows:
+        page.previous_before = rows[0].pk
+    return page
+
+
+# ----- the annotation studio ------------------------------------------------------------
+
+
+@dataclass
+class Shape:
+    """How one annotation is drawn on the overlay, in image pixels (None: listed, not drawn)."""
+
+    annotation: Annotation
+    color: str
+    tag: str | None = None  # rect | circle | polygon
+    attrs: dict = field(default_factory=dict)
+
+
+def _shape(annotation: Annotation, *, point_radius: float) -> Shape:
+    shape = Shape(annotation=annotation, color=label_color(annotation.label))
+    points = annotation.coordinates or []
+    if annotation.type == Annotation.Type.BOX and len(points) == 2:
+        (x1, y1), (x2, y2) = points
+        shape.tag = "rect"
+        shape.attrs = {"x": x1, "y": y1, "width": x2 - x1, "height": y2 - y1}
+    elif annotation.type == Annotation.Type.POINT and len(points) == 1:
+        ((x, y),) = points
+        shape.tag = "circle"
+        shape.attrs = {"cx": x, "cy": y, "r": point_radius}
+    elif annotation.type == Annotation.Type.POLYGON and len(points) >= 3:
+        shape.tag = "polygon"
+        shape.attrs = {"points": " ".join(f"{x},{y}" for x, y in points)}
+    return shape
+
+
+def _neighbour_ids(*, item: Item, filter: dict | None) -> tuple[int | None, int | None]:
+    """The previous and next item of the dataset in id order that match ``filter`` (keyset)."""
+    items = items_list(dataset=item.dataset, filter=filter)
+    previous = items.filter(pk__lt=item.pk).order_by("-pk").values_list("pk", flat=True).first()
+    next_ = items.filter(pk__gt=item.pk).order_by("pk").values_list("pk", flat=True).first()
+    return previous, next_
+
+
+def project_labels(*, project: Project) -> list[str]:
+    """Labels already used in the project, for the label input's suggestions."""
+    labels = (
+        Annotation.objects.filter(item__dataset__project_id=project.pk)
+        .order_by("label")
+        .values_list("label", flat=True)
+        .distinct()
+    )
+    return list(labels[:LABELS_SHOWN])
+
+
+def studio_context(*, user, project_id, item_id, filter_text: str | None) -> dict:
+    """Everything the annotation studio shows for one item of a member's project."""
+    project = project_get_for_user(user=user, project_id=project_id)
+    try:
+        item = Item.objects.select_related("dataset").get(pk=int(item_id), dataset__project_id=project.pk)
+    except (Item.DoesNotExist, TypeError, ValueError):
+        raise Http404("No such item in this project.")
+
+    filter_error = None
+    filter = None
+    try:
+        filter = dql.parse(filter_text) or None
+        previous_id, next_id = _neighbour_ids(item=item, filter=filter)
+    except dql.QueryError as exc:
+        # A bad filter must not lock the user out of the item: walk the whole dataset instead.
+        where = getattr(exc, "path", None)
+        filter_error = f"{where}: {exc.message}" if where else str(getattr(exc, "message", exc))
+        filter = None
+        previous_id, next_id = _neighbour_ids(item=item, filter=None)
+
+    annotations = list(annotations_for_item(item=item))
+    point_radius = round(max(item.width, item.height) / 150, 2) or 1
+    return {
+        "project": project,
+        "role": project.role,
+        "item": item,
+        "dataset": item.dataset,
+        "shapes": [_shape(a, point_radius=point_radius) for a in annotations],
+        "annotations_json": AnnotationSerializer(annotations, many=True).data,
+        "labels": project_labels(project=project),
+        "filter": filter,
+        "filter_query": json.dumps(filter, separators=(",", ":")) if filter else "",
+        "filter_error": filter_error,
+        "previous_id": previous_id,
+        "next_id": next_id,
+    }
+
+
+# ----- the tasks browser ----------------------------------------------------------------
+
+
+def tasks_page(*, user, project_id, after=None, before=None) -> dict:
+    project = project_get_for_user(user=user, project_id=project_id)
+    page = keyset_page(tasks_for_project(project=project), after=after, before=before, size=TASKS_PAGE_SIZE)
+    return {"project": project, "role": project.role, "tasks": page.rows, "page": page}
+
+
+def task_page(*, user, project_id, task_id, after=None, before=None) -> dict:
+    project = project_get_for_user(user=user, project_id=project_id)
+    task: Task = task_get_for_user(user=user, task_id=task_id)
+    if task.dataset.project_id != project.pk:
+        raise Http404("No such task in this project.")
+    page = keyset_page(task_items(task=task), after=after, before=before, size=TASK_ITEMS_PAGE_SIZE)
+    # Previous/next in the studio walk the items the task was made from, when it has a query.
+    filter_query = json.dumps(task.query, separators=(",", ":")) if task.query else ""
+    return {
+        "project": project,
+        "role": project.role,
+        "task": task,
+        "items": page.rows,
+        "page": page,
+        "filter_query": filter_query,
+    }

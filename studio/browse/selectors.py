@@ -1,0 +1,304 @@
+"""Reads for the dataset browser and the executions pages, each in a fixed number of queries.
+
+A page of items is one indexed range scan on ``(dataset_id, id)`` (keyset, no COUNT, no
+OFFSET) plus one query for those items' annotations, which feeds both the thumbnails'
+overlays and the table's annotation counts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.http import Http404
+from django.utils.html import format_html, format_html_join
+
+from faas.enums import ExecutionStatus
+from faas.models import Execution, Service, SlotActivation
+from workspace import dql
+from workspace.models import Annotation, Dataset, Item, Project
+from workspace.selectors.items import items_list
+from workspace.selectors.projects import dataset_get_for_user, project_get_for_user
+
+ITEMS_PER_PAGE = 60
+EXECUTIONS_PER_PAGE = 50
+DRAWER_ROWS = 20
+LOG_LINES = 1000  # the tail an execution's page shows; the rest is in the API
+# An overlay is a hint of what is annotated, not the studio: a few shapes per thumbnail.
+OVERLAY_SHAPES = 40
+
+# Choices of the simple mimetype filter. A fixed list: listing the values in use would
+# be a DISTINCT over a JSON column, which is what makes browsers slow at scale.
+MIMETYPES = [
+    ("", "Any type"),
+    ("image/*", "Any image"),
+    ("image/jpeg", "JPEG"),
+    ("image/png", "PNG"),
+    ("image/gif", "GIF"),
+    ("image/webp", "WebP"),
+    ("image/bmp", "BMP"),
+    ("image/tiff", "TIFF"),
+]
+
+
+class FilterError(ValueError):
+    """The browser's filter cannot be used; ``str()`` is the message the page shows."""
+
+
+# --- the browser's filter ----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BrowseFilter:
+    name: str = ""
+    dir: str = ""
+    mimetype: str = ""
+    dql_text: str = ""
+
+    @classmethod
+    def from_params(cls, params) -> BrowseFilter:
+        return cls(
+            name=params.get("name", "").strip(),
+            dir=params.get("dir", "").strip(),
+            mimetype=params.get("mimetype", "").strip(),
+            dql_text=params.get("filter", "").strip(),
+        )
+
+    @property
+    def is_empty(self) -> bool:
+        return not (self.name or self.dir or self.mimetype or self.dql_text)
+
+    def query(self) -> dict:
+        """One DQL query: the simple fields and the DQL box, all of which must match.
+
+        Raises ``FilterError`` with a readable message for a malformed DQL box.
+        """
+        parts = []
+        if self.name:
+            # "contains": DQL has wildcards, not substrings, and no escape for a literal *.
+            parts.append({"name": f"*{self.name.strip('*')}*"})
+        if self.dir:
+            parts.append({"dir": self.dir})
+        if self.mimetype:
+            parts.append({"metadata.system.mimetype": self.mimetype})
+        try:
+            typed = dql.parse(self.dql_text)
+            if typed:
+                parts.append(typed)
+            query = parts[0] if len(parts) == 1 else ({"$and": parts} if parts else {})
+            dql.compile_query("item", query)  # unknown fields and operators are found here
+        except dql.QueryError as exc:
+            raise FilterError(f"The filter is not valid DQL. {exc.path}: {exc.message}")
+        return query
+
+    def params(self) -> dict:
+        """The non-empty query parameters that reproduce this filter."""
+        values = {"name": self.name, "dir": self.dir, "mimetype": self.mimetype, "filter": self.dql_text}
+        return {k: v for k, v in values.items() if v}
+
+
+# --- pages of items ----------------------------------------------------------------
+
+
+@dataclass
+class Shape:
+    kind: str  # rect, polygon, circle
+    x: float = 0
+    y: float = 0
+    width: float = 0
+    height: float = 0
+    r: float = 0
+    points: str = ""
+
+
+@dataclass
+class Tile:
+    item: Item
+    annotation_count: int = 0
+    shapes: list[Shape] = field(default_factory=list)
+    labels: list[str] = field(default_factory=list)
+
+    def overlay_svg(self) -> str:
+        """The thumbnail's annotations in the item's pixel space; "slice" matches the
+        image's object-fit: cover. Built here rather than by a template include per tile:
+        a page has up to a hundred of them and includes are the slow part of rendering."""
+        shapes = format_html_join("", "{}", ((_shape_html(shape),) for shape in self.shapes))
+        return format_html(
+            '<svg class="item-overlay" data-overlay-for="{}" viewBox="0 0 {} {}" preserveAspectRatio="xMidYMid slice"'
+            ' aria-hidden="true" focusable="false">{}</svg>',
+            self.item.pk,
+            self.item.width,
+            self.item.height,
+            shapes,
+        )
+
+
+def _shape_html(shape: Shape) -> str:
+    if shape.kind == "rect":
+        return format_html('<rect x="{}" y="{}" width="{}" height="{}"/>', shape.x, shape.y, shape.width, shape.height)
+    if shape.kind == "polygon":
+        return format_html('<polygon points="{}"/>', shape.points)
+    return format_html('<circle cx="{}" cy="{}" r="{}"/>', shape.x, shape.y, shape.r)
+
+
+@dataclass
+class ItemPage:
+    tiles: list[Tile]
+    next_cursor: int | None
+
+
+def parse_cursor(value: str | None) -> int | None:
+    """The cursor is the last id of the previous page (opaque to clients)."""
+    if not value:
+        return None
+    if not value.isdigit():
+        raise FilterError("The page cursor is not valid; reload the page.")
+    return int(value)
+
+
+def _shape(kind: str, coordinates, *, width: int, height: int) -> Shape | None:
+    try:
+        points = [(float(x), float(y)) for x, y in coordinates]
+    except (TypeError, ValueError):
+        return None  # never let one odd annotation break a page
+    if kind == "box" and len(points) == 2:
+        (x1, y1), (x2, y2) = points
+        return Shape("rect", x=min(x1, x2), y=min(y1, y2), width=abs(x2 - x1), height=abs(y2 - y1))
+    if kind == "polygon" and len(points) >= 3:
+        return Shape("polygon", points=" ".join(f"{x:g},{y:g}" for x, y in points))
+    if kind == "point" and len(points) == 1:
+        return Shape("circle", x=points[0][0], y=points[0][1], r=max(width, height) / 60)
+    return None
+
+
+def tiles_for(items: list[Item]) -> list[Tile]:
+    """Items with their annotations' shapes: one query for the whole page, never one per item."""
+    tiles = {item.pk: Tile(item) for item in items}
+    rows = (
+        Annotation.objects.filter(item_id__in=list(tiles))
+        .order_by("item_id", "id")
+        .values_list("item_id", "type", "label", "coordinates")
+    )
+    for item_id, kind, label, coordinates in rows:
+        tile = tiles[item_id]
+        tile.annotation_count += 1
+        if kind == Annotation.Type.CLASSIFICATION:
+            if label not in tile.labels:
+                tile.labels.append(label)
+        elif len(tile.shapes) < OVERLAY_SHAPES:
+            shape = _shape(kind, coordinates, width=tile.item.width, height=tile.item.height)
+            if shape is not None:
+                tile.shapes.append(shape)
+    return list(tiles.values())
+
+
+def item_page(*, dataset: Dataset, query: dict, cursor: int | None, size: int = ITEMS_PER_PAGE) -> ItemPage:
+    items = items_list(dataset=dataset, filter=query or None)
+    if cursor is not None:
+        items = items.filter(id__gt=cursor)
+    rows = list(items[: size + 1])  # one more tells whether a next page exists, without a COUNT
+    more = len(rows) > size
+    rows = rows[:size]
+    return ItemPage(tiles=tiles_for(rows), next_cursor=rows[-1].pk if more else None)
+
+
+def tile_get(*, dataset: Dataset, item_id: int) -> Tile:
+    item = Item.objects.filter(dataset=dataset, pk=item_id).first()
+    if item is None:
+        raise Http404("No such item.")
+    return tiles_for([item])[0]
+
+
+def browser_context(*, user, project_id: int, dataset_id: int) -> tuple[Project, Dataset]:
+    """The project and dataset of a browser URL; 404 unless the user is a member and they match."""
+    project = project_get_for_user(user=user, project_id=project_id)
+    dataset = dataset_get_for_user(user=user, dataset_id=dataset_id)
+    if dataset.project_id != project.pk:
+        raise Http404("No such dataset.")
+    return project, dataset
+
+
+# --- executions --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExecutionFilter:
+    status: str = ""
+    service_id: int | None = None
+    function_name: str = ""
+
+    @classmethod
+    def from_params(cls, params) -> ExecutionFilter:
+        status = params.get("status", "")
+        service = params.get("service", "")
+        return cls(
+            status=status if status in ExecutionStatus.values else "",
+            service_id=int(service) if service.isdigit() else None,
+            function_name=params.get("function", "").strip(),
+        )
+
+    def apply(self, queryset):
+        if self.status:
+            queryset = queryset.filter(status=self.status)
+        if self.service_id is not None:
+            queryset = queryset.filter(service_id=self.service_id)
+        if self.function_name:
+            queryset = queryset.filter(function_name=self.function_name)
+        return queryset
+
+    def params(self) -> dict:
+        values = {"status": self.status, "service": self.service_id or "", "function": self.function_name}
+        return {k: v for k, v in values.items() if v}
+
+
+def _executions(project: Project):
+    return Execution.objects.filter(project=project).select_related("service", "creator").order_by("-id")
+
+
+def executions_page(
+    *, project: Project, filter: ExecutionFilter, cursor: int | None, size: int = EXECUTIONS_PER_PAGE
+) -> tuple[list[Execution], int | None]:
+    """Newest first, keyset on id: ``(project, id)`` is indexed."""
+    executions = filter.apply(_executions(project))
+    if cursor is not None:
+        executions = executions.filter(id__lt=cursor)
+    rows = list(executions[: size + 1])
+    more = len(rows) > size
+    rows = rows[:size]
+    return rows, rows[-1].pk if more else None
+
+
+def executions_latest(*, project: Project, ids: list[int] | None = None, size: int = DRAWER_ROWS) -> list[Execution]:
+    executions = _executions(project)
+    if ids is not None:
+        executions = executions.filter(pk__in=ids)
+    return list(executions[:size])
+
+
+def execution_get(*, project: Project, execution_id: int) -> Execution:
+    execution = _executions(project).filter(pk=execution_id).first()
+    if execution is None:
+        raise Http404("No such execution.")
+    return execution
+
+
+def execution_log_tail(*, execution: Execution) -> list[dict]:
+    """The last ``LOG_LINES`` chunks of captured output, oldest first. A chunk is text as
+    it was written (newlines included), not necessarily one line."""
+    return list(execution.log_lines.order_by("-id").values("id", "text")[:LOG_LINES])[::-1]
+
+
+def services_of(*, project: Project) -> list[Service]:
+    return list(Service.objects.filter(project=project).order_by("name").only("id", "name"))
+
+
+def post_actions(*, project_id: int) -> dict[tuple[int, str], str]:
+    """``(service id, function name) -> post-action type`` of the project's activated slots.
+
+    The first slot of a function wins; a function with no slot has no post-action.
+    """
+    result: dict[tuple[int, str], str] = {}
+    for service_id, slots in SlotActivation.objects.filter(project_id=project_id).values_list("service_id", "slots"):
+        for slot in slots or []:
+            kind = (slot.get("postAction") or {}).get("type") or "noAction"
+            result.setdefault((service_id, slot.get("functionName")), kind)
+    return result

@@ -1,0 +1,187 @@
+"""The dataset browser and the executions pages (docs/studio.md). Views stay thin: reads
+come from ``studio.browse.selectors``, rows from ``studio.browse.rows``."""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, HttpResponseBadRequest
+from django.shortcuts import render
+from django.utils.http import urlencode
+from django.views.decorators.http import require_GET
+
+from faas.enums import ExecutionStatus
+from faas.representations import execution_json
+from studio.browse import downloads, rows, selectors
+from workspace.selectors.projects import project_get_for_user
+
+VIEWS = ("grid", "table")
+
+
+def _browser_state(request, project_id: int, dataset_id: int) -> dict:
+    """What the browser page and its fragments share: project, dataset, view and filter."""
+    project, dataset = selectors.browser_context(user=request.user, project_id=project_id, dataset_id=dataset_id)
+    view = request.GET.get("view") if request.GET.get("view") in VIEWS else "grid"
+    browse_filter = selectors.BrowseFilter.from_params(request.GET)
+    state = {
+        "project": project,
+        "dataset": dataset,
+        "view": view,
+        "browse_filter": browse_filter,
+        "filter_error": "",
+        "query": {},
+        "mimetypes": selectors.MIMETYPES,
+    }
+    try:
+        state["query"] = browse_filter.query()
+    except selectors.FilterError as exc:
+        state["filter_error"] = str(exc)
+    params = browse_filter.params()
+    if view == "table":
+        params["view"] = "table"
+    # The query string of the fragments and of the other view; the studio gets the DQL.
+    state["filter_params"] = urlencode(browse_filter.params())
+    state["items_params"] = urlencode(params)
+    state["studio_params"] = urlencode({"filter": json.dumps(state["query"])}) if state["query"] else ""
+    return state
+
+
+def _items_context(state: dict, cursor: int | None) -> dict:
+    page = selectors.item_page(dataset=state["dataset"], query=state["query"], cursor=cursor)
+    return {**state, "tiles": page.tiles, "next_cursor": page.next_cursor}
+
+
+@login_required
+@require_GET
+def dataset_browser(request, project_id: int, dataset_id: int):
+    state = _browser_state(request, project_id, dataset_id)
+    status = 200
+    if state["filter_error"]:
+        # The page still renders, with the message where the filter is: a bad query is
+        # the user's to fix, never a server error.
+        context, status = {**state, "tiles": [], "next_cursor": None}, 400
+    else:
+        context = _items_context(state, None)
+    context.update(
+        nav_section="datasets",
+        panel="table" if state["view"] == "table" else "browser",
+        selection_filter=state["query"],
+    )
+    return render(request, "studio/browse/dataset.html", context, status=status)
+
+
+@login_required
+@require_GET
+def dataset_items(request, project_id: int, dataset_id: int):
+    """The next page of tiles (or table rows) for infinite scroll, after ``?cursor=``."""
+    state = _browser_state(request, project_id, dataset_id)
+    try:
+        cursor = selectors.parse_cursor(request.GET.get("cursor"))
+    except selectors.FilterError as exc:
+        state["filter_error"] = str(exc)
+    if state["filter_error"]:
+        return render(request, "studio/browse/_items_error.html", state, status=400)
+    return render(request, "studio/browse/_items.html", _items_context(state, cursor))
+
+
+@login_required
+@require_GET
+def item_overlay(request, project_id: int, dataset_id: int, item_id: int):
+    """One thumbnail's annotation overlay, refreshed after a drawAnnotation post-action."""
+    _, dataset = selectors.browser_context(user=request.user, project_id=project_id, dataset_id=dataset_id)
+    tile = selectors.tile_get(dataset=dataset, item_id=item_id)
+    return render(request, "studio/browse/_overlay.html", {"tile": tile})
+
+
+@login_required
+@require_GET
+def executions_page(request, project_id: int):
+    project = project_get_for_user(user=request.user, project_id=project_id)
+    execution_filter = selectors.ExecutionFilter.from_params(request.GET)
+    executions, next_cursor = selectors.executions_page(project=project, filter=execution_filter, cursor=None)
+    context = {
+        "project": project,
+        "nav_section": "executions",
+        "execution_filter": execution_filter,
+        "filter_params": urlencode(execution_filter.params()),
+        "statuses": [(s.value, rows.STATUS_LABELS[s.value]) for s in ExecutionStatus],
+        "services": selectors.services_of(project=project),
+        "rows": rows.rows_for(executions, post_actions=selectors.post_actions(project_id=project.pk)),
+        "next_cursor": next_cursor,
+    }
+    return render(request, "studio/browse/executions.html", context)
+
+
+@login_required
+@require_GET
+def execution_rows(request, project_id: int):
+    """Rows as HTML: ``?ids=`` (just started) or the latest, for the drawer; or
+    ``?layout=table&cursor=`` for the executions page's next page."""
+    project = project_get_for_user(user=request.user, project_id=project_id)
+    post_actions = selectors.post_actions(project_id=project.pk)
+    if request.GET.get("layout") == "table":
+        execution_filter = selectors.ExecutionFilter.from_params(request.GET)
+        cursor = request.GET.get("cursor", "")
+        executions, next_cursor = selectors.executions_page(
+            project=project, filter=execution_filter, cursor=int(cursor) if cursor.isdigit() else None
+        )
+        context = {
+            "project": project,
+            "rows": rows.rows_for(executions, post_actions=post_actions),
+            "next_cursor": next_cursor,
+            "filter_params": urlencode(execution_filter.params()),
+        }
+        return render(request, "studio/browse/_execution_table_rows.html", context)
+    ids = None
+    if request.GET.get("ids"):
+        try:
+            ids = downloads.parse_ids(request.GET["ids"])
+        except ValidationError as exc:
+            return HttpResponseBadRequest(" ".join(exc.messages))
+    executions = selectors.executions_latest(project=project, ids=ids)
+    return render(
+        request, "studio/partials/execution_rows.html", {"rows": rows.rows_for(executions, post_actions=post_actions)}
+    )
+
+
+@login_required
+@require_GET
+def execution_detail(request, project_id: int, execution_id: int):
+    project = project_get_for_user(user=request.user, project_id=project_id)
+    execution = selectors.execution_get(project=project, execution_id=execution_id)
+    data = execution_json(execution)
+    post_action = selectors.post_actions(project_id=project.pk).get((execution.service_id, execution.function_name), "")
+    log_lines = selectors.execution_log_tail(execution=execution)
+    context = {
+        "project": project,
+        "nav_section": "executions",
+        "execution": execution,
+        "row": rows.execution_row(data, post_action=post_action),
+        "input_json": json.dumps(data["input"], indent=2),
+        "output_json": json.dumps(data["output"], indent=2),
+        "log_lines": log_lines,
+        "last_line_id": log_lines[-1]["id"] if log_lines else 0,
+    }
+    return render(request, "studio/browse/execution_detail.html", context)
+
+
+@login_required
+@require_GET
+def executions_download(request, project_id: int):
+    """The output items of ``?ids=`` as one zip (the ``download`` post-action for several)."""
+    project = project_get_for_user(user=request.user, project_id=project_id)
+    try:
+        ids = downloads.parse_ids(request.GET.get("ids", ""))
+    except ValidationError as exc:
+        return HttpResponseBadRequest(" ".join(exc.messages))
+    items = downloads.output_items(project=project, execution_ids=ids)
+    if not items:
+        return HttpResponseBadRequest("These executions returned no items.")
+    return FileResponse(
+        downloads.zip_of(items),
+        as_attachment=True,
+        filename=f"{project.name}-executions.zip",
+        content_type="application/zip",
+    )

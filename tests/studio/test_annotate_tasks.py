@@ -1,0 +1,158 @@
+"""The tasks browser and a task's page: who may open them, what they list, and their pages."""
+
+from __future__ import annotations
+
+import datetime
+from html.parser import HTMLParser
+
+import pytest
+from django.contrib.auth import get_user_model
+
+from studio.annotate import selectors
+from tests.studio.test_annotate_studio import png
+from workspace.services.items import item_create
+from workspace.services.projects import dataset_create, membership_set, project_create
+from workspace.services.tasks import task_create, task_item_set_done
+
+pytestmark = pytest.mark.django_db
+
+
+class Rows(HTMLParser):
+    """Start tags as ``(tag, attrs)``."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.found: list[tuple[str, dict]] = []
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        self.found.append((tag, dict(attrs)))
+
+    def with_attr(self, tag: str, name: str) -> list[dict]:
+        return [a for t, a in self.found if t == tag and name in a]
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture
+def owner():
+    return get_user_model().objects.create_user("olivia", password="pw")
+
+
+@pytest.fixture
+def annotator():
+    return get_user_model().objects.create_user("ann", password="pw")
+
+
+@pytest.fixture
+def project(owner, annotator):
+    project = project_create(name="Birds", owner=owner)
+    membership_set(project=project, user=annotator, role="annotator")
+    return project
+
+
+@pytest.fixture
+def dataset(project):
+    dataset = dataset_create(project=project, name="Spring")
+    for n in range(3):
+        item_create(dataset=dataset, file=png((8, 8)), name=f"bird-{n}.png", dir="/garden")
+    return dataset
+
+
+@pytest.fixture
+def task(dataset, owner, annotator):
+    task = task_create(
+        dataset=dataset,
+        name="Count <b>birds</b>",
+        query={"dir": "/garden"},
+        assignees=["ann"],
+        due_date=datetime.date(2030, 5, 17),
+        user=owner,
+    )
+    task_item_set_done(task=task, item=dataset.items.order_by("id").first())
+    return task
+
+
+@pytest.fixture
+def other_task(owner):
+    elsewhere = project_create(name="Fish", owner=owner)
+    dataset = dataset_create(project=elsewhere, name="Pond")
+    item_create(dataset=dataset, file=png((8, 8)), name="carp.png")
+    return task_create(dataset=dataset, name="Count fish", query={}, user=owner)
+
+
+@pytest.mark.parametrize("path", ["tasks/", "tasks/{task}/"])
+def test_anonymous_visitors_are_sent_to_login(client, project, task, path):
+    url = f"/projects/{project.pk}/" + path.format(task=task.pk)
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith("/login/?next=")
+
+
+@pytest.mark.parametrize("path", ["tasks/", "tasks/{task}/"])
+def test_non_members_get_404(client, project, task, path):
+    client.force_login(get_user_model().objects.create_user("mallory", password="pw"))
+    assert client.get(f"/projects/{project.pk}/" + path.format(task=task.pk)).status_code == 404
+
+
+def test_a_task_of_another_project_is_404_under_this_one(client, owner, project, other_task):
+    client.force_login(owner)  # a member of both projects
+    assert client.get(f"/projects/{project.pk}/tasks/{other_task.pk}/").status_code == 404
+
+
+def test_the_tasks_browser_lists_only_the_projects_tasks_with_their_progress(
+    client, annotator, project, task, other_task
+):
+    client.force_login(annotator)
+    body = client.get(f"/projects/{project.pk}/tasks/").content.decode()
+    page = Rows(body)
+
+    rows = page.with_attr("tr", "data-task-id")
+    assert [int(r["data-task-id"]) for r in rows] == [task.pk]
+    assert [b["value"] for b in page.with_attr("input", "value") if "select-task" in b.get("class", "")] == [
+        str(task.pk)
+    ]
+    (bar,) = [a for t, a in page.found if a.get("role") == "progressbar"]
+    assert bar["aria-valuenow"] == "33"  # 1 of 3 items done, a percent 0-100
+    assert "1/3" in body and "33%" in body
+    assert "Count &lt;b&gt;birds&lt;/b&gt;" in body and "<b>birds</b>" not in body
+    assert "ann" in body and "2030-05-17" in body
+    assert "Count fish" not in body
+
+
+def test_a_tasks_page_lists_its_items_with_their_done_state_and_studio_links(client, annotator, project, task):
+    client.force_login(annotator)
+    page = Rows(client.get(f"/projects/{project.pk}/tasks/{task.pk}/").content.decode())
+
+    items = page.with_attr("li", "data-item-id")
+    ids = [int(i["data-item-id"]) for i in items]
+    assert ids == sorted(ids) and len(ids) == 3
+    assert [i["data-done"] for i in items] == ["true", "false", "false"]
+    links = [a["href"] for a in page.with_attr("a", "href") if "/items/" in a["href"]]
+    assert links[0].startswith(f"/projects/{project.pk}/items/{ids[0]}/?filter=")  # walks the task's query
+    assert [a["src"] for a in page.with_attr("img", "src")] == [f"/api/items/{i}/thumbnail/" for i in ids]
+
+
+def test_a_tasks_items_are_paginated_by_keyset(client, annotator, project, task, monkeypatch):
+    monkeypatch.setattr(selectors, "TASK_ITEMS_PAGE_SIZE", 2)
+    client.force_login(annotator)
+    url = f"/projects/{project.pk}/tasks/{task.pk}/"
+
+    def page(query=""):
+        found = Rows(client.get(url + query).content.decode())
+        ids = [int(i["data-item-id"]) for i in found.with_attr("li", "data-item-id")]
+        pager = {a["rel"]: a["href"] for a in found.with_attr("a", "rel") if a["rel"] in ("prev", "next")}
+        return ids, pager
+
+    first, pager = page()
+    assert len(first) == 2 and set(pager) == {"next"}
+    second, pager = page(pager["next"].removeprefix(url))
+    assert len(second) == 1 and second[0] > first[-1] and set(pager) == {"prev"}
+    back, pager = page(pager["prev"].removeprefix(url))
+    assert back == first and set(pager) == {"next"}
+    # A stale cursor past the end, or garbage, shows the first page rather than nothing.
+    assert page(f"?after={second[0]}")[0] == first
+    assert page("?before=abc")[0] == first
