@@ -197,8 +197,16 @@ class ServiceView(APIView):
     @extend_schema(request=DEPLOY, responses={200: SERVICE})
     def patch(self, request, service_id):
         service = get_for_user(Service, service_id, user=request.user, roles=WRITERS)
+        # What identifies the service may be sent back as it is; only a change is refused.
+        fixed = {
+            "id": service.id,
+            "name": service.name,
+            "projectId": service.project_id,
+            "packageId": service.package_id,
+        }
+        data = {k: v for k, v in request.data.items() if not (k in fixed and v == fixed[k])}
         service = service_services.service_update(
-            service=service, fields=service_fields(request.data), secret_ids=request.data.get("secrets")
+            service=service, fields=service_fields(data), secret_ids=request.data.get("secrets")
         )
         return Response(service_json(service))
 
