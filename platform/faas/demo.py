@@ -42,6 +42,7 @@ MODULES = [
 
 
 def _slot(function, display, post_action, *scopes, icon=""):
+    # Icons are plain Unicode symbols that common fonts carry, not emoji (which need an emoji font).
     return {
         "moduleName": NAME,
         "functionName": function,
@@ -53,12 +54,12 @@ def _slot(function, display, post_action, *scopes, icon=""):
 
 
 SLOTS = [
-    _slot("rgb2gray", "RGB2GRAY", "download", ("item", "all", IMAGES), icon="🌓"),
-    _slot("detect", "Detect objects", "drawAnnotation", ("item", "studio", {}), icon="🔲"),
-    _slot("long_job", "Long job", "noAction", ("item", "browser", {}), ("item", "table", {}), icon="⏳"),
-    _slot("summarize_task", "Summarize task", "noAction", ("task", "browser", {}), icon="📋"),
-    _slot("describe_annotation", "Describe annotation", "noAction", ("annotation", "studio", {}), icon="🏷"),
-    _slot("use_secret", "Call labelling API", "noAction", ("item", "browser", {}), icon="🔑"),
+    _slot("rgb2gray", "RGB2GRAY", "download", ("item", "all", IMAGES), icon="◐"),
+    _slot("detect", "Detect objects", "drawAnnotation", ("item", "studio", {}), icon="▣"),
+    _slot("long_job", "Long job", "noAction", ("item", "browser", {}), ("item", "table", {}), icon="◷"),
+    _slot("summarize_task", "Summarize task", "noAction", ("task", "browser", {}), icon="☰"),
+    _slot("describe_annotation", "Describe annotation", "noAction", ("annotation", "studio", {}), icon="✎"),
+    _slot("use_secret", "Call labelling API", "noAction", ("item", "browser", {}), icon="⇄"),
 ]
 
 

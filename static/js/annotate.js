@@ -494,7 +494,7 @@
       return a && a.itemId === cfg.itemId && a.id != null;
     });
     drawn.forEach(show);
-    if (drawn.length) notify("Drew " + drawn.length + " annotation" + (drawn.length === 1 ? "" : "s") + " from a function.", "success");
+    // No notice here: the executions script already reports the post-action.
   });
 
   // ----- start ----------------------------------------------------------------------------

@@ -1,0 +1,59 @@
+"""Post-actions happen in the clicking user's browser: a download, an annotation drawn."""
+
+import io
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+
+from tests.browser.pages import assert_no_reload, marker_survives, run_slot, select_item
+
+pytestmark = pytest.mark.browser
+
+OVERLAY = "svg#annotation-overlay [data-annotation-id]"
+
+
+def test_clicking_rgb2gray_downloads_a_grayscale_image(page, demo, api, tmp_path):
+    item = demo.item("shapes-02.jpg")  # an RGB JPEG
+    original = Image.open(io.BytesIO(api.call("GET", f"/items/{item['id']}/download/", 200).content))
+    assert original.mode == "RGB"
+
+    page.goto(demo.browser_url)
+    select_item(page, item["id"])
+    with page.expect_download(timeout=60_000) as download:
+        (execution,) = run_slot(page, demo.service_id, "rgb2gray")
+    path = tmp_path / (download.value.suggested_filename or "download")
+    download.value.save_as(path)
+
+    image = Image.open(path)
+    image.load()
+    assert image.mode == "L"
+    assert image.size == original.size
+    done = api.execution(execution["id"])
+    assert done["status"] == "success" and done["output"]["item_id"] != item["id"]
+
+
+def test_detect_objects_draws_its_box_in_the_studio_without_a_reload(page, demo, api):
+    item = demo.item("gradient-03.png")
+    page.goto(demo.studio_url("gradient-03.png"))
+    expect(page.locator("svg#annotation-overlay")).to_be_attached()
+    before = set(page.locator(OVERLAY).evaluate_all("els => els.map(e => e.dataset.annotationId)"))
+    marker_survives(page)
+
+    (execution,) = run_slot(page, demo.service_id, "detect")
+    done = api.wait(execution["id"], timeout=60)
+    assert done["status"] == "success", done
+    annotation_id = done["output"]["annotation_id"]
+    assert str(annotation_id) not in before
+
+    drawn = page.locator(f'svg#annotation-overlay [data-annotation-id="{annotation_id}"]')
+    expect(drawn).to_be_attached(timeout=10_000)
+    # A box is drawn as an SVG rect (the annotation's element, or inside it).
+    assert drawn.evaluate("e => e.localName === 'rect' || e.querySelector('rect') !== null"), drawn.evaluate(
+        "e => e.outerHTML"
+    )
+    expect(page.locator(f'#annotation-list li[data-annotation-id="{annotation_id}"]')).to_be_attached()
+    assert_no_reload(page)
+
+    annotation = api.call("GET", f"/annotations/{annotation_id}/", 200).json()
+    assert (annotation["type"], annotation["itemId"]) == ("box", item["id"])
