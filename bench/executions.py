@@ -90,11 +90,15 @@ async def latency(api: FunctionsApi, ws_url: str, token: str, service_id: int, s
 
 
 async def batch(api: FunctionsApi, ws_url: str, token: str, service_id: int, count: int) -> float:
-    async with websockets.connect(ws_url, additional_headers={"Authorization": f"Token {token}"},
-                                  max_queue=None) as ws:
+    async with websockets.connect(ws_url, additional_headers={"Authorization": f"Token {token}"}, max_queue=None) as ws:
         start = time.perf_counter()
-        response = await asyncio.to_thread(api.call, "POST", f"/services/{service_id}/execute-batch/", 201,
-                                           json={"functionName": "noop_item", "filter": {"dir": "/bench"}})
+        response = await asyncio.to_thread(
+            api.call,
+            "POST",
+            f"/services/{service_id}/execute-batch/",
+            201,
+            json={"functionName": "noop_item", "filter": {"dir": "/bench"}},
+        )
         ids = set(response.json()["ids"])
         assert len(ids) == count, len(ids)
         done = 0
@@ -144,8 +148,10 @@ def main() -> None:
 
         lat = asyncio.run(latency(api, ws_url, token, service["id"], args.samples))
         p50, p95 = statistics.median(lat), percentile(lat, 95)
-        print(f"create -> success event, {args.samples} warm no-op executions: "
-              f"p50 {p50:.1f} ms, p95 {p95:.1f} ms (targets 30 / 80 ms)")
+        print(
+            f"create -> success event, {args.samples} warm no-op executions: "
+            f"p50 {p50:.1f} ms, p95 {p95:.1f} ms (targets 30 / 80 ms)"
+        )
 
         elapsed = asyncio.run(batch(api, ws_url, token, service["id"], args.batch))
         rate = args.batch / elapsed
@@ -154,8 +160,10 @@ def main() -> None:
         pool_lat, pool_rate = pool_figures(args.samples, args.batch)
         pool_p50 = statistics.median(pool_lat)
         print(f"ProcessPoolExecutor, same no-op: p50 {pool_p50:.3f} ms, {pool_rate:.0f} calls/s")
-        print(f"overhead ratio (Dataslot / process pool): latency x{p50 / pool_p50:.0f}, "
-              f"throughput x{pool_rate / rate:.0f} slower")
+        print(
+            f"overhead ratio (Dataslot / process pool): latency x{p50 / pool_p50:.0f}, "
+            f"throughput x{pool_rate / rate:.0f} slower"
+        )
 
         time.sleep(1)
         pids = replica_pids(server.process.pid)

@@ -27,9 +27,18 @@ print(json.dumps({
 
 def probe(home: Path, **env) -> dict:
     out = subprocess.run(
-        [sys.executable, "-c", PROBE], cwd=ROOT, capture_output=True, text=True, timeout=60,
-        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": f"{ROOT / 'platform'}:{ROOT}",
-             "DJANGO_SETTINGS_MODULE": "dataslot_server.settings", "DATASLOT_HOME": str(home), **env},
+        [sys.executable, "-c", PROBE],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "PYTHONPATH": f"{ROOT / 'platform'}:{ROOT}",
+            "DJANGO_SETTINGS_MODULE": "dataslot_server.settings",
+            "DATASLOT_HOME": str(home),
+            **env,
+        },
     )
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -59,8 +68,12 @@ def test_keys_are_generated_once_private_and_kept(tmp_path):
 
 
 def test_generated_keys_and_data_are_never_committed():
-    ignored = subprocess.run(["git", "check-ignore", "var/secret.key", "var/encryption.key", "var/dataslot.sqlite3"],
-                             cwd=ROOT, capture_output=True, text=True)
+    ignored = subprocess.run(
+        ["git", "check-ignore", "var/secret.key", "var/encryption.key", "var/dataslot.sqlite3"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
     assert ignored.stdout.split() == ["var/secret.key", "var/encryption.key", "var/dataslot.sqlite3"]
     tracked = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True).stdout.split()
     assert not [f for f in tracked if f.endswith((".key", ".sqlite3"))]
@@ -68,13 +81,25 @@ def test_generated_keys_and_data_are_never_committed():
 
 def test_database_url_and_redis_url_switch_to_postgresql_and_redis(tmp_path):
     found_settings = subprocess.run(
-        [sys.executable, "-c", "from django.conf import settings; import json; print(json.dumps(["
-         "settings.DATABASES['default']['ENGINE'], settings.DATABASES['default']['NAME'],"
-         "settings.CHANNEL_LAYERS['default']['BACKEND'], settings.CHANNEL_LAYERS['default']['CONFIG']['hosts']]))"],
-        cwd=ROOT, capture_output=True, text=True, timeout=60,
-        env={"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "PYTHONPATH": f"{ROOT / 'platform'}:{ROOT}",
-             "DJANGO_SETTINGS_MODULE": "dataslot_server.settings", "DATASLOT_HOME": str(tmp_path),
-             "DATABASE_URL": "postgres://someone:pw@db.example:5432/dataslot", "REDIS_URL": "redis://cache:6379/1"},
+        [
+            sys.executable,
+            "-c",
+            "from django.conf import settings; import json; print(json.dumps(["
+            "settings.DATABASES['default']['ENGINE'], settings.DATABASES['default']['NAME'],"
+            "settings.CHANNEL_LAYERS['default']['BACKEND'], settings.CHANNEL_LAYERS['default']['CONFIG']['hosts']]))",
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={
+            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+            "PYTHONPATH": f"{ROOT / 'platform'}:{ROOT}",
+            "DJANGO_SETTINGS_MODULE": "dataslot_server.settings",
+            "DATASLOT_HOME": str(tmp_path),
+            "DATABASE_URL": "postgres://someone:pw@db.example:5432/dataslot",
+            "REDIS_URL": "redis://cache:6379/1",
+        },
     )
     assert found_settings.returncode == 0, found_settings.stderr
     engine, name, layer, hosts = json.loads(found_settings.stdout)

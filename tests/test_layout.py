@@ -33,8 +33,12 @@ def test_stdlib_platform_works_in_the_asgi_process():
     out = subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
-        env={"PYTHONPATH": "platform:.", "DATASLOT_HOME": str(ROOT / "var" / "layout-test"),
-             "DATASLOT_DISPATCHER": "off", "PATH": "/usr/bin:/bin"},
+        env={
+            "PYTHONPATH": "platform:.",
+            "DATASLOT_HOME": str(ROOT / "var" / "layout-test"),
+            "DATASLOT_DISPATCHER": "off",
+            "PATH": "/usr/bin:/bin",
+        },
         capture_output=True,
         text=True,
         timeout=60,

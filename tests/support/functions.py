@@ -38,14 +38,29 @@ class FunctionsApi:
     def project(self, name: str) -> int:
         return next(p["id"] for p in self.call("GET", "/projects/", 200).json() if p["name"] == name)
 
-    def push(self, project_id: int, name: str, code: str, functions: list[dict], *, module: str = "m",
-             slots=None, init_inputs=None, expect: int = 201):
+    def push(
+        self,
+        project_id: int,
+        name: str,
+        code: str,
+        functions: list[dict],
+        *,
+        module: str = "m",
+        slots=None,
+        init_inputs=None,
+        expect: int = 201,
+    ):
         modules = [{"name": module, "functions": functions, "initInputs": init_inputs or []}]
         data = {"name": name, "modules": json.dumps(modules)}
         if slots is not None:
             data["slots"] = json.dumps(slots)
-        return self.call("POST", f"/projects/{project_id}/packages/", expect, data=data,
-                         files={"archive": ("code.zip", archive({"main.py": code}))}).json()
+        return self.call(
+            "POST",
+            f"/projects/{project_id}/packages/",
+            expect,
+            data=data,
+            files={"archive": ("code.zip", archive({"main.py": code}))},
+        ).json()
 
     def deploy(self, project_id: int, package: dict, name: str, expect: int | None = None, **fields) -> dict:
         body = {"name": name, "packageId": package["id"], **fields}
@@ -54,8 +69,9 @@ class FunctionsApi:
         return response.json()
 
     def execute(self, service_id: int, function_name: str, input: dict | None = None) -> dict:
-        return self.call("POST", f"/services/{service_id}/execute/", 201,
-                         json={"functionName": function_name, "input": input or {}}).json()
+        return self.call(
+            "POST", f"/services/{service_id}/execute/", 201, json={"functionName": function_name, "input": input or {}}
+        ).json()
 
     def execution(self, execution_id: int) -> dict:
         return self.call("GET", f"/executions/{execution_id}/", 200).json()
@@ -67,8 +83,12 @@ class FunctionsApi:
             if execution["status"] in until:
                 return execution
             if time.monotonic() > deadline:
-                raise AssertionError(f"execution {execution_id} still {execution['status']} after {timeout} s: {execution}")
+                raise AssertionError(
+                    f"execution {execution_id} still {execution['status']} after {timeout} s: {execution}"
+                )
             time.sleep(0.05)
 
     def logs(self, execution_id: int) -> str:
-        return "".join(line["text"] for line in self.call("GET", f"/executions/{execution_id}/logs/", 200).json()["lines"])
+        return "".join(
+            line["text"] for line in self.call("GET", f"/executions/{execution_id}/logs/", 200).json()["lines"]
+        )

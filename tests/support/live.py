@@ -50,7 +50,12 @@ class LiveServer:
     def manage(self, *args: str, input: str | None = None) -> str:
         out = subprocess.run(
             [sys.executable, str(ROOT / "manage.py"), *args],
-            cwd=ROOT, env=self.env, input=input, capture_output=True, text=True, timeout=300,
+            cwd=ROOT,
+            env=self.env,
+            input=input,
+            capture_output=True,
+            text=True,
+            timeout=300,
         )
         if out.returncode != 0:
             raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{out.stdout}\n{out.stderr}")
@@ -63,9 +68,21 @@ class LiveServer:
     def start(self) -> LiveServer:
         log = open(self.log_path, "ab")
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(self.port),
-             "dataslot_server.asgi:application"],
-            cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            [
+                sys.executable,
+                "-m",
+                "daphne",
+                "-b",
+                "127.0.0.1",
+                "-p",
+                str(self.port),
+                "dataslot_server.asgi:application",
+            ],
+            cwd=ROOT,
+            env=self.env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -93,8 +110,15 @@ class LiveServer:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait(10)
 
-    def create_user(self, username: str, password: str = "pw", *, project: str | None = None,
-                    role: str = "owner", superuser: bool = False) -> str:
+    def create_user(
+        self,
+        username: str,
+        password: str = "pw",
+        *,
+        project: str | None = None,
+        role: str = "owner",
+        superuser: bool = False,
+    ) -> str:
         """Create a user (and a project membership); returns the user's API token."""
         code = f"""
 from django.contrib.auth.models import User
