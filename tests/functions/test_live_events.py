@@ -3,6 +3,7 @@
 import asyncio
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import websockets
@@ -25,6 +26,13 @@ async def collect(url: str, token: str, execution_trigger, *, until_status: str,
     raise AssertionError(f"no {until_status} event; got {[e['status'] for _, e in events]}")
 
 
+def run(coroutine):
+    """Run a coroutine on a thread of its own: the browser tests' Playwright keeps an event
+    loop running in pytest's main thread for the whole session."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
+
+
 def ws_url(server, project_id):
     return server.url.replace("http", "ws") + f"/ws/projects/{project_id}/"
 
@@ -33,7 +41,7 @@ def test_a_member_follows_an_execution_live(project, live_server_proc):
     api, project_id, package = project
     service = api.deploy(project_id, package, "live")
     token = api.http.headers["Authorization"].split()[1]
-    execution, events = asyncio.run(
+    execution, events = run(
         collect(
             ws_url(live_server_proc, project_id),
             token,
@@ -53,7 +61,7 @@ def test_progress_events_are_throttled_to_ten_a_second(project, live_server_proc
     service = api.deploy(project_id, package, "chatty")
     api.wait(api.execute(service["id"], "noop")["id"])  # warm
     token = api.http.headers["Authorization"].split()[1]
-    _, events = asyncio.run(
+    _, events = run(
         collect(
             ws_url(live_server_proc, project_id),
             token,
@@ -81,6 +89,6 @@ def test_anonymous_and_non_members_are_refused(project, live_server_proc):
             return exc.response.status_code
         return None
 
-    assert asyncio.run(close_code({})) in (4401, 403)
-    assert asyncio.run(close_code({"Authorization": f"Token {outsider}"})) in (4403, 403)
-    assert asyncio.run(close_code({"Authorization": "Token not-a-token"})) in (4401, 403)
+    assert run(close_code({})) in (4401, 403)
+    assert run(close_code({"Authorization": f"Token {outsider}"})) in (4403, 403)
+    assert run(close_code({"Authorization": "Token not-a-token"})) in (4401, 403)

@@ -1,7 +1,5 @@
 """Lists follow ``next`` cursors lazily and build entities cheaply."""
 
-import time
-
 import dataslot as dl
 
 
@@ -44,11 +42,10 @@ def test_filters_are_sent_as_compact_dql(fake_server, fake_client):
     assert fake_server.requests[-1]["query"]["filter"] == ('{"$and":[{"hidden":false},{"type":"file"},{"dir":"/a"}]}')
 
 
-def test_client_side_cost_of_walking_100k_items_is_small(fake_server, fake_client):
+def test_walking_100k_items_costs_one_request_a_page_and_nothing_per_item(fake_server, fake_client):
+    # How fast is bench/sdk.py's business; here, the shape: no per-item requests.
     serve_pages(fake_server, "/api/datasets/1/items/", total=100_000, page_size=1000)
     dataset = dl.Dataset({"id": 1}, fake_client)
-    started = time.monotonic()
     count = sum(1 for item in dataset.items.list() if item.id >= 0)
-    elapsed = time.monotonic() - started
     assert count == 100_000
-    assert elapsed < 10, f"walking 100k items took {elapsed:.1f} s"
+    assert len(fake_server.requests) == 100
