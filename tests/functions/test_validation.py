@@ -305,3 +305,53 @@ def test_a_service_field_that_cannot_change_is_refused_not_ignored(service):
     assert_refused(renamed, "name", "deploy a new service")
     assert_refused(client.patch(f"/api/services/{svc['id']}/", {"colour": "red"}, format="json"), "colour", "Not a")
     assert Service.objects.get().name == "svc"
+
+
+HOSTILE_BODIES = [
+    [],
+    [{"name": "x"}],
+    "text",
+    5,
+    None,
+    {"input": [1]},
+    {"functionName": 7, "input": {"n": {"deep": [1]}}},
+    {"selection": {"all": True, "datasetId": "x"}, "resource": "item", "panel": "browser"},
+    {"selection": {"ids": "1,2"}, "resource": "item", "panel": "browser", "serviceId": "x", "functionName": "run"},
+    {"selection": [1], "resource": "planet", "panel": "nowhere"},
+    {"filter": {"$foo": 1}, "resource": "item"},
+    {"filter": "not json", "functionName": ["run"]},
+    {"slots": "all", "projectId": "x"},
+    {"name": ["svc"], "packageId": {"id": 1}, "runtime": "fast", "secrets": "all", "initParams": [1]},
+    {"executionTimeout": {"seconds": 60}, "maxAttempts": "3", "active": "yes", "runtime": {"concurrency": 0}},
+    {"value": 12, "name": None},
+]
+
+
+@pytest.mark.parametrize("body", HOSTILE_BODIES, ids=lambda b: repr(b)[:40])
+def test_no_functions_endpoint_answers_bad_input_with_a_500_and_every_refusal_says_why(service, body):
+    client, project, package, svc = service
+    integration = client.post(f"/api/projects/{project.id}/integrations/", {"name": "K", "value": "v"}, format="json")
+    targets = [
+        ("post", f"/api/services/{svc['id']}/execute/"),
+        ("post", f"/api/services/{svc['id']}/execute-batch/"),
+        ("post", f"/api/services/{svc['id']}/activate-slots/"),
+        ("patch", f"/api/services/{svc['id']}/"),
+        ("post", f"/api/projects/{project.id}/services/"),
+        ("post", f"/api/projects/{project.id}/slots/resolve/"),
+        ("post", f"/api/projects/{project.id}/slots/run/"),
+        ("post", f"/api/projects/{project.id}/integrations/"),
+        ("patch", f"/api/integrations/{integration.json()['id']}/"),
+        ("patch", f"/api/packages/{package['id']}/"),
+    ]
+    for method, path in targets:
+        response = getattr(client, method)(path, body, format="json")
+        assert response.status_code < 500, f"{method.upper()} {path} with {body!r}: {response.status_code}"
+        if response.status_code >= 400:
+            assert response.json().get("detail"), f"{method.upper()} {path}: no message in {response.json()}"
+
+
+def test_a_batch_needs_an_explicit_filter(service):
+    client, _, _, svc = service
+    response = client.post(f"/api/services/{svc['id']}/execute-batch/", {"functionName": "run"}, format="json")
+    assert_refused(response, "filter", "{} for every")
+    assert not Execution.objects.exists()

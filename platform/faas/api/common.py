@@ -6,6 +6,8 @@ import json
 
 from django.http import Http404
 from rest_framework import exceptions
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.views import APIView
 
 from workspace.api.pagination import KeysetPagination
 from workspace.selectors.projects import check_role
@@ -33,3 +35,17 @@ def json_field(data, name: str, default=None):
 
 class NewestFirstPagination(KeysetPagination):
     ordering = "-id"
+
+
+class ObjectJSONParser(JSONParser):
+    """JSON bodies of the functions API are objects; anything else is a 400, not a 500 later."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        data = super().parse(stream, media_type, parser_context)
+        if not isinstance(data, dict):
+            raise exceptions.ParseError("The request body must be a JSON object.")
+        return data
+
+
+class FunctionsView(APIView):
+    parser_classes = [ObjectJSONParser, MultiPartParser, FormParser]

@@ -6,9 +6,8 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from faas.api.common import NewestFirstPagination, get_for_user
+from faas.api.common import FunctionsView, NewestFirstPagination, get_for_user
 from faas.models import Execution, ExecutionLog, Integration, Service
 from faas.representations import execution_json, integration_json
 from faas.selectors.slots import slots_for_selection
@@ -39,7 +38,7 @@ def _executions(queryset):
     return queryset.select_related("service", "creator")
 
 
-class ServiceExecuteView(APIView):
+class ServiceExecuteView(FunctionsView):
     @extend_schema(
         request=inline_serializer(
             "Execute",
@@ -58,7 +57,14 @@ class ServiceExecuteView(APIView):
         return Response(execution_json(execution), status=status.HTTP_201_CREATED)
 
 
-class ServiceExecuteBatchView(APIView):
+def _batch_filter(data) -> dict:
+    # Every entity of the project is a big thing to do by accident: ask for it explicitly.
+    if "filter" not in data:
+        raise serializers.ValidationError({"filter": ["Required: a DQL query, or {} for every entity of the project."]})
+    return data["filter"] or {}
+
+
+class ServiceExecuteBatchView(FunctionsView):
     @extend_schema(
         request=inline_serializer(
             "ExecuteBatch",
@@ -75,7 +81,7 @@ class ServiceExecuteBatchView(APIView):
         executions = batch_run(
             service=service,
             function_name=request.data.get("functionName"),
-            query=request.data.get("filter") or {},
+            query=_batch_filter(request.data),
             resource=request.data.get("resource"),
             user=request.user,
         )
@@ -88,7 +94,7 @@ PAGE_PARAMETERS = [
 ]
 
 
-class ProjectSlotsView(APIView):
+class ProjectSlotsView(FunctionsView):
     @extend_schema(parameters=PAGE_PARAMETERS, responses={200: OpenApiResponse(description="[ResolvedSlot]")})
     def get(self, request, project_id):
         project = project_get_for_user(user=request.user, project_id=project_id, roles=MEMBERS)
@@ -101,7 +107,7 @@ class ProjectSlotsView(APIView):
         )
 
 
-class SlotResolveView(APIView):
+class SlotResolveView(FunctionsView):
     @extend_schema(
         request=inline_serializer(
             "SlotResolve",
@@ -125,7 +131,7 @@ class SlotResolveView(APIView):
         )
 
 
-class SlotRunView(APIView):
+class SlotRunView(FunctionsView):
     @extend_schema(
         request=inline_serializer(
             "SlotRun",
@@ -153,7 +159,7 @@ class SlotRunView(APIView):
         return Response({"executions": [execution_json(e) for e in executions]}, status=status.HTTP_201_CREATED)
 
 
-class ProjectExecutionsView(APIView):
+class ProjectExecutionsView(FunctionsView):
     @extend_schema(
         parameters=[
             OpenApiParameter("status", OpenApiTypes.STR),
@@ -179,7 +185,7 @@ class ProjectExecutionsView(APIView):
         return paginator.get_paginated_response([execution_json(e) for e in page])
 
 
-class ExecutionView(APIView):
+class ExecutionView(FunctionsView):
     @extend_schema(responses={200: EXECUTION})
     def get(self, request, execution_id):
         execution = get_for_user(
@@ -188,7 +194,7 @@ class ExecutionView(APIView):
         return Response(execution_json(execution))
 
 
-class ExecutionTerminateView(APIView):
+class ExecutionTerminateView(FunctionsView):
     perform = staticmethod(lifecycle.execution_terminate)
 
     @extend_schema(request=None, responses={200: EXECUTION, 409: None})
@@ -201,7 +207,7 @@ class ExecutionRerunView(ExecutionTerminateView):
     perform = staticmethod(lifecycle.execution_rerun)
 
 
-class ExecutionLogsView(APIView):
+class ExecutionLogsView(FunctionsView):
     @extend_schema(
         parameters=[OpenApiParameter("after", OpenApiTypes.INT)],
         responses={200: OpenApiResponse(description='{"lines": [{id, text, createdAt}], "finished": bool}')},
@@ -225,7 +231,7 @@ INTEGRATION_WRITE = inline_serializer(
 )
 
 
-class ProjectIntegrationsView(APIView):
+class ProjectIntegrationsView(FunctionsView):
     @extend_schema(responses={200: INTEGRATION})
     def get(self, request, project_id):
         project = project_get_for_user(user=request.user, project_id=project_id, roles=WRITERS)
@@ -240,7 +246,7 @@ class ProjectIntegrationsView(APIView):
         return Response(integration_json(integration), status=status.HTTP_201_CREATED)
 
 
-class IntegrationView(APIView):
+class IntegrationView(FunctionsView):
     @extend_schema(responses={200: INTEGRATION})
     def get(self, request, integration_id):
         return Response(integration_json(get_for_user(Integration, integration_id, user=request.user, roles=WRITERS)))

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
-from rest_framework.views import APIView
 
-from faas.api.common import get_for_user, json_field
+from faas.api.common import FunctionsView, get_for_user, json_field
 from faas.models import Package, Service
 from faas.representations import package_json, service_json
 from faas.services import packages as package_services
@@ -69,9 +67,7 @@ def _archive(request) -> bytes | None:
     return upload.read() if upload is not None else None
 
 
-class ProjectPackagesView(APIView):
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
-
+class ProjectPackagesView(FunctionsView):
     @extend_schema(responses={200: PACKAGE})
     def get(self, request, project_id):
         project = project_get_for_user(user=request.user, project_id=project_id, roles=MEMBERS)
@@ -94,9 +90,7 @@ class ProjectPackagesView(APIView):
         return Response(package_json(package), status=status.HTTP_201_CREATED)
 
 
-class PackageView(APIView):
-    parser_classes = [MultiPartParser, FormParser, JSONParser]
-
+class PackageView(FunctionsView):
     @extend_schema(responses={200: PACKAGE})
     def get(self, request, package_id):
         return Response(package_json(get_for_user(Package, package_id, user=request.user, roles=MEMBERS)))
@@ -119,7 +113,7 @@ class PackageView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class PackageRevisionsView(APIView):
+class PackageRevisionsView(FunctionsView):
     @extend_schema(responses={200: OpenApiResponse(description="[{version, modules, slots, createdAt}]")})
     def get(self, request, package_id):
         package = get_for_user(Package, package_id, user=request.user, roles=MEMBERS)
@@ -167,7 +161,7 @@ def service_fields(data, *, identity: tuple[str, ...] = ()) -> dict:
     return fields
 
 
-class ProjectServicesView(APIView):
+class ProjectServicesView(FunctionsView):
     @extend_schema(responses={200: SERVICE})
     def get(self, request, project_id):
         project = project_get_for_user(user=request.user, project_id=project_id, roles=MEMBERS)
@@ -189,7 +183,7 @@ class ProjectServicesView(APIView):
         return Response(service_json(service), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
-class ServiceView(APIView):
+class ServiceView(FunctionsView):
     @extend_schema(responses={200: SERVICE})
     def get(self, request, service_id):
         return Response(service_json(get_for_user(Service, service_id, user=request.user, roles=MEMBERS)))
@@ -216,7 +210,7 @@ class ServiceView(APIView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ServicePauseView(APIView):
+class ServicePauseView(FunctionsView):
     perform = staticmethod(service_services.service_pause)
 
     @extend_schema(request=None, responses={200: SERVICE})
@@ -229,7 +223,7 @@ class ServiceResumeView(ServicePauseView):
     perform = staticmethod(service_services.service_resume)
 
 
-class ServiceActivateSlotsView(APIView):
+class ServiceActivateSlotsView(FunctionsView):
     @extend_schema(
         request=inline_serializer(
             "ActivateSlots",

@@ -38,8 +38,11 @@ def selection_queryset(*, project: Project, resource: str, selection) -> QuerySe
     if not isinstance(selection, dict):
         raise ValidationError({"selection": 'Must be {"ids": [...]} or {"all": true, "filter": ...}.'})
     if selection.get("all"):
-        if resource == "item" and selection.get("datasetId") is not None:
-            queryset = queryset.filter(dataset_id=selection["datasetId"])
+        dataset_id = selection.get("datasetId")
+        if resource == "item" and dataset_id is not None:
+            if isinstance(dataset_id, bool) or not isinstance(dataset_id, int):
+                raise ValidationError({"selection": f"'datasetId' must be a dataset id, got {dataset_id!r}."})
+            queryset = queryset.filter(dataset_id=dataset_id)
         try:
             queryset = dql.filter_queryset(resource, queryset, selection.get("filter") or {})
         except dql.QueryError as exc:
