@@ -16,10 +16,9 @@ from django.contrib.auth.models import AnonymousUser
 def _user_for_token(key: str):
     from rest_framework.authtoken.models import Token
 
-    try:
-        return Token.objects.select_related("user").get(key=key).user
-    except Token.DoesNotExist:
-        return AnonymousUser()
+    token = Token.objects.select_related("user").filter(key=key).first()
+    # A deactivated user's token opens nothing, as in the API.
+    return token.user if token is not None and token.user.is_active else AnonymousUser()
 
 
 class TokenAuthMiddleware:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from live.events import execution_logs_group, project_group, remember_server_loop
+from live.events import execution_logs_group, project_group, remember_server_loop, user_group
 
 UNAUTHENTICATED = 4401
 FORBIDDEN = 4403
@@ -31,6 +31,8 @@ def _project_of_execution(execution_id: int) -> int | None:
 
 class MemberConsumer(AsyncJsonWebsocketConsumer):
     group: str | None = None
+    user_group: str | None = None
+    watched_project: int | None = None
 
     async def project_id(self) -> int | None:
         raise NotImplementedError
@@ -48,13 +50,22 @@ class MemberConsumer(AsyncJsonWebsocketConsumer):
         if project_id is None or not await _is_member(user, project_id):
             await self.close(code=FORBIDDEN)
             return
+        self.watched_project = project_id
         self.group = await self.group_name()
+        self.user_group = user_group(user.id)
         await self.channel_layer.group_add(self.group, self.channel_name)
+        # Told when this user loses the project, so events stop at once, not at reconnect.
+        await self.channel_layer.group_add(self.user_group, self.channel_name)
         await self.accept()
 
     async def disconnect(self, code):
-        if self.group:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        for group in (self.group, self.user_group):
+            if group:
+                await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def access_revoked(self, message):
+        if message["event"]["projectId"] == self.watched_project:
+            await self.close(code=FORBIDDEN)
 
     async def live_event(self, message):
         await self.send_json(message["event"])

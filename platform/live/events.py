@@ -33,12 +33,16 @@ def execution_logs_group(execution_id: int) -> str:
     return f"execution.{execution_id}.logs"
 
 
-def publish(group: str, message: dict) -> None:
+def user_group(user_id: int) -> str:
+    return f"user.{user_id}"
+
+
+def publish(group: str, message: dict, *, kind: str = "live.event") -> None:
     """Send now (the caller has committed). Never raises: live events are best-effort."""
     layer = get_channel_layer()
     if layer is None:
         return
-    payload = {"type": "live.event", "event": message}
+    payload = {"type": kind, "event": message}
     try:
         if isinstance(layer, InMemoryChannelLayer):
             loop = _server_loop
@@ -60,3 +64,14 @@ def publish(group: str, message: dict) -> None:
 
 def publish_on_commit(group: str, message: dict) -> None:
     transaction.on_commit(lambda: publish(group, message))
+
+
+def revoke_access_on_commit(*, user_ids, project_id: int) -> None:
+    """Close these users' websockets on the project once their membership is gone."""
+    user_ids = list(user_ids)
+
+    def send():
+        for user_id in user_ids:
+            publish(user_group(user_id), {"projectId": project_id}, kind="access.revoked")
+
+    transaction.on_commit(send)

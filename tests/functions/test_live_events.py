@@ -11,7 +11,10 @@ import websockets
 pytestmark = pytest.mark.server
 
 
-async def collect(url: str, token: str, execution_trigger, *, until_status: str, timeout: float = 20):
+ORDER = {"created": 0, "in-progress": 1, "success": 2, "failed": 2, "terminated": 2}
+
+
+async def collect(url: str, token: str, execution_trigger, *, until_status: str, timeout: float = 20, on_event=None):
     events = []
     async with websockets.connect(url, additional_headers={"Authorization": f"Token {token}"}) as ws:
         execution = await asyncio.to_thread(execution_trigger)
@@ -21,6 +24,8 @@ async def collect(url: str, token: str, execution_trigger, *, until_status: str,
             if message["execution"]["id"] != execution["id"]:
                 continue
             events.append((time.monotonic(), message["execution"]))
+            if on_event is not None:
+                await asyncio.to_thread(on_event, message["execution"])
             if message["execution"]["status"] == until_status:
                 return execution, events
     raise AssertionError(f"no {until_status} event; got {[e['status'] for _, e in events]}")
@@ -33,6 +38,20 @@ def run(coroutine):
         return pool.submit(asyncio.run, coroutine).result()
 
 
+async def refusal(url: str, headers: dict, *, wait: float = 5):
+    """How a connection ends: an HTTP status at the handshake, a close code, or "open"."""
+    try:
+        async with websockets.connect(url, additional_headers=headers) as ws:
+            await asyncio.wait_for(ws.recv(), timeout=wait)
+    except websockets.InvalidStatus as exc:
+        return exc.response.status_code
+    except websockets.ConnectionClosed as exc:
+        return exc.rcvd.code if exc.rcvd else None
+    except TimeoutError:
+        return "open"
+    return None
+
+
 def ws_url(server, project_id):
     return server.url.replace("http", "ws") + f"/ws/projects/{project_id}/"
 
@@ -41,19 +60,23 @@ def test_a_member_follows_an_execution_live(project, live_server_proc):
     api, project_id, package = project
     service = api.deploy(project_id, package, "live")
     token = api.http.headers["Authorization"].split()[1]
+    checks = []
     execution, events = run(
         collect(
             ws_url(live_server_proc, project_id),
             token,
             lambda: api.execute(service["id"], "whoami"),
             until_status="success",
+            on_event=lambda e: checks.append(
+                (e["status"], ORDER[api.execution(e["id"])["status"]] >= ORDER[e["status"]])
+            ),
         )
     )
     statuses = [e["status"] for _, e in events]
     assert statuses[0] == "created" and statuses[-1] == "success" and "in-progress" in statuses
     assert events[-1][1]["output"]["pid"] > 0
-    # The event was sent after commit: the API already shows what it says.
-    assert api.execution(execution["id"])["status"] == "success"
+    # Each event was checked on arrival (see collect): the API already showed what it said.
+    assert all(seen for _, seen in checks)
 
 
 def test_progress_events_are_throttled_to_ten_a_second(project, live_server_proc):
@@ -73,22 +96,61 @@ def test_progress_events_are_throttled_to_ten_a_second(project, live_server_proc
     span = max(running) - min(running) if running else 0
     # 3,000 progress updates were made; at most ten a second (+ the start and the end) reach clients.
     assert len(running) <= 10 * span + 3
+    # And progress did arrive (the last value is flushed before the end): the check is not vacuous.
+    assert any(e["latestStatus"]["percentComplete"] > 0 for _, e in events if e["status"] == "in-progress")
 
 
 def test_anonymous_and_non_members_are_refused(project, live_server_proc):
     _, project_id, _ = project
     outsider = live_server_proc.create_user("outsider", project="Elsewhere")
+    url = ws_url(live_server_proc, project_id)
+    # Refused before the handshake completes: daphne answers HTTP 403.
+    assert run(refusal(url, {})) == 403
+    assert run(refusal(url, {"Authorization": f"Token {outsider}"})) == 403
+    assert run(refusal(url, {"Authorization": "Token not-a-token"})) == 403
 
-    async def close_code(headers):
-        try:
-            async with websockets.connect(ws_url(live_server_proc, project_id), additional_headers=headers) as ws:
-                await asyncio.wait_for(ws.recv(), timeout=5)
-        except websockets.ConnectionClosed as exc:
-            return exc.rcvd.code if exc.rcvd else None
-        except websockets.InvalidStatus as exc:
-            return exc.response.status_code
-        return None
 
-    assert run(close_code({})) in (4401, 403)
-    assert run(close_code({"Authorization": f"Token {outsider}"})) in (4403, 403)
-    assert run(close_code({"Authorization": "Token not-a-token"})) in (4401, 403)
+def test_a_removed_member_stops_receiving_at_once_and_a_deactivated_token_opens_nothing(project, live_server_proc):
+    api, project_id, _ = project
+    leaving = live_server_proc.create_user(
+        "leaving-member", project=f"P-{__name__.rsplit('.', 1)[-1]}", role="annotator"
+    )
+
+    async def removed_while_connected():
+        async with websockets.connect(
+            ws_url(live_server_proc, project_id), additional_headers={"Authorization": f"Token {leaving}"}
+        ) as ws:
+            user_id = next(
+                m["userId"]
+                for m in api.call("GET", f"/projects/{project_id}/members/", 200).json()
+                if m["username"] == "leaving-member"
+            )
+            await asyncio.to_thread(api.call, "DELETE", f"/projects/{project_id}/members/{user_id}/", 204)
+            try:
+                while True:
+                    await asyncio.wait_for(ws.recv(), timeout=5)
+            except websockets.ConnectionClosed as exc:
+                return exc.rcvd.code if exc.rcvd else None
+
+    assert run(removed_while_connected()) == 4403
+
+    inactive = live_server_proc.create_user("inactive-member", project=f"P-{__name__.rsplit('.', 1)[-1]}")
+    live_server_proc.python(
+        "from django.contrib.auth.models import User; "
+        "User.objects.filter(username='inactive-member').update(is_active=False)"
+    )
+
+    assert run(refusal(ws_url(live_server_proc, project_id), {"Authorization": f"Token {inactive}"})) == 403
+
+
+def test_the_logs_websocket_refuses_non_members(project, live_server_proc):
+    api, project_id, package = project
+    service = api.deploy(project_id, package, "logs-guarded")
+    execution = api.wait(api.execute(service["id"], "noop")["id"])
+    outsider = live_server_proc.create_user("logs-outsider", project="Logs elsewhere")
+    url = live_server_proc.url.replace("http", "ws") + f"/ws/executions/{execution['id']}/logs/"
+
+    assert run(refusal(url, {"Authorization": f"Token {outsider}"}, wait=3)) == 403
+    assert run(refusal(url, {}, wait=3)) == 403
+    owner = api.http.headers["Authorization"].split()[1]
+    assert run(refusal(url, {"Authorization": f"Token {owner}"}, wait=3)) == "open"

@@ -44,3 +44,9 @@ def test_the_functions_schema_is_valid_openapi_without_warnings(capsys):
     generator = SchemaGenerator(patterns=[path("api/", include("faas.api.urls"))])
     validate_schema(generator.get_schema(request=None, public=True))
     assert not GENERATOR_STATS, capsys.readouterr().err
+
+
+@pytest.mark.django_db
+def test_the_schema_and_its_docs_need_a_login(client):
+    assert client.get("/api/schema/").status_code in (401, 403)
+    assert client.get("/api/docs/").status_code in (401, 403)

@@ -6,6 +6,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from live.events import revoke_access_on_commit
 from workspace.models import Dataset, Item, Membership, Project
 from workspace.services.storage import delete_files_on_commit
 
@@ -34,6 +35,7 @@ def project_update(*, project: Project, name: str | None = None, description: st
 @transaction.atomic
 def project_delete(*, project: Project) -> None:
     files = _item_files(Item.objects.filter(dataset__project=project))
+    revoke_access_on_commit(user_ids=project.memberships.values_list("user_id", flat=True), project_id=project.pk)
     project.delete()
     delete_files_on_commit(files)
 
@@ -67,6 +69,7 @@ def membership_delete(*, project: Project, user_id: int) -> None:
     if membership.role == Membership.Role.OWNER:
         _keep_an_owner(project=project, leaving=membership)
     membership.delete()
+    revoke_access_on_commit(user_ids=[user_id], project_id=project.pk)
 
 
 def _keep_an_owner(*, project: Project, leaving: Membership) -> None:
