@@ -167,8 +167,9 @@ class Replica:
             sys.stdout.write(traceback.format_exc())
             result.update(status="failed", message=f"{type(exc).__name__}: {exc}")
         finally:
-            if isinstance(sys.stdout, CapturedOutput):
-                sys.stdout.flush_execution(state)
+            for stream in (sys.stdout, sys.stderr):
+                if isinstance(stream, CapturedOutput):
+                    stream.flush_execution(state)
             set_current_execution(None)
             self.states.pop(state.execution_id, None)
         self.channel.send(result)
@@ -179,6 +180,8 @@ def main() -> None:
     channel = Channel(os.fdopen(os.dup(1), "wb", buffering=0))
     os.dup2(2, 1)
     sys.stdout = CapturedOutput(channel, sys.stderr)
+    # A function's stderr is part of its execution's logs too (redacted by the server).
+    sys.stderr = CapturedOutput(channel, sys.__stderr__)
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
     logging.basicConfig(level=logging.INFO, handlers=[handler], force=True)

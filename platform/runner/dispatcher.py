@@ -100,7 +100,10 @@ class Dispatcher:
                     pass
                 self._schedule_due = True
                 continue
-            replica: ReplicaProcess = key.data
+            replica, stream = key.data
+            if stream == "stderr":
+                replica.drain_stderr()
+                continue
             received = replica.read()
             if received is None:
                 dead.append(replica)
@@ -237,10 +240,11 @@ class Dispatcher:
         self.kill(replica, {}, set(), reason)
 
     def _forget(self, replica: ReplicaProcess) -> None:
-        try:
-            self.selector.unregister(replica.process.stdout)
-        except (KeyError, ValueError):
-            pass
+        for stream in (replica.process.stdout, replica.process.stderr):
+            try:
+                self.selector.unregister(stream)
+            except (KeyError, ValueError):
+                pass
         if replica in self.replicas.get(replica.service_id, []):
             self.replicas[replica.service_id].remove(replica)
 
@@ -354,7 +358,8 @@ class Dispatcher:
             log_path=Path(settings.DATASLOT_HOME) / "logs" / f"service-{service.id}.log",
         )
         self.replicas[service.id].append(replica)
-        self.selector.register(replica.process.stdout, selectors.EVENT_READ, replica)
+        self.selector.register(replica.process.stdout, selectors.EVENT_READ, (replica, "stdout"))
+        self.selector.register(replica.process.stderr, selectors.EVENT_READ, (replica, "stderr"))
 
     def _function(self, service: Service, execution: Execution) -> dict:
         key = (service.package_id, execution.package_revision, service.module_name)

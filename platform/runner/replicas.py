@@ -45,17 +45,21 @@ class ReplicaProcess:
         self.runs: dict[int, Run] = {}
         self._buffer = b""
         log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(log_path, "ab") as log:
-            self.process = subprocess.Popen(
-                [sys.executable, "-m", "dataslot.runtime.replica"],
-                cwd=code_dir,
-                # Only what the replica needs: no server keys, no other service's secrets.
-                env={**env, "PYTHONPATH": f"{code_dir}{os.pathsep}{SDK_ROOT}", "PYTHONUNBUFFERED": "1"},
-                stdin=subprocess.PIPE,
-                stdout=subprocess.PIPE,
-                stderr=log,
-                start_new_session=True,
-            )
+        # What the replica writes outside any execution (or below Python) goes through us
+        # to its service's log file, redacted like execution logs.
+        self.log = open(log_path, "ab")
+        self._stderr_pending = b""
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "dataslot.runtime.replica"],
+            cwd=code_dir,
+            # Only what the replica needs: no server keys, no other service's secrets.
+            env={**env, "PYTHONPATH": f"{code_dir}{os.pathsep}{SDK_ROOT}", "PYTHONUNBUFFERED": "1"},
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            start_new_session=True,
+        )
+        os.set_blocking(self.process.stderr.fileno(), False)
         os.set_blocking(self.process.stdout.fileno(), False)
         self.send(init)
 
@@ -108,11 +112,27 @@ class ReplicaProcess:
             except ProcessLookupError:
                 pass
         self.process.wait()
-        for stream in (self.process.stdin, self.process.stdout):
+        self.drain_stderr(final=True)
+        self.log.close()
+        for stream in (self.process.stdin, self.process.stdout, self.process.stderr):
             try:
                 stream.close()
             except OSError:
                 pass
+
+    def drain_stderr(self, *, final: bool = False) -> None:
+        """Copy what the replica wrote to stderr into the log, a whole line at a time."""
+        try:
+            while chunk := os.read(self.process.stderr.fileno(), 1 << 16):
+                self._stderr_pending += chunk
+        except (BlockingIOError, OSError, ValueError):
+            pass
+        lines, newline, rest = self._stderr_pending.rpartition(b"\n")
+        self._stderr_pending = b"" if final else rest
+        text = lines + newline + (rest if final else b"")
+        if text and not self.log.closed:
+            self.log.write(self.redact(text.decode(errors="replace")).encode())
+            self.log.flush()
 
     def redact(self, text: str) -> str:
         for value in self.secret_values:

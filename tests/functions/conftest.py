@@ -5,6 +5,7 @@ from tests.support.functions import FunctionsApi, function
 RUNNER_CODE = """
 import logging
 import os
+import sys
 import time
 
 import dataslot as dl
@@ -75,6 +76,12 @@ class ServiceRunner(dl.BaseServiceRunner):
         print("ial")
         print("no newline at the end", end="")
 
+    def leak(self):
+        value = os.environ.get("MY_SECRET", "")
+        print("to stderr:", value, file=sys.stderr)
+        os.write(2, ("below Python: " + value + "\\n").encode())
+        return None
+
     def peek(self, item_id):
         # The function acts as its service's bot: what it can reach is what its project can.
         try:
@@ -97,6 +104,7 @@ FUNCTIONS = [
     function("fail"),
     function("peek", ("item_id", "Integer")),
     function("chatter"),
+    function("leak"),
 ]
 
 

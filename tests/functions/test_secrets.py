@@ -80,3 +80,30 @@ print(item_in(%r), item_in("Someone else's"))
     theirs = api.wait(api.execute(service["id"], "peek", {"item_id": int(foreign)})["id"])
     assert mine["output"] == {"name": f"P-{__name__.rsplit('.', 1)[-1]}.png"}
     assert theirs["output"] == {"refused": 404}
+
+
+def test_a_secret_written_to_stderr_is_redacted_in_every_log(project, live_server_proc):
+    api, project_id, package = project
+    existing = [
+        i for i in api.call("GET", f"/projects/{project_id}/integrations/", 200).json() if i["name"] == "MY_SECRET"
+    ]
+    integration = (
+        existing[0]
+        if existing
+        else api.call(
+            "POST", f"/projects/{project_id}/integrations/", 201, json={"name": "MY_SECRET", "value": VALUE}
+        ).json()
+    )
+    service = api.deploy(project_id, package, "leaky", secrets=[integration["id"]])
+    ended = api.wait(api.execute(service["id"], "leak")["id"])
+    assert ended["status"] == "success"
+    assert "to stderr: [redacted]" in api.logs(ended["id"])
+    log_file = live_server_proc.home / "logs" / f"service-{service['id']}.log"
+    import time
+
+    deadline = time.monotonic() + 5
+    while "below Python" not in (log_file.read_text() if log_file.exists() else "") and time.monotonic() < deadline:
+        time.sleep(0.1)
+    text = log_file.read_text()
+    assert "below Python: [redacted]" in text
+    assert VALUE not in text
