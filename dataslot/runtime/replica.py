@@ -188,6 +188,12 @@ def main() -> None:
 
     stdin = sys.stdin.buffer
     init = json.loads(stdin.readline() or "{}")
+    if init.get("sandbox"):
+        from dataslot.runtime.sandbox import confine
+
+        reason = confine(code_dir=os.getcwd(), home=os.environ.get("HOME", os.getcwd()))
+        if reason is not None:
+            sys.__stderr__.write(f"WARNING: replica not sandboxed, functions can read this machine's files: {reason}\n")
     try:
         runner = load_runner(init)
     except BaseException as exc:  # noqa: BLE001

@@ -180,6 +180,8 @@ DATASLOT_THUMBNAIL_SIZE = 256
 DATASLOT_DISPATCHER = os.environ.get("DATASLOT_DISPATCHER", "embedded")  # embedded | off
 DATASLOT_TERMINATION_GRACE = float(os.environ.get("DATASLOT_TERMINATION_GRACE", "30"))
 DATASLOT_MAX_ARCHIVE_BYTES = env_int("DATASLOT_MAX_ARCHIVE_BYTES", 50 * 1024 * 1024)
+# Replicas confine themselves with Landlock (dataslot/runtime/sandbox.py); off only to debug.
+DATASLOT_REPLICA_SANDBOX = env_flag("DATASLOT_REPLICA_SANDBOX", True)
 
 LOGGING = {
     "version": 1,

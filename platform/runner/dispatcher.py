@@ -333,10 +333,16 @@ class Dispatcher:
         module = revision.module(service.module_name)
         secrets = service_secret_env(service=service)
         token, _ = Token.objects.get_or_create(user_id=service.bot_id)
+        # Each service has a home of its own (and its temporary files in it): with the
+        # sandbox on, it is the only place its replicas can write.
+        home = Path(settings.DATASLOT_HOME) / "replica-homes" / str(service.id)
+        (home / "tmp").mkdir(parents=True, exist_ok=True)
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "LANG": "C.UTF-8",
-            "HOME": str(Path(settings.DATASLOT_HOME) / "replica-home"),
+            "HOME": str(home),
+            "TMPDIR": str(home / "tmp"),
+            "PYTHONDONTWRITEBYTECODE": "1",
             **secrets,
             "DATASLOT_URL": self.api_url,
             "DATASLOT_TOKEN": token.key,
@@ -354,6 +360,7 @@ class Dispatcher:
                 "className": module["className"],
                 "initInput": service.init_input,
                 "concurrency": service.concurrency,
+                "sandbox": settings.DATASLOT_REPLICA_SANDBOX,
             },
             log_path=Path(settings.DATASLOT_HOME) / "logs" / f"service-{service.id}.log",
         )

@@ -82,6 +82,26 @@ class ServiceRunner(dl.BaseServiceRunner):
         os.write(2, ("below Python: " + value + "\\n").encode())
         return None
 
+    def probe(self, paths):
+        # What this function can read of the given paths, and whether its home is writable.
+        seen = {{}}
+        for path in paths:
+            try:
+                with open(path, "rb") as f:
+                    f.read(16)
+                seen[path] = "read"
+            except PermissionError:
+                seen[path] = "denied"
+            except OSError as error:
+                seen[path] = type(error).__name__
+        import tempfile
+
+        with open(os.path.join(os.environ["HOME"], "scratch.txt"), "w") as f:
+            f.write("mine")
+        with tempfile.NamedTemporaryFile() as f:
+            f.write(b"temporary")
+        return seen
+
     def peek(self, item_id):
         # The function acts as its service's bot: what it can reach is what its project can.
         try:
@@ -105,6 +125,7 @@ FUNCTIONS = [
     function("peek", ("item_id", "Integer")),
     function("chatter"),
     function("leak"),
+    function("probe", ("paths", "Json")),
 ]
 
 

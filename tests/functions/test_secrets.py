@@ -107,3 +107,29 @@ def test_a_secret_written_to_stderr_is_redacted_in_every_log(project, live_serve
     text = log_file.read_text()
     assert "below Python: [redacted]" in text
     assert VALUE not in text
+
+
+def test_a_function_cannot_read_the_servers_keys_database_or_other_replicas(project, live_server_proc):
+    from pathlib import Path
+
+    api, project_id, package = project
+    home = live_server_proc.home
+    neighbour = api.deploy(project_id, package, "neighbour")
+    neighbour_pid = api.wait(api.execute(neighbour["id"], "whoami")["id"])["output"]["pid"]
+    project_sources = Path(__file__).resolve().parents[2] / "platform" / "dataslot_server" / "settings.py"
+    forbidden = [
+        str(home / "encryption.key"),
+        str(home / "secret.key"),
+        str(home / "dataslot.sqlite3"),
+        f"/proc/{live_server_proc.process.pid}/environ",
+        f"/proc/{neighbour_pid}/environ",
+        str(home / "replica-homes" / str(neighbour["id"]) / "tmp"),
+        str(project_sources),
+    ]
+    service = api.deploy(project_id, package, "prober")
+    ended = api.wait(api.execute(service["id"], "probe", {"paths": forbidden})["id"])
+    assert ended["status"] == "success", ended
+    assert {path: outcome for path, outcome in ended["output"].items() if outcome == "read"} == {}
+    assert ended["output"][str(home / "encryption.key")] == "denied"
+    assert ended["output"][f"/proc/{neighbour_pid}/environ"] == "denied"
+    assert (home / "replica-homes" / str(service["id"]) / "scratch.txt").read_text() == "mine"
