@@ -355,3 +355,24 @@ def test_a_batch_needs_an_explicit_filter(service):
     response = client.post(f"/api/services/{svc['id']}/execute-batch/", {"functionName": "run"}, format="json")
     assert_refused(response, "filter", "{} for every")
     assert not Execution.objects.exists()
+
+
+def test_an_annotator_terminates_only_the_executions_they_started(service):
+    client, project, _, svc = service
+    theirs = client.post(
+        f"/api/services/{svc['id']}/execute/", {"functionName": "count", "input": {"n": 1}}, format="json"
+    ).json()
+    annotator = User.objects.create_user("annotator-stopper")
+    membership_set(project=project, user=annotator, role="annotator")
+    other = APIClient()
+    other.force_authenticate(annotator)
+    assert other.post(f"/api/executions/{theirs['id']}/terminate/").status_code == 403
+    assert Execution.objects.get(pk=theirs["id"]).status == "created"
+    from faas.models import Service as ServiceModel
+    from faas.services.executions import execution_create
+
+    mine = execution_create(
+        service=ServiceModel.objects.get(pk=svc["id"]), function_name="count", input={"n": 2}, user=annotator
+    )
+    assert other.post(f"/api/executions/{mine.id}/terminate/").json()["status"] == "terminated"
+    assert client.post(f"/api/executions/{theirs['id']}/terminate/").json()["status"] == "terminated"

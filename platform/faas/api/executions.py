@@ -14,7 +14,7 @@ from faas.selectors.slots import slots_for_selection
 from faas.services import executions as lifecycle
 from faas.services import integrations as integration_services
 from faas.services.slots import batch_run, slot_run
-from workspace.selectors.projects import MEMBERS, WRITERS, project_get_for_user
+from workspace.selectors.projects import MEMBERS, WRITERS, check_role, project_get_for_user
 
 EXECUTION = inline_serializer(
     "Execution",
@@ -200,6 +200,9 @@ class ExecutionTerminateView(FunctionsView):
     @extend_schema(request=None, responses={200: EXECUTION, 409: None})
     def post(self, request, execution_id):
         execution = get_for_user(Execution, execution_id, user=request.user, roles=MEMBERS, related=("service",))
+        # An annotator stops or reruns what they started; developers and owners, anything.
+        if execution.creator_id != request.user.id:
+            check_role(user=request.user, project_id=execution.project_id, roles=WRITERS)
         return Response(execution_json(self.perform(execution=execution, user=request.user)))
 
 
