@@ -66,3 +66,40 @@ def run_slot(page: Page, service_id: int, function_name: str) -> list[dict]:
 
 def execution_row(page: Page, execution_id: int, within: str = "") -> Locator:
     return page.locator(f'{within} [data-execution-id="{execution_id}"][data-status]'.strip()).first
+
+
+def notices(page: Page, role: str | None = None) -> Locator:
+    """The page's notices (`#notices`): `role="status"`, `role="alert"`, or both when None."""
+    if role is None:
+        return page.locator("#notices [role=status], #notices [role=alert]")
+    return page.locator(f"#notices [role={role}]")
+
+
+def image_size(page: Page) -> tuple[int, int]:
+    """The studio image's size in pixels (the overlay's viewBox)."""
+    overlay = page.locator("svg#annotation-overlay")
+    return int(overlay.get_attribute("data-width")), int(overlay.get_attribute("data-height"))
+
+
+def on_image(page: Page, fx: float, fy: float) -> tuple[float, float]:
+    """The screen position of a point of the studio image, given as fractions of its width and height."""
+    box = page.locator("svg#annotation-overlay").bounding_box()
+    assert box and box["width"] > 0 and box["height"] > 0, f"the annotation overlay is not laid out: {box}"
+    return box["x"] + fx * box["width"], box["y"] + fy * box["height"]
+
+
+def screen_scale(page: Page) -> float:
+    """Image pixels per screen pixel in the studio."""
+    width, _ = image_size(page)
+    return width / page.locator("svg#annotation-overlay").bounding_box()["width"]
+
+
+def results(body) -> list:
+    """The rows of a list answer, paginated (`{"results": [...]}`) or not."""
+    return body["results"] if isinstance(body, dict) else body
+
+
+def item_named(demo, prefix: str) -> tuple[str, dict]:
+    """The demo item whose name starts with `prefix` (its extension follows the image's format)."""
+    (name,) = [n for n in demo.items if n.startswith(prefix)]
+    return name, demo.items[name]

@@ -4,8 +4,8 @@ import json
 from functools import reduce
 from typing import Any
 
-from django.db import NotSupportedError
-from django.db.models import CharField, F, Func, JSONField, Q, TextField, Value
+from django.db import NotSupportedError, connection
+from django.db.models import BooleanField, CharField, F, Func, JSONField, Q, TextField, Value
 from django.db.models.fields.json import KeyTextTransform, KeyTransform, compile_json_path
 from django.db.models.functions import Concat
 from django.db.models.lookups import Exact, In, Regex
@@ -51,6 +51,27 @@ class CodePointOrder(Func):
 
     def as_postgresql(self, compiler, connection, **extra_context):
         return self.as_sql(compiler, connection, template='(%(expressions)s) COLLATE "C"', **extra_context)
+
+
+class SQLiteJSONTextEquals(Func):
+    """``path == "text"`` with one JSON parse a row, where the general form takes three.
+
+    Exact on SQLite: ``JSON_EXTRACT`` gives a string as TEXT, and TEXT never equals the
+    INTEGER/REAL it gives numbers and booleans (neither side has an affinity); objects
+    and arrays come back as JSON text, so values that could look like one (starting
+    with ``{`` or ``[``) keep the general form. Never NULL, like every DQL condition.
+    """
+
+    output_field = BooleanField()
+    conditional = True
+
+    def __init__(self, column, keys: tuple[str, ...], value: str):
+        super().__init__(column)
+        self.keys, self.value = keys, value
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        sql, params = compiler.compile(self.source_expressions[0])
+        return f"COALESCE(JSON_EXTRACT({sql}, %s) = %s, 0)", (*params, compile_json_path(self.keys), self.value)
 
 
 def _filename() -> Concat:
@@ -123,6 +144,8 @@ def _json_q(node: Condition) -> Q:
             parts.append(Q(Exact(kind, json.dumps(value))))
         elif isinstance(value, Wildcard):
             parts.append(Q(Exact(kind, "string")) & Q(Regex(text, WildcardPattern(value))))
+        elif isinstance(value, str) and connection.vendor == "sqlite" and not value.startswith(("{", "[")):
+            parts.append(Q(SQLiteJSONTextEquals(node.field.orm, tuple(node.keys), value)))
         elif isinstance(value, str):
             parts.append(Q(Exact(kind, "string")) & Q(Exact(text, value)))
         else:
