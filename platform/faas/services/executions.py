@@ -112,7 +112,9 @@ def execution_terminate(*, execution: Execution, user=None) -> Execution:
     (``kill_event()`` raises in it; after the grace period its replica is killed)."""
     now = timezone.now()
     with transaction.atomic():
-        execution = Execution.objects.select_for_update().select_related("service", "creator").get(pk=execution.pk)
+        execution = (
+            Execution.objects.select_for_update(of=("self",)).select_related("service", "creator").get(pk=execution.pk)
+        )
         if execution.finished:
             raise Conflict(f"Execution {execution.pk} has already finished ({execution.status}).")
         if execution.status == CREATED:
@@ -136,7 +138,9 @@ def execution_rerun(*, execution: Execution, user=None) -> Execution:
     """Queue a finished execution again under the same id, with the same input."""
     now = timezone.now()
     with transaction.atomic():
-        execution = Execution.objects.select_for_update().select_related("service", "creator").get(pk=execution.pk)
+        execution = (
+            Execution.objects.select_for_update(of=("self",)).select_related("service", "creator").get(pk=execution.pk)
+        )
         if not execution.finished:
             raise Conflict(f"Execution {execution.pk} is still {execution.status}; only a finished one can rerun.")
         service = execution.service
