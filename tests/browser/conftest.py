@@ -18,17 +18,9 @@ from pathlib import Path
 import pytest
 
 from tests.browser.pages import DESKTOP
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
 from tests.support.functions import FunctionsApi
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 

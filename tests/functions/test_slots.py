@@ -101,6 +101,17 @@ def setup():
     return client, project, service, items, annotation, task
 
 
+def run_slot(client, project, service, function_name, resource, panel, selection):
+    body = {
+        "serviceId": service["id"],
+        "functionName": function_name,
+        "resource": resource,
+        "panel": panel,
+        "selection": selection,
+    }
+    return client.post(f"/api/projects/{project.id}/slots/run/", body, format="json")
+
+
 def names(client, project, resource, panel, selection=None):
     if selection is None:
         slots = client.get(f"/api/projects/{project.id}/slots/", {"resource": resource, "panel": panel}).json()
@@ -137,78 +148,36 @@ def test_a_slot_whose_filter_excludes_part_of_the_selection_is_disabled_with_the
 
 def test_running_a_slot_creates_one_execution_per_selected_entity(setup):
     client, project, service, items, annotation, task = setup
-    response = client.post(
-        f"/api/projects/{project.id}/slots/run/",
-        {
-            "serviceId": service["id"],
-            "functionName": "on_item",
-            "resource": "item",
-            "panel": "browser",
-            "selection": {"ids": [items[0].id, items[1].id]},
-        },
-        format="json",
-    )
+    response = run_slot(client, project, service, "on_item", "item", "browser", {"ids": [items[0].id, items[1].id]})
     assert response.status_code == 201, response.content
     executions = response.json()["executions"]
     assert len({e["id"] for e in executions}) == 2
     assert sorted(e["input"]["item"]["item_id"] for e in executions) == [items[0].id, items[1].id]
     assert all(e["status"] == "created" for e in executions)
     # A list input gets the whole selection in one execution.
-    listed = client.post(
-        f"/api/projects/{project.id}/slots/run/",
-        {
-            "serviceId": service["id"],
-            "functionName": "on_items",
-            "resource": "item",
-            "panel": "browser",
-            "selection": {"all": True, "filter": {}, "datasetId": items[0].dataset_id},
-        },
-        format="json",
+    listed = run_slot(
+        client,
+        project,
+        service,
+        "on_items",
+        "item",
+        "browser",
+        {"all": True, "filter": {}, "datasetId": items[0].dataset_id},
     ).json()
     assert len(listed["executions"]) == 1 and len(listed["executions"][0]["input"]["items"]) == 3
     for fn, resource, panel, ident in (
         ("on_annotation", "annotation", "studio", annotation.id),
         ("on_task", "task", "browser", task.id),
     ):
-        response = client.post(
-            f"/api/projects/{project.id}/slots/run/",
-            {
-                "serviceId": service["id"],
-                "functionName": fn,
-                "resource": resource,
-                "panel": panel,
-                "selection": {"ids": [ident]},
-            },
-            format="json",
-        )
+        response = run_slot(client, project, service, fn, resource, panel, {"ids": [ident]})
         assert response.status_code == 201, response.content
 
 
 def test_the_server_checks_a_click_again(setup):
     client, project, service, items, *_ = setup
-    forged = client.post(
-        f"/api/projects/{project.id}/slots/run/",
-        {
-            "serviceId": service["id"],
-            "functionName": "on_item",
-            "resource": "item",
-            "panel": "browser",
-            "selection": {"ids": [items[2].id]},
-        },
-        format="json",
-    )
+    forged = run_slot(client, project, service, "on_item", "item", "browser", {"ids": [items[2].id]})
     assert forged.status_code == 400 and "does not match" in forged.json()["selection"][0]
-    wrong_page = client.post(
-        f"/api/projects/{project.id}/slots/run/",
-        {
-            "serviceId": service["id"],
-            "functionName": "in_studio",
-            "resource": "item",
-            "panel": "browser",
-            "selection": {"ids": [items[0].id]},
-        },
-        format="json",
-    )
+    wrong_page = run_slot(client, project, service, "in_studio", "item", "browser", {"ids": [items[0].id]})
     assert wrong_page.status_code == 400
     assert not Execution.objects.exists()
 
@@ -220,17 +189,7 @@ def test_a_paused_services_slot_is_disabled_and_a_click_is_refused_with_409(setu
         False,
         "Service paused.",
     )
-    response = client.post(
-        f"/api/projects/{project.id}/slots/run/",
-        {
-            "serviceId": service["id"],
-            "functionName": "on_item",
-            "resource": "item",
-            "panel": "browser",
-            "selection": {"ids": [items[0].id]},
-        },
-        format="json",
-    )
+    response = run_slot(client, project, service, "on_item", "item", "browser", {"ids": [items[0].id]})
     assert response.status_code == 409 and "paused" in response.json()["detail"]
     assert not Execution.objects.exists()
 
@@ -250,15 +209,5 @@ def test_an_annotator_can_run_but_not_activate(setup):
     membership_set(project=project, user=annotator, role="annotator")
     client.force_authenticate(annotator)
     assert client.post(f"/api/services/{service['id']}/activate-slots/", {}, format="json").status_code == 403
-    response = client.post(
-        f"/api/projects/{project.id}/slots/run/",
-        {
-            "serviceId": service["id"],
-            "functionName": "on_items",
-            "resource": "item",
-            "panel": "browser",
-            "selection": {"ids": [items[0].id]},
-        },
-        format="json",
-    )
+    response = run_slot(client, project, service, "on_items", "item", "browser", {"ids": [items[0].id]})
     assert response.status_code == 201
