@@ -111,3 +111,33 @@ def test_host_and_port_choose_where_replicas_reach_the_api_and_debug_is_opt_in(t
     found = probe(tmp_path, HOST="0.0.0.0", PORT="9123", DATASLOT_DEBUG="1")
     assert found["api"] == "http://127.0.0.1:9123"
     assert found["debug"] is True
+
+
+def test_make_run_installs_migrates_loads_the_demo_and_serves_on_host_and_port():
+    plan = subprocess.run(
+        ["make", "-n", "-B", "run", "HOST=0.0.0.0", "PORT=9123"], cwd=ROOT, capture_output=True, text=True, timeout=60
+    )
+    assert plan.returncode == 0, plan.stderr
+    steps = plan.stdout
+    order = [
+        steps.index("-m venv .venv"),
+        steps.index("pip install --quiet -r requirements.txt"),
+        steps.index("manage.py migrate --noinput"),
+        steps.index("manage.py load_demo"),
+        steps.index("daphne -b 0.0.0.0 -p 9123 dataslot_server.asgi:application"),
+    ]
+    assert order == sorted(order)
+
+
+def test_make_test_installs_the_dev_tools_lints_and_runs_the_suite_on_both_databases():
+    plan = subprocess.run(["make", "-n", "-B", "test"], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert plan.returncode == 0, plan.stderr
+    for step in (
+        "pip install --quiet -r requirements-dev.txt",
+        "ensure-chromium.sh",
+        "ruff check .",
+        ".venv/bin/pytest",
+        "test-postgres.sh",
+    ):
+        assert step in plan.stdout, step
+    assert "make test" in (ROOT / ".ci" / "run").read_text()

@@ -1,5 +1,6 @@
 """Execution control on real replica processes (design.md §4: termination, timeouts, resets)."""
 
+import os
 import time
 
 import pytest
@@ -127,7 +128,8 @@ def test_a_paused_service_runs_nothing_until_resumed(project):
 def test_updating_to_a_new_revision_drains_running_executions_first(project):
     api, project_id, _ = project
     package = push_runner(api, project_id, "versioned")
-    service = api.deploy(project_id, package, "versioned")
+    service = api.deploy(project_id, package, "versioned", runtime={"concurrency": 2, "numReplicas": 1})
+    old_replica = api.wait(api.execute(service["id"], "whoami")["id"])["output"]["pid"]
     running = api.execute(service["id"], "version", {"seconds": 2})
     api.wait(running["id"], until={"in-progress"})
     v2 = api.call(
@@ -144,6 +146,12 @@ def test_updating_to_a_new_revision_drains_running_executions_first(project):
     assert (drained["status"], drained["output"], drained["packageRevision"]) == ("success", "v1", 1)
     fresh = api.wait(after["id"], timeout=20)
     assert (fresh["status"], fresh["output"], fresh["packageRevision"]) == ("success", "v2", 2)
+    # The old revision's replica ran the drained execution to its end, then was stopped.
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and os.path.exists(f"/proc/{old_replica}"):
+        time.sleep(0.1)
+    assert not os.path.exists(f"/proc/{old_replica}")
+    assert api.wait(api.execute(service["id"], "whoami")["id"])["output"]["pid"] != old_replica
 
 
 def test_progress_reaches_the_execution(project):
