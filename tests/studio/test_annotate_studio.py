@@ -8,7 +8,6 @@ from html.parser import HTMLParser
 from urllib.parse import quote
 
 import pytest
-from django.contrib.auth import get_user_model
 from PIL import Image
 
 from workspace.services.annotations import annotation_create
@@ -41,21 +40,6 @@ def png(size=(200, 100)) -> bytes:
     out = io.BytesIO()
     Image.new("RGB", size, (30, 110, 120)).save(out, "PNG")
     return out.getvalue()
-
-
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
-@pytest.fixture
-def owner():
-    return get_user_model().objects.create_user("olivia", password="pw")
-
-
-@pytest.fixture
-def outsider():
-    return get_user_model().objects.create_user("mallory", password="pw")
 
 
 @pytest.fixture

@@ -32,16 +32,6 @@ class Rows(HTMLParser):
         return [a for t, a in self.found if t == tag and name in a]
 
 
-@pytest.fixture(autouse=True)
-def media_root(settings, tmp_path):
-    settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
-@pytest.fixture
-def owner():
-    return get_user_model().objects.create_user("olivia", password="pw")
-
-
 @pytest.fixture
 def annotator():
     return get_user_model().objects.create_user("ann", password="pw")
