@@ -34,7 +34,7 @@ def test_a_task_by_dql_query_takes_the_matching_items(api, developer, annotator,
     task = response.json()
     assert set(task) == {
         "id", "projectId", "datasetId", "name", "status", "dueDate", "query", "assignees", "itemsTotal",
-        "itemsDone", "progress", "createdAt",
+        "itemsDone", "progress", "metadata", "createdAt",
     }  # fmt: skip
     assert (task["itemsTotal"], task["itemsDone"], task["progress"], task["status"]) == (2, 0, 0, "open")
     assert (task["assignees"], task["dueDate"], task["projectId"]) == (["ann"], "2030-01-31", project.pk)

@@ -11,6 +11,7 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from workspace import dql
+from workspace.api.serializers import AnnotationSerializer, ItemSerializer, TaskSerializer
 from workspace.dql import QueryError, compile_query, filter_queryset, matches, parse
 from workspace.models import Annotation, Dataset, Item, Project, Task
 
@@ -194,20 +195,8 @@ ITEM_CASES = [
 
 
 def item_record(item: Item) -> dict:
-    return {
-        "id": item.id,
-        "datasetId": item.dataset_id,
-        "name": item.name,
-        "dir": item.dir,
-        "filename": item.filename,
-        "type": item.type,
-        "hidden": item.hidden,
-        "width": item.width,
-        "height": item.height,
-        "size": item.size,
-        "createdAt": item.created_at.isoformat(),
-        "metadata": item.metadata,
-    }
+    """What the API says of the item: the record ``matches`` is defined on."""
+    return dict(ItemSerializer(item).data)
 
 
 @pytest.fixture
@@ -331,18 +320,7 @@ def test_annotation_queries(dataset, items, project):
         )
 
     def record(a: Annotation) -> dict:
-        return {
-            "id": a.id,
-            "itemId": a.item_id,
-            "datasetId": a.item.dataset_id,
-            "type": a.type,
-            "label": a.label,
-            "source": a.source,
-            "creator": a.created_by.username if a.created_by else None,
-            "createdAt": a.created_at.isoformat(),
-            "attributes": a.attributes,
-            "metadata": a.metadata,
-        }
+        return dict(AnnotationSerializer(a).data)
 
     def key(a: Annotation) -> str:
         return f"{a.item.name}:{a.label}"
@@ -385,15 +363,7 @@ def test_task_queries(dataset, project):
     Task.objects.create(dataset=other, name="Audit", status="completed", due_date=datetime.date(2024, 6, 15))
 
     def record(t: Task) -> dict:
-        return {
-            "id": t.id,
-            "name": t.name,
-            "status": t.status,
-            "datasetId": t.dataset_id,
-            "dueDate": t.due_date.isoformat() if t.due_date else None,
-            "createdAt": t.created_at.isoformat(),
-            "metadata": t.metadata,
-        }
+        return dict(TaskSerializer(t).data)
 
     cases = [
         ({"dueDate": {"$lt": "2024-06-01"}}, {"Review cats"}),

@@ -200,6 +200,7 @@ class TaskSerializer(serializers.ModelSerializer):
             "itemsTotal",
             "itemsDone",
             "progress",
+            "metadata",
             "createdAt",
         ]
 
