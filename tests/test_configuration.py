@@ -25,6 +25,17 @@ print(json.dumps({
 """
 
 
+def settings_env(home: Path, **env) -> dict:
+    """A bare environment, as a fresh machine would give, plus what a case sets."""
+    return {
+        "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+        "PYTHONPATH": f"{ROOT / 'platform'}:{ROOT}",
+        "DJANGO_SETTINGS_MODULE": "dataslot_server.settings",
+        "DATASLOT_HOME": str(home),
+        **env,
+    }
+
+
 def probe(home: Path, **env) -> dict:
     out = subprocess.run(
         [sys.executable, "-c", PROBE],
@@ -32,13 +43,7 @@ def probe(home: Path, **env) -> dict:
         capture_output=True,
         text=True,
         timeout=60,
-        env={
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "PYTHONPATH": f"{ROOT / 'platform'}:{ROOT}",
-            "DJANGO_SETTINGS_MODULE": "dataslot_server.settings",
-            "DATASLOT_HOME": str(home),
-            **env,
-        },
+        env=settings_env(home, **env),
     )
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -92,14 +97,9 @@ def test_database_url_and_redis_url_switch_to_postgresql_and_redis(tmp_path):
         capture_output=True,
         text=True,
         timeout=60,
-        env={
-            "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
-            "PYTHONPATH": f"{ROOT / 'platform'}:{ROOT}",
-            "DJANGO_SETTINGS_MODULE": "dataslot_server.settings",
-            "DATASLOT_HOME": str(tmp_path),
-            "DATABASE_URL": "postgres://someone:pw@db.example:5432/dataslot",
-            "REDIS_URL": "redis://cache:6379/1",
-        },
+        env=settings_env(
+            tmp_path, DATABASE_URL="postgres://someone:pw@db.example:5432/dataslot", REDIS_URL="redis://cache:6379/1"
+        ),
     )
     assert found_settings.returncode == 0, found_settings.stderr
     engine, name, layer, hosts = json.loads(found_settings.stdout)
