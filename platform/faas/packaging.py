@@ -11,6 +11,8 @@ import ast
 import io
 import tarfile
 import zipfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -31,33 +33,29 @@ INJECTED_ARGUMENTS = {"self", "progress", "context"}
 class Archive:
     kind: str  # "zip" | "tar"
     data: bytes
-    members: dict[str, int]  # normalised path -> size
+    members: dict[str, str]  # normalised path -> the name inside the archive (regular files)
+
+    @contextmanager
+    def _reader(self) -> Iterator[Callable[[str], bytes]]:
+        """One open archive for any number of reads."""
+        if self.kind == "zip":
+            with zipfile.ZipFile(io.BytesIO(self.data)) as zf:
+                yield lambda path: zf.read(self.members[path])
+        else:
+            with tarfile.open(fileobj=io.BytesIO(self.data), mode="r:*") as tf:
+                yield lambda path: tf.extractfile(self.members[path]).read()
 
     def read(self, path: str) -> bytes:
-        if self.kind == "zip":
-            with zipfile.ZipFile(io.BytesIO(self.data)) as zf:
-                return zf.read(self._names()[path])
-        with tarfile.open(fileobj=io.BytesIO(self.data), mode="r:*") as tf:
-            return tf.extractfile(self._names()[path]).read()
-
-    def _names(self) -> dict[str, str]:
-        if self.kind == "zip":
-            with zipfile.ZipFile(io.BytesIO(self.data)) as zf:
-                return {_normalise(n): n for n in zf.namelist() if not n.endswith("/")}
-        with tarfile.open(fileobj=io.BytesIO(self.data), mode="r:*") as tf:
-            return {_normalise(m.name): m.name for m in tf.getmembers() if m.isfile()}
+        with self._reader() as read:
+            return read(path)
 
     def extract_to(self, target: Path) -> None:
         """Write the archive's regular files under ``target`` (paths were checked on open)."""
-        for path, original in self._names().items():
-            destination = target / path
-            destination.parent.mkdir(parents=True, exist_ok=True)
-            if self.kind == "zip":
-                with zipfile.ZipFile(io.BytesIO(self.data)) as zf:
-                    destination.write_bytes(zf.read(original))
-            else:
-                with tarfile.open(fileobj=io.BytesIO(self.data), mode="r:*") as tf:
-                    destination.write_bytes(tf.extractfile(original).read())
+        with self._reader() as read:
+            for path in self.members:
+                destination = target / path
+                destination.parent.mkdir(parents=True, exist_ok=True)
+                destination.write_bytes(read(path))
 
 
 def _normalise(name: str) -> str:
@@ -76,13 +74,15 @@ def open_archive(data: bytes) -> Archive:
     limit = settings.DATASLOT_MAX_ARCHIVE_BYTES
     if len(data) > limit:
         raise ValidationError({"archive": f"The archive is {len(data)} bytes; the limit is {limit}."})
-    members: dict[str, int] = {}
+    members: dict[str, str] = {}
+    total = 0
     if zipfile.is_zipfile(io.BytesIO(data)):
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             for info in zf.infolist():
                 _check_member(info.filename)
                 if not info.is_dir():
-                    members[_normalise(info.filename)] = info.file_size
+                    members[_normalise(info.filename)] = info.filename
+                    total += info.file_size
         kind = "zip"
     else:
         try:
@@ -94,11 +94,12 @@ def open_archive(data: bytes) -> Archive:
                             {"archive": f"Refused: the archive holds a link or device ({member.name!r})."}
                         )
                     if member.isfile():
-                        members[_normalise(member.name)] = member.size
+                        members[_normalise(member.name)] = member.name
+                        total += member.size
         except tarfile.TarError:
             raise ValidationError({"archive": "Not a zip or tar.gz archive."})
         kind = "tar"
-    if sum(members.values()) > 4 * limit:
+    if total > 4 * limit:
         raise ValidationError({"archive": "The archive unpacks to more than the size limit allows."})
     return Archive(kind=kind, data=data, members=members)
 

@@ -204,23 +204,24 @@ class Dispatcher:
                 draining_too_long = (
                     replica.draining_since is not None
                     and replica.runs
-                    and now - replica.draining_since > self._drain_limit(replica)
+                    and now - replica.draining_since > replica.drain_limit
                 )
                 if not (timed_out or forced or draining_too_long):
                     continue
                 reasons = {
                     r.execution_id: f"Execution timed out after {r.timeout} s (execution_timeout)." for r in timed_out
                 }
+                others = (
+                    f"Its service changed and its replica was drained for {replica.drain_limit:.0f} s, then stopped."
+                    if draining_too_long and not (timed_out or forced)
+                    else "Its replica was stopped because another execution on it had to be stopped."
+                )
                 self.kill(
                     replica,
                     reasons,
                     terminated={r.execution_id for r in forced if r.execution_id not in reasons},
-                    others="Its replica was stopped because another execution on it had to be stopped.",
+                    others=others,
                 )
-
-    def _drain_limit(self, replica: ReplicaProcess) -> float:
-        service = Service.objects.filter(pk=replica.service_id).only("drain_time", "execution_timeout").first()
-        return float(max(service.drain_time, service.execution_timeout)) if service else 0.0
 
     def kill(self, replica: ReplicaProcess, reasons: dict[int, str], terminated: set[int], others: str) -> None:
         replica.kill()
@@ -363,6 +364,8 @@ class Dispatcher:
                 "sandbox": settings.DATASLOT_REPLICA_SANDBOX,
             },
             log_path=Path(settings.DATASLOT_HOME) / "logs" / f"service-{service.id}.log",
+            # Running executions get at least their own timeout to finish when the service changes.
+            drain_limit=float(max(service.drain_time, service.execution_timeout)),
         )
         self.replicas[service.id].append(replica)
         self.selector.register(replica.process.stdout, selectors.EVENT_READ, (replica, "stdout"))

@@ -35,6 +35,7 @@ class ReplicaProcess:
         env: dict[str, str],
         secret_values: list[str],
         log_path: Path,
+        drain_limit: float,
     ):
         self.service_id = service_id
         self.config_version = config_version
@@ -42,6 +43,7 @@ class ReplicaProcess:
         self.secret_values = [v for v in secret_values if v]
         self.ready = False
         self.draining_since: float | None = None
+        self.drain_limit = drain_limit
         self.runs: dict[int, Run] = {}
         self._buffer = b""
         log_path.parent.mkdir(parents=True, exist_ok=True)

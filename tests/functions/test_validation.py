@@ -376,3 +376,20 @@ def test_an_annotator_terminates_only_the_executions_they_started(service):
     )
     assert other.post(f"/api/executions/{mine.id}/terminate/").json()["status"] == "terminated"
     assert client.post(f"/api/executions/{theirs['id']}/terminate/").json()["status"] == "terminated"
+
+
+def test_a_tar_gz_package_is_pushed_and_unpacks_whole(owner, tmp_path):
+    client, project = owner
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tf:
+        for name, text in {"main.py": CODE, "helpers/colours.py": "GRAY = 128\n"}.items():
+            info = tarfile.TarInfo(name)
+            info.size = len(text.encode())
+            tf.addfile(info, io.BytesIO(text.encode()))
+    package = push(client, project, data=buffer.getvalue())
+    assert package.status_code == 201, package.content
+    from faas.packaging import open_archive
+
+    open_archive(buffer.getvalue()).extract_to(tmp_path)
+    assert (tmp_path / "helpers" / "colours.py").read_text() == "GRAY = 128\n"
+    assert (tmp_path / "main.py").read_text() == CODE
