@@ -393,3 +393,17 @@ def test_a_tar_gz_package_is_pushed_and_unpacks_whole(owner, tmp_path):
     open_archive(buffer.getvalue()).extract_to(tmp_path)
     assert (tmp_path / "helpers" / "colours.py").read_text() == "GRAY = 128\n"
     assert (tmp_path / "main.py").read_text() == CODE
+
+
+def test_the_package_list_shows_each_packages_newest_revision_in_constant_queries(owner):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client, project = owner
+    for name in ("one", "two", "three"):
+        for _ in range(3):
+            push(client, project, name=name)
+    with CaptureQueriesContext(connection) as queries:
+        listing = client.get(f"/api/projects/{project.id}/packages/").json()
+    assert [(p["name"], p["version"]) for p in listing] == [("one", 3), ("two", 3), ("three", 3)]
+    assert len(queries) <= 6

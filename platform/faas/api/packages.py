@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from django.db.models import F
 from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
 
 from faas.api.common import FunctionsView, get_for_user, json_field
-from faas.models import Package, Service
+from faas.models import Package, PackageRevision, Service
 from faas.representations import package_json, service_json
 from faas.services import packages as package_services
 from faas.services import services as service_services
@@ -71,10 +72,13 @@ class ProjectPackagesView(FunctionsView):
     @extend_schema(responses={200: PACKAGE})
     def get(self, request, project_id):
         project = project_get_for_user(user=request.user, project_id=project_id, roles=MEMBERS)
-        packages = Package.objects.filter(project=project).prefetch_related("revisions").order_by("id")
-        return Response(
-            [package_json(p, next(r for r in p.revisions.all() if r.version == p.version)) for p in packages]
-        )
+        packages = list(Package.objects.filter(project=project).order_by("id"))
+        # Only each package's newest revision, in one query (a package gains one per push).
+        latest = {
+            r.package_id: r
+            for r in PackageRevision.objects.filter(package__project=project, version=F("package__version"))
+        }
+        return Response([package_json(p, latest[p.id]) for p in packages if p.id in latest])
 
     @extend_schema(request={"multipart/form-data": PUSH}, responses={201: PACKAGE})
     def post(self, request, project_id):
