@@ -123,6 +123,12 @@ class Service(models.Model):
     # Bumped on every update that changes what a replica runs, so replicas of an
     # older config drain and are replaced.
     config_version = models.PositiveIntegerField(default=1)
+    # Why this service cannot run (its archive is unreadable, its replica cannot start...);
+    # empty while it can. Only this service stops; an update clears it.
+    broken_reason = models.TextField(blank=True)
+    # The replica sandbox's protections that the host could not apply, as last reported
+    # by a replica of this service (e.g. "signal scoping: Landlock ABI 5 < 6").
+    sandbox_gaps = models.JSONField(default=list, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
