@@ -29,7 +29,7 @@ run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_demo
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
-	PYTHONPATH=platform:. $(BIN)/daphne -b $(HOST) -p $(PORT) dataslot_server.asgi:application
+	PYTHONPATH=platform:. $(BIN)/python -m dataslot_server.serve -b $(HOST) -p $(PORT) dataslot_server.asgi:application
 
 ## browser: Debian's Chromium for the page tests (installed with apt-get when root)
 browser:

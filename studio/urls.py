@@ -2,6 +2,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from studio import views
+from workspace import ids  # noqa: F401 - registers the <id:...> path converter
 
 app_name = "studio"
 
@@ -9,7 +10,7 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.project_list, name="project-list"),
-    path("projects/<int:project_id>/", views.project_detail, name="project-detail"),
+    path("projects/<id:project_id>/", views.project_detail, name="project-detail"),
     # The dataset browser, Applications, executions (studio/browse/...).
     path("", include("studio.browse.urls")),
     # The annotation studio and the tasks browser (studio/annotate/...).

@@ -70,6 +70,8 @@ def test_keys_are_generated_once_private_and_kept(tmp_path):
         assert mode == 0o600, oct(mode)
     other = probe(tmp_path / "elsewhere")
     assert other["secret"] != first["secret"] and other["key"] != first["key"]
+    # A new DATASLOT_HOME is closed to other users (replicas run as users of their own).
+    assert stat.S_IMODE((tmp_path / "elsewhere").stat().st_mode) == 0o700
 
 
 def test_generated_keys_and_data_are_never_committed():
@@ -124,7 +126,7 @@ def test_make_run_installs_migrates_loads_the_demo_and_serves_on_host_and_port()
         steps.index("pip install --quiet -r requirements.txt"),
         steps.index("manage.py migrate --noinput"),
         steps.index("manage.py load_demo"),
-        steps.index("daphne -b 0.0.0.0 -p 9123 dataslot_server.asgi:application"),
+        steps.index("-m dataslot_server.serve -b 0.0.0.0 -p 9123 dataslot_server.asgi:application"),
     ]
     assert order == sorted(order)
 

@@ -1,7 +1,8 @@
 """A replica: one long-lived process running one service revision's functions.
 
-Started by the server as ``python -m dataslot.runtime.replica`` in the unpacked package
-folder. Protocol: JSON lines. The server writes ``init`` then ``run``/``terminate`` on
+Started by the server as ``python -P -m dataslot.runtime.replica`` in the unpacked package
+folder, which is not on ``sys.path`` until the replica has confined itself
+(``dataslot.runtime.sandbox``): no module of the package runs before that. Protocol: JSON lines. The server writes ``init`` then ``run``/``terminate`` on
 standard input; the replica answers ``ready``, ``log``, ``progress`` and ``done`` on the
 file descriptor that was standard output. Standard output and logging of functions are
 captured per execution; a closed standard input (the server is gone) ends the process.
@@ -20,6 +21,7 @@ import threading
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 
+from dataslot.runtime.protocol import LOG_CHUNK, MAX_TEXT, output_refusal
 from dataslot.service_runner import Context, ExecutionState, Progress, current_execution, set_current_execution
 
 
@@ -51,18 +53,24 @@ class CapturedOutput(io.TextIOBase):
             self._fallback.write(text)
             self._fallback.flush()
             return len(text)
-        # Whole lines only: `print("epoch", 3)` is one log line, and a secret is never
-        # split across two messages where redaction could not see it.
+        # Whole lines only: `print("epoch", 3)` is one log line, and a secret is not split
+        # across two messages where redaction could not see it (only a line longer than
+        # LOG_CHUNK is sent in parts).
         lines, newline, rest = (state.pending_output + text).rpartition("\n")
+        if len(rest) > LOG_CHUNK:  # a line without end is sent in parts, not held without bound
+            lines, newline, rest = lines + newline + rest, "", ""
         state.pending_output = rest
-        if newline:
-            self._channel.send({"op": "log", "id": state.execution_id, "text": lines + newline})
+        self._send(state, lines + newline)
         return len(text)
 
     def flush_execution(self, state: ExecutionState) -> None:
-        if state.pending_output:
-            self._channel.send({"op": "log", "id": state.execution_id, "text": state.pending_output})
-            state.pending_output = ""
+        self._send(state, state.pending_output)
+        state.pending_output = ""
+
+    def _send(self, state: ExecutionState, text: str) -> None:
+        # The server refuses over-long messages: long output goes in parts.
+        for start in range(0, len(text), LOG_CHUNK):
+            self._channel.send({"op": "log", "id": state.execution_id, "text": text[start : start + LOG_CHUNK]})
 
 
 def load_runner(init: dict):
@@ -161,11 +169,14 @@ class Replica:
             )
             output = method(**arguments)
             result.update(status="success", output=to_output(output))
+            refusal = output_refusal(result)
+            if refusal is not None:
+                result = {"op": "done", "id": state.execution_id, "status": "failed", "message": refusal}
         except InterruptedError as exc:
-            result.update(status="terminated", message=str(exc) or "Terminated.")
+            result.update(status="terminated", message=str(exc)[:MAX_TEXT] or "Terminated.")
         except BaseException as exc:  # noqa: BLE001 - every failure is the execution's, not the replica's
             sys.stdout.write(traceback.format_exc())
-            result.update(status="failed", message=f"{type(exc).__name__}: {exc}")
+            result.update(status="failed", message=f"{type(exc).__name__}: {exc}"[:MAX_TEXT])
         finally:
             for stream in (sys.stdout, sys.stderr):
                 if isinstance(stream, CapturedOutput):
@@ -173,6 +184,21 @@ class Replica:
             set_current_execution(None)
             self.states.pop(state.execution_id, None)
         self.channel.send(result)
+
+
+def confine(init: dict) -> list[str]:
+    """Confine this process before any package code runs; the protections that are off."""
+    if not init.get("sandbox"):
+        return ["all confinement: turned off (DATASLOT_REPLICA_SANDBOX=0)"]
+    from dataslot.runtime import sandbox
+
+    return sandbox.confine(
+        code_dir=os.getcwd(),
+        home=os.environ.get("HOME", os.getcwd()),
+        api_url=os.environ.get("DATASLOT_URL", ""),
+        server_home=init.get("serverHome"),
+        user=init.get("user"),
+    )
 
 
 def main() -> None:
@@ -188,12 +214,9 @@ def main() -> None:
 
     stdin = sys.stdin.buffer
     init = json.loads(stdin.readline() or "{}")
-    if init.get("sandbox"):
-        from dataslot.runtime.sandbox import confine
-
-        reason = confine(code_dir=os.getcwd(), home=os.environ.get("HOME", os.getcwd()))
-        if reason is not None:
-            sys.__stderr__.write(f"WARNING: replica not sandboxed, functions can read this machine's files: {reason}\n")
+    gaps = confine(init)
+    # Only now may the package's own modules be found (by its functions' children too).
+    os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [os.getcwd(), os.environ.get("PYTHONPATH")]))
     try:
         runner = load_runner(init)
     except BaseException as exc:  # noqa: BLE001
@@ -201,7 +224,7 @@ def main() -> None:
         channel.send({"op": "init-failed", "message": f"{type(exc).__name__}: {exc}"})
         os._exit(1)
     replica = Replica(channel, runner, int(init.get("concurrency", 1)))
-    channel.send({"op": "ready", "pid": os.getpid()})
+    channel.send({"op": "ready", "pid": os.getpid(), "sandboxGaps": gaps})
     for line in stdin:
         if line.strip():
             replica.handle(json.loads(line))

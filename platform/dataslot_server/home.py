@@ -16,7 +16,8 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 def home() -> Path:
     path = Path(os.environ.get("DATASLOT_HOME") or PROJECT_ROOT / "var").resolve()
-    path.mkdir(parents=True, exist_ok=True)
+    # Closed to other users: replicas run as users of their own (runner/users.py).
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
 
 

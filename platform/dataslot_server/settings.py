@@ -144,8 +144,14 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
+# Request bodies. The server (dataslot_server.serve) refuses a larger body with a 413
+# before reading it; JSON bodies, and JSON in form fields, have their own smaller cap
+# (dataslot_server.parsers). Uploaded files spool to disk past 2.5 MB.
+DATASLOT_MAX_UPLOAD_BYTES = env_int("DATASLOT_MAX_UPLOAD_BYTES", 100 * 1024 * 1024)
+DATASLOT_MAX_JSON_BYTES = env_int("DATASLOT_MAX_JSON_BYTES", 10 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = DATASLOT_MAX_JSON_BYTES  # the form fields of a request, files excluded
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 DATA_UPLOAD_MAX_NUMBER_FILES = 500
 
 LOGIN_URL = "/login/"
@@ -159,6 +165,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_PARSER_CLASSES": [
+        "dataslot_server.parsers.JSONParser",
+        "dataslot_server.parsers.FormParser",
+        "dataslot_server.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": None,
     "EXCEPTION_HANDLER": "workspace.api.errors.exception_handler",
 }
@@ -170,6 +181,14 @@ SPECTACULAR_SETTINGS = {
     # The schema and its docs page are behind a login, like every page and API.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
+    # <id:...> path parameters (workspace.ids): the keys a 64-bit signed column can hold.
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1, "maximum": 2**63 - 1}},
+    # Every operation's error answers, in one place (workspace/api/schema.py).
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "workspace.api.schema.document_errors"],
+    "ENUM_NAME_OVERRIDES": {
+        "ExecutionStatusEnum": "faas.enums.ExecutionStatus",
+        "TaskStatusEnum": "workspace.models.Task.Status",
+    },
 }
 
 # Images: Pillow refuses anything above this many pixels (decompression bombs).
@@ -180,8 +199,16 @@ DATASLOT_THUMBNAIL_SIZE = 256
 DATASLOT_DISPATCHER = os.environ.get("DATASLOT_DISPATCHER", "embedded")  # embedded | off
 DATASLOT_TERMINATION_GRACE = float(os.environ.get("DATASLOT_TERMINATION_GRACE", "30"))
 DATASLOT_MAX_ARCHIVE_BYTES = env_int("DATASLOT_MAX_ARCHIVE_BYTES", 50 * 1024 * 1024)
+# What a package archive may unpack to, checked at push before and while it decompresses
+# (faas.packaging; a member compressing more than 200:1 is refused as well).
+DATASLOT_MAX_ARCHIVE_UNPACKED_BYTES = env_int("DATASLOT_MAX_ARCHIVE_UNPACKED_BYTES", 200 * 1024 * 1024)
+DATASLOT_MAX_ARCHIVE_MEMBER_BYTES = env_int("DATASLOT_MAX_ARCHIVE_MEMBER_BYTES", 100 * 1024 * 1024)
+DATASLOT_MAX_ARCHIVE_MEMBERS = env_int("DATASLOT_MAX_ARCHIVE_MEMBERS", 10_000)
 # Replicas confine themselves with Landlock (dataslot/runtime/sandbox.py); off only to debug.
 DATASLOT_REPLICA_SANDBOX = env_flag("DATASLOT_REPLICA_SANDBOX", True)
+# A server run as root starts each service's replicas as uid and gid BASE + service id
+# (runner/users.py); 0 keeps them as the server's user.
+DATASLOT_REPLICA_UID_BASE = env_int("DATASLOT_REPLICA_UID_BASE", 1_000_000_000)
 
 LOGGING = {
     "version": 1,

@@ -12,3 +12,5 @@ urlpatterns = [
     path("api/", include("faas.api.urls")),
     path("", include("studio.urls")),
 ]
+
+handler404 = "workspace.api.errors.not_found"

@@ -179,6 +179,7 @@ class ServiceAdmin(admin.ModelAdmin):
         "package_revision",
         "module_name",
         "active",
+        "health",
         "execution_timeout",
         "on_reset",
         "max_attempts",
@@ -190,6 +191,8 @@ class ServiceAdmin(admin.ModelAdmin):
     actions = ("pause_services", "resume_services")
     fieldsets = (
         (None, {"fields": ("name", "project", "package", "package_revision", "module_name", "active", "bot")}),
+        # Set by the runner, read-only here: an update of the service or a resume retries it.
+        ("Health", {"fields": ("broken", "sandbox_gaps_list")}),
         (
             "Runtime",
             {
@@ -214,6 +217,8 @@ class ServiceAdmin(admin.ModelAdmin):
         "module_name",
         "active",
         "bot",
+        "broken",
+        "sandbox_gaps_list",
         "secret_names",
         "config_version",
         "created_at",
@@ -223,6 +228,32 @@ class ServiceAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         # Deploying validates the package revision and creates the bot: use the API or the SDK.
         return False
+
+    @admin.display(description="health")
+    def health(self, obj):
+        problems = (["broken"] if obj.broken_reason else []) + (["sandbox gaps"] if obj.sandbox_gaps else [])
+        if not problems:
+            return "ok"
+        return format_html('<strong style="color:#b00">{}</strong>', ", ".join(problems))
+
+    @admin.display(description="broken")
+    def broken(self, obj):
+        if not obj.broken_reason:
+            return "No: it can run."
+        return format_html(
+            '<strong style="color:#b00">Broken</strong>: {}<br>Its queued executions fail with this reason and its '
+            "slots are disabled. Deploying a new revision or config, or pausing and resuming it, tries it again.",
+            obj.broken_reason,
+        )
+
+    @admin.display(description="sandbox protections missing")
+    def sandbox_gaps_list(self, obj):
+        if not obj.sandbox_gaps:
+            return "None: every protection applies."
+        return format_html(
+            '<ul style="margin:0;padding-left:1.2em;color:#b00">{}</ul>',
+            format_html_join("", "<li>{}</li>", ((gap,) for gap in obj.sandbox_gaps)),
+        )
 
     @admin.display(description="secrets")
     def secret_names(self, obj):

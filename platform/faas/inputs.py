@@ -9,17 +9,17 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
+from workspace.ids import parse_id
 from workspace.models import Annotation, Dataset, Item, Project, Task
 
 
 def _entity_ref(kind: str, value, *, project: Project, name: str) -> dict:
     key = f"{kind.lower()}_id"
-    ident = value.get(key, value.get("id")) if isinstance(value, dict) else value
-    if isinstance(ident, bool) or not isinstance(ident, (int, str)) or not str(ident).isdigit():
+    ident = parse_id(value.get(key, value.get("id")) if isinstance(value, dict) else value)
+    if ident is None:
         raise ValidationError(
             {"input": f"'{name}' must be a {kind} reference such as {{\"{key}\": 7}}, got {value!r}."}
         )
-    ident = int(ident)
     if kind == "Item":
         row = Item.objects.filter(pk=ident, dataset__project=project).values("dataset_id").first()
         ref = row and {"item_id": ident, "dataset_id": row["dataset_id"]}

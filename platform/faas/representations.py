@@ -56,6 +56,10 @@ def service_json(service: Service) -> dict:
         "maxAttempts": service.max_attempts,
         "secrets": [i.id for i in service.secrets.all()],
         "active": service.active,
+        # Why it cannot run (null while it can); an update or a resume tries it again.
+        "brokenReason": service.broken_reason or None,
+        # Replica sandbox protections this host could not apply (empty: all of them hold).
+        "sandboxGaps": list(service.sandbox_gaps or []),
         "botUserId": service.bot_id,
         "createdAt": _ts(service.created_at),
         "updatedAt": _ts(service.updated_at),

@@ -1,7 +1,10 @@
 """Websocket consumers: a member follows a project's executions, or one execution's logs.
 
-Anonymous connections are closed with 4401 and non-members with 4403 before joining
-any group, so nobody receives another project's events.
+A refused connection is accepted and then closed with a code, before it joins any group
+(closing before the handshake completes would reach the client as a bare HTTP 403, with
+no reason): 4401 without a valid login or token; 4404 when the project or execution does
+not exist or the user is not a member, one code for both as the API's 404 is one answer;
+4403 when a connected member loses access to the project.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from live.events import execution_logs_group, project_group, remember_server_loo
 
 UNAUTHENTICATED = 4401
 FORBIDDEN = 4403
+NOT_FOUND = 4404
 
 
 @database_sync_to_async
@@ -44,11 +48,11 @@ class MemberConsumer(AsyncJsonWebsocketConsumer):
         remember_server_loop()
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
-            await self.close(code=UNAUTHENTICATED)
+            await self.refuse(UNAUTHENTICATED)
             return
         project_id = await self.project_id()
         if project_id is None or not await _is_member(user, project_id):
-            await self.close(code=FORBIDDEN)
+            await self.refuse(NOT_FOUND)
             return
         self.watched_project = project_id
         self.group = await self.group_name()
@@ -58,10 +62,19 @@ class MemberConsumer(AsyncJsonWebsocketConsumer):
         await self.channel_layer.group_add(self.user_group, self.channel_name)
         await self.accept()
 
+    async def refuse(self, code: int) -> None:
+        await self.accept()
+        await self.close(code=code)
+
     async def disconnect(self, code):
         for group in (self.group, self.user_group):
             if group:
                 await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive(self, text_data=None, bytes_data=None, **kwargs):
+        # A member only listens: frames from the browser are dropped unparsed, so no frame
+        # (malformed, deeply nested, huge) can fail the socket.
+        return
 
     async def access_revoked(self, message):
         if message["event"]["projectId"] == self.watched_project:

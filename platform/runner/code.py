@@ -7,9 +7,14 @@ import tempfile
 from pathlib import Path
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 
 from faas.models import PackageRevision
-from faas.packaging import open_archive
+from faas.packaging import StoredArchiveError, open_archive, stored_archive
+
+
+class CodeUnavailable(Exception):
+    """The revision's code cannot be unpacked; the message says why, for the project to read."""
 
 
 def code_dir(revision: PackageRevision) -> Path:
@@ -18,14 +23,27 @@ def code_dir(revision: PackageRevision) -> Path:
     if target.is_dir():
         return target
     root.mkdir(parents=True, exist_ok=True)
-    with revision.archive.open("rb") as f:
-        archive = open_archive(f.read())
+    try:
+        # The stored file must be the one verified at push: a changed file is not trusted.
+        data = stored_archive(revision)
+    except StoredArchiveError as exc:
+        raise CodeUnavailable(str(exc)) from None
+    try:
+        archive = open_archive(data)
+    except ValidationError as exc:
+        reasons = " ".join(m for messages in exc.message_dict.values() for m in messages)
+        raise CodeUnavailable(
+            f"The archive of package revision {revision.version} cannot be unpacked: {reasons}"
+        ) from None
     staging = Path(tempfile.mkdtemp(dir=root, prefix=".unpack-"))
     try:
         archive.extract_to(staging)
         staging.rename(target)  # atomic: a replica never sees a half-written folder
-    except OSError:
+    except OSError as exc:
         shutil.rmtree(staging, ignore_errors=True)
         if not target.is_dir():
-            raise
+            why = exc.strerror or type(exc).__name__  # never the server's paths
+            raise CodeUnavailable(
+                f"The archive of package revision {revision.version} could not be unpacked: {why}."
+            ) from exc
     return target

@@ -19,23 +19,31 @@ from collections import defaultdict
 from pathlib import Path
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.db.models import Count
 from rest_framework.authtoken.models import Token
 
+from dataslot.runtime.protocol import MAX_TEXT
 from faas.enums import ExecutionStatus
 from faas.models import Execution, ExecutionLog, PackageRevision, Service
 from faas.services import executions as lifecycle
+from faas.services import services as service_services
 from faas.services.integrations import service_secret_env
 from live.events import execution_logs_group, publish_on_commit
-from runner.code import code_dir
+from runner.code import CodeUnavailable, code_dir
 from runner.entities import entity_payloads
-from runner.replicas import ReplicaProcess
+from runner.replicas import MAX_REJECTED, ReplicaProcess
+from runner.users import prepare_home, replica_user, share_code
 
 logger = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL = 0.1  # at most ten progress events a second per execution
 POLL_INTERVAL = 1.0
+# Errors of the database itself (locked, connection lost): they break no service.
+TRANSIENT = (OperationalError, InterfaceError)
+# What one run of an execution may log: a chatty function cannot fill the database.
+LOG_ENTRIES_PER_RUN = 10_000
+LOG_CHARS_PER_RUN = 10_000_000
 
 
 class Dispatcher:
@@ -91,6 +99,7 @@ class Dispatcher:
         timeout = PROGRESS_INTERVAL if self.progress else 0.25
         messages: list[tuple[ReplicaProcess, dict]] = []
         dead: list[ReplicaProcess] = []
+        heard: list[ReplicaProcess] = []
         for key, _ in self.selector.select(timeout):
             if key.data is None:
                 try:
@@ -108,6 +117,7 @@ class Dispatcher:
             if received is None:
                 dead.append(replica)
             else:
+                heard.append(replica)
                 messages.extend((replica, m) for m in received)
         if messages:
             with transaction.atomic():
@@ -116,6 +126,9 @@ class Dispatcher:
                 if self.results:
                     results, self.results = self.results, []
                     lifecycle.executions_finish(runner_id=self.runner_id, results=results)
+        for replica in heard:
+            if replica.misbehaving:
+                self._stop_misbehaving(replica)
         for replica in dead:
             code = replica.process.wait()
             if not replica.ready:
@@ -141,32 +154,73 @@ class Dispatcher:
     # --- what replicas report ----------------------------------------------------------
 
     def apply(self, replica: ReplicaProcess, message: dict) -> None:
-        op = message.get("op")
+        """One message, already redacted by ``replica.read()``. The channel is writable from
+        inside a function: what the replica has no right to say is dropped and counted."""
+        refusal = replica.refusal(message)
+        if refusal is not None:
+            replica.reject(refusal, message)
+            return
+        op = message["op"]
         if op == "ready":
             replica.ready = True
+            self._note_sandbox_gaps(replica, message.get("sandboxGaps"))
             self._schedule_due = True
         elif op == "init-failed":
-            self.broken[(replica.service_id, replica.config_version)] = replica.redact(message.get("message", ""))
+            replica.init_failed = True
+            self.broken[(replica.service_id, replica.config_version)] = message.get("message", "")[:MAX_TEXT]
             self._schedule_due = True
         elif op == "log":
-            self.logs.append((message["id"], replica.redact(message.get("text", ""))))
+            run = replica.runs[message["id"]]
+            run.log_entries += 1
+            run.log_chars += len(message["text"])
+            if run.log_entries <= LOG_ENTRIES_PER_RUN and run.log_chars <= LOG_CHARS_PER_RUN:
+                self.logs.append((run.execution_id, message["text"]))
+            elif not run.log_truncated:
+                run.log_truncated = True
+                self.logs.append(
+                    (
+                        run.execution_id,
+                        f"[dataslot] The log stops here: a run keeps at most {LOG_ENTRIES_PER_RUN} log "
+                        f"messages and {LOG_CHARS_PER_RUN} characters.\n",
+                    )
+                )
         elif op == "progress":
-            self.progress[message["id"]] = (message.get("percent", 0), replica.redact(message.get("message", "")))
+            percent = max(0, min(100, int(message.get("percent", 0))))
+            self.progress[message["id"]] = (percent, message.get("message", "")[:MAX_TEXT])
         elif op == "done":
             execution_id = message["id"]
-            replica.runs.pop(execution_id, None)
+            run = replica.runs.pop(execution_id)
+            status, text = message["status"], message.get("message") or ""
+            if status == ExecutionStatus.TERMINATED and run.kill_at is None:
+                # `terminated` means someone asked for it; a function cannot claim it on its own.
+                status, text = ExecutionStatus.FAILED, f"Ended as terminated, but no termination was asked: {text}"
             self._flush_progress(only=execution_id, force=True)
             self.progress.pop(execution_id, None)
             self.progress_sent.pop(execution_id, None)
             self.results.append(
                 {
                     "id": execution_id,
-                    "status": message["status"],
+                    "status": status,
                     "output": message.get("output"),
-                    "message": replica.redact(message.get("message") or ""),
+                    "message": text,
                 }
             )
             self._capacity_freed = True
+
+    def _stop_misbehaving(self, replica: ReplicaProcess) -> None:
+        replica.log_event(f"stopped the replica: it sent {replica.rejected} messages that were dropped.")
+        logger.warning("service %s: stopped a replica that sent malformed or forged messages", replica.service_id)
+        if not replica.ready:
+            # Its service's code does this while starting: starting it again would do it again.
+            self.broken.setdefault(
+                (replica.service_id, replica.config_version),
+                "its replica sent messages the server could not accept while starting.",
+            )
+        self.lost(
+            replica,
+            f"Its replica was stopped: it sent {MAX_REJECTED} or more messages that were not its own "
+            "or not valid (see the service's log).",
+        )
 
     def flush(self) -> None:
         if self.logs:
@@ -258,7 +312,11 @@ class Dispatcher:
             lifecycle.execution_reset(execution_id=execution_id, reason="The server restarted while it was running.")
 
     def schedule(self) -> None:
-        """A full look: services, their replicas, terminations asked, and queued work."""
+        """A full look: services, their replicas, terminations asked, and queued work.
+
+        Each service's part of the pass stands alone: whatever goes wrong for one service
+        marks that service broken (``_break``) and the pass goes on with the others.
+        """
         queued = dict(
             Execution.objects.filter(status=ExecutionStatus.CREATED)
             .values_list("service_id")
@@ -270,22 +328,53 @@ class Dispatcher:
             s.id: s for s in services.filter(id__in=list(queued))
         }
         self.queued = {sid for sid in queued if sid in self.services and self.services[sid].active}
+        self._record_start_failures()
         self._retire(self.services)
         self._signal_terminations()
         for service_id, service in self.services.items():
             if not service.active:
                 continue
-            broken = self.broken.get((service_id, service.config_version))
-            if broken is not None:
-                if queued.get(service_id):
-                    self._fail_queued(service, f"The service could not start: {broken}")
-                self.queued.discard(service_id)
-                continue
-            current = [r for r in self.replicas[service_id] if r.config_version == service.config_version]
-            for _ in range(service.num_replicas - len(current)):
-                self._spawn(service)
-            if service_id in self.queued:
-                self._claim(service)
+            try:
+                self._schedule_service(service, queued=queued.get(service_id, 0))
+            except TRANSIENT as exc:
+                # The database's trouble, not this service's: nothing is marked, the next pass retries.
+                logger.warning("service %s: scheduling interrupted (%s); retried on the next pass", service_id, exc)
+            except Exception as exc:
+                self._break(service, exc)
+
+    def _schedule_service(self, service: Service, *, queued: int) -> None:
+        if service.broken_reason:
+            if queued:
+                self._fail_queued(service, service.broken_reason)
+            self.queued.discard(service.id)
+            return
+        current = [r for r in self.replicas[service.id] if r.config_version == service.config_version]
+        for _ in range(service.num_replicas - len(current)):
+            self._spawn(service)
+        if service.id in self.queued:
+            self._claim(service)
+
+    def _record_start_failures(self) -> None:
+        """Replicas that could not start (noted in ``self.broken``) mark their service broken,
+        in the database, so it shows; an update or a resume clears it and it is tried again."""
+        for (service_id, config_version), reason in list(self.broken.items()):
+            del self.broken[(service_id, config_version)]
+            service = self.services.get(service_id)
+            if service is not None and service.config_version == config_version and not service.broken_reason:
+                service_services.service_mark_broken(service=service, reason=f"The service could not start: {reason}")
+
+    def _break(self, service: Service, exc: Exception) -> str:
+        """Something went wrong for this service alone: it is marked broken with the reason and
+        its queued executions fail with it. Returns the reason."""
+        reason = broken_reason(service, exc)
+        logger.warning("service %s is broken: %s", service.id, reason, exc_info=not isinstance(exc, CodeUnavailable))
+        self.queued.discard(service.id)
+        try:
+            service_services.service_mark_broken(service=service, reason=reason)
+            self._fail_queued(service, reason)
+        except Exception:
+            logger.exception("service %s: could not record that it is broken", service.id)
+        return reason
 
     def _claim(self, service: Service) -> None:
         capacity = sum(r.free for r in self.replicas[service.id])
@@ -294,8 +383,28 @@ class Dispatcher:
         claimed = lifecycle.executions_claim(service=service, limit=capacity, runner_id=self.runner_id)
         if len(claimed) < capacity:
             self.queued.discard(service.id)  # drained; a new execution wakes us
-        if claimed:
+        if not claimed:
+            return
+        reason, reset = None, "Its replica could not be reached."
+        try:
             self._assign(service, claimed)
+        except TRANSIENT as exc:
+            logger.warning("service %s: handing out executions interrupted (%s)", service.id, exc)
+            reset = "A database error interrupted handing it to a replica."
+        except Exception as exc:
+            reason = self._break(service, exc)
+        # Claimed but on no replica (it could not be reached, or the service broke): such an
+        # execution must not stay in progress with nothing running it.
+        handed = {execution_id for replica in self.replicas[service.id] for execution_id in replica.runs}
+        for execution in claimed:
+            if execution.id in handed:
+                continue
+            if reason is None:
+                lifecycle.execution_reset(execution_id=execution.id, runner_id=self.runner_id, reason=reset)
+            else:
+                lifecycle.execution_finish(
+                    execution_id=execution.id, runner_id=self.runner_id, status=ExecutionStatus.FAILED, message=reason
+                )
 
     def _retire(self, services: dict[int, Service]) -> None:
         """Replicas of an older config drain, then stop; paused or deleted services' idle ones stop."""
@@ -306,7 +415,7 @@ class Dispatcher:
                 outdated = service is None or replica.config_version != service.config_version
                 if outdated and replica.draining_since is None:
                     replica.draining_since = now
-                if (outdated or not service.active) and not replica.runs:
+                if (outdated or not service.active or service.broken_reason) and not replica.runs:
                     self._forget(replica)
                     replica.stop()
 
@@ -322,22 +431,27 @@ class Dispatcher:
                 run.kill_at = time.monotonic() + self.grace
                 replica.send({"op": "terminate", "id": execution_id})
 
-    def _fail_queued(self, service: Service, message: str) -> None:
-        with transaction.atomic():
-            for execution in lifecycle.executions_claim(service=service, limit=1000, runner_id=self.runner_id):
-                lifecycle.execution_finish(
-                    execution_id=execution.id, runner_id=self.runner_id, status=ExecutionStatus.FAILED, message=message
+    def _fail_queued(self, service: Service, message: str, batch: int = 500) -> None:
+        while True:
+            with transaction.atomic():
+                claimed = lifecycle.executions_claim(service=service, limit=batch, runner_id=self.runner_id)
+                lifecycle.executions_finish(
+                    runner_id=self.runner_id,
+                    results=[{"id": e.id, "status": ExecutionStatus.FAILED, "message": message} for e in claimed],
                 )
+            if len(claimed) < batch:
+                return
 
     def _spawn(self, service: Service) -> None:
         revision = PackageRevision.objects.get(package_id=service.package_id, version=service.package_revision)
         module = revision.module(service.module_name)
         secrets = service_secret_env(service=service)
         token, _ = Token.objects.get_or_create(user_id=service.bot_id)
-        # Each service has a home of its own (and its temporary files in it): with the
-        # sandbox on, it is the only place its replicas can write.
+        # Each service has a home of its own (and its temporary files in it), owned by its
+        # own user: with the sandbox on, it is the only place its replicas can write.
         home = Path(settings.DATASLOT_HOME) / "replica-homes" / str(service.id)
-        (home / "tmp").mkdir(parents=True, exist_ok=True)
+        user = replica_user(service.id)
+        prepare_home(home, user)
         env = {
             "PATH": os.environ.get("PATH", "/usr/bin:/bin"),
             "LANG": "C.UTF-8",
@@ -352,7 +466,7 @@ class Dispatcher:
             service_id=service.id,
             config_version=service.config_version,
             concurrency=service.concurrency,
-            code_dir=code_dir(revision),
+            code_dir=share_code(code_dir(revision)),
             env=env,
             secret_values=list(secrets.values()),
             init={
@@ -362,6 +476,8 @@ class Dispatcher:
                 "initInput": service.init_input,
                 "concurrency": service.concurrency,
                 "sandbox": settings.DATASLOT_REPLICA_SANDBOX,
+                "user": user,
+                "serverHome": str(settings.DATASLOT_HOME),  # hidden from the replica
             },
             log_path=Path(settings.DATASLOT_HOME) / "logs" / f"service-{service.id}.log",
             # Running executions get at least their own timeout to finish when the service changes.
@@ -370,6 +486,20 @@ class Dispatcher:
         self.replicas[service.id].append(replica)
         self.selector.register(replica.process.stdout, selectors.EVENT_READ, (replica, "stdout"))
         self.selector.register(replica.process.stderr, selectors.EVENT_READ, (replica, "stderr"))
+
+    def _note_sandbox_gaps(self, replica: ReplicaProcess, gaps) -> None:
+        """The protections a replica could not apply on this host: on its service, and in its log."""
+        if isinstance(gaps, list):
+            gaps = [gap[:300] for gap in gaps if isinstance(gap, str)][:20]
+        else:
+            gaps = ["unknown: the replica did not say which protections it applied"]
+        if gaps:
+            replica.log_event("replica started with these protections off: " + "; ".join(gaps))
+        service = self.services.get(replica.service_id)
+        if service is None or service.sandbox_gaps != gaps:
+            Service.objects.filter(id=replica.service_id).update(sandbox_gaps=gaps)
+            if service is not None:
+                service.sandbox_gaps = gaps
 
     def _function(self, service: Service, execution: Execution) -> dict:
         key = (service.package_id, execution.package_revision, service.module_name)
@@ -401,3 +531,14 @@ class Dispatcher:
             if not replica.start(execution.id, service.execution_timeout, message):
                 self.lost(replica, "The replica process could not be reached.")
                 return
+
+
+def broken_reason(service: Service, exc: Exception) -> str:
+    """What the project is told when its service cannot run (never the server's paths)."""
+    if isinstance(exc, CodeUnavailable):
+        return str(exc)
+    if isinstance(exc, PackageRevision.DoesNotExist):
+        return f"Its package revision {service.package_revision} no longer exists."
+    if isinstance(exc, OSError):
+        return f"Its replica could not be started: {exc.strerror or type(exc).__name__}."
+    return f"It could not be run: an unexpected {type(exc).__name__} (the server's log has the details)."

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
+import math
 import os
 import subprocess
 import sys
 import time
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import dataslot
+from dataslot.runtime.protocol import MAX_DEPTH, MAX_MESSAGE_BYTES
 
 SDK_ROOT = Path(dataslot.__file__).resolve().parent.parent
 
@@ -21,6 +24,14 @@ class Run:
     deadline: float  # monotonic time at which it times out
     timeout: int
     kill_at: float | None = None  # set when termination was asked: forced stop after the grace period
+    log_entries: int = 0  # what it has logged so far (a chatty function's log is cut off)
+    log_chars: int = 0
+    log_truncated: bool = False
+
+
+# A replica that sends this many messages the server cannot accept is stopped: an honest
+# replica sends none, so this only leaves room for a function that wrote a few stray lines.
+MAX_REJECTED = 100
 
 
 class ReplicaProcess:
@@ -45,17 +56,22 @@ class ReplicaProcess:
         self.draining_since: float | None = None
         self.drain_limit = drain_limit
         self.runs: dict[int, Run] = {}
+        self.init_failed = False
+        self.rejected = 0  # messages dropped (see ``reject``)
         self._buffer = b""
+        self._oversized = False  # dropping the rest of a line that was too long
         log_path.parent.mkdir(parents=True, exist_ok=True)
         # What the replica writes outside any execution (or below Python) goes through us
         # to its service's log file, redacted like execution logs.
         self.log = open(log_path, "ab")
         self._stderr_pending = b""
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "dataslot.runtime.replica"],
+            # -P: the package's folder (the working directory) is not on sys.path while the
+            # replica, still the server's user, confines itself; it adds it afterwards.
+            [sys.executable, "-P", "-m", "dataslot.runtime.replica"],
             cwd=code_dir,
             # Only what the replica needs: no server keys, no other service's secrets.
-            env={**env, "PYTHONPATH": f"{code_dir}{os.pathsep}{SDK_ROOT}", "PYTHONUNBUFFERED": "1"},
+            env={**env, "PYTHONPATH": str(SDK_ROOT), "PYTHONUNBUFFERED": "1"},
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -81,16 +97,98 @@ class ReplicaProcess:
             return False
 
     def read(self) -> list[dict] | None:
-        """Messages available now; None once the process has closed its end."""
+        """Messages available now, redacted; None once the process has closed its end.
+
+        The channel is writable from inside a function, so what is not a JSON object
+        within the protocol's limits is dropped here (and counted, see ``reject``); the
+        dispatcher then checks that each message speaks for one of this replica's runs.
+        """
         try:
             chunk = os.read(self.fileno(), 1 << 20)
         except BlockingIOError:
             return []
+        except (OSError, ValueError):
+            return None
         if not chunk:
             return None
-        self._buffer += chunk
-        *lines, self._buffer = self._buffer.split(b"\n")
-        return [json.loads(line) for line in lines if line.strip()]
+        *lines, rest = (self._buffer + chunk).split(b"\n")
+        messages = []
+        for line in lines:
+            if self._oversized:  # the end of a line already refused
+                self._oversized = False
+            elif line.strip() and not self.misbehaving:
+                message = self._parse(line)
+                if message is not None:
+                    messages.append(message)
+        if len(rest) > MAX_MESSAGE_BYTES:
+            if not self._oversized:
+                self.reject(f"a line longer than {MAX_MESSAGE_BYTES} bytes", rest[:200])
+            self._oversized, rest = True, b""
+        self._buffer = rest
+        return messages
+
+    def _parse(self, line: bytes) -> dict | None:
+        if len(line) > MAX_MESSAGE_BYTES:
+            self.reject(f"a line longer than {MAX_MESSAGE_BYTES} bytes", line[:200])
+            return None
+        try:
+            message = self.clean(json.loads(line, parse_constant=_refuse, parse_float=_finite))
+        except (ValueError, RecursionError) as exc:
+            self.reject(f"not a JSON message ({type(exc).__name__})", line[:200])
+            return None
+        if not isinstance(message, dict):
+            self.reject("not a JSON object", line[:200])
+            return None
+        return message
+
+    @property
+    def misbehaving(self) -> bool:
+        return self.rejected >= MAX_REJECTED
+
+    def reject(self, reason: str, what: bytes | dict) -> None:
+        """Drop a message: count it, and say so in the service's log (redacted)."""
+        self.rejected += 1
+        if self.rejected > MAX_REJECTED or self.log.closed:
+            return  # a flood is reported once, when the replica is stopped
+        raw = what.decode(errors="replace") if isinstance(what, bytes) else json.dumps(what)
+        preview = self.redact(raw)[:200].replace("\n", " ")
+        self.log_event(f"dropped a message from the replica: {reason}: {preview}")
+
+    def log_event(self, text: str) -> None:
+        """A line of the server's own in the service's log."""
+        if not self.log.closed:
+            self.log.write(f"[dataslot {datetime.now(UTC).isoformat(timespec='seconds')}] {text}\n".encode())
+            self.log.flush()
+
+    def refusal(self, message: dict) -> str | None:
+        """Why this replica may not send this message, or None: a replica speaks only for
+        the runs it was handed and that are still running on it."""
+        op = message.get("op")
+        if op in ("ready", "init-failed"):
+            if self.ready or self.init_failed:
+                return f"'{op}' from a replica that has already started (or failed to)"
+            if op == "init-failed" and not isinstance(message.get("message", ""), str):
+                return "'init-failed' whose message is not a string"
+            return None
+        if op not in ("log", "progress", "done"):
+            return f"an unknown op {str(op)[:40]!r}"
+        execution_id = message.get("id")
+        if type(execution_id) is not int:
+            return f"'{op}' without an execution id (an integer)"
+        if execution_id not in self.runs:
+            return f"'{op}' for execution {execution_id}, which is not running on this replica"
+        if op == "log" and not isinstance(message.get("text"), str):
+            return "'log' whose text is not a string"
+        if op == "progress":
+            percent = message.get("percent", 0)
+            if type(percent) not in (int, float) or not isinstance(message.get("message", ""), str):
+                return "'progress' whose percent is not a number or message not a string"
+        if op == "done":
+            if message.get("status") not in ("success", "failed", "terminated"):
+                return f"'done' with the status {str(message.get('status'))[:40]!r}"
+            if not isinstance(message.get("message") or "", str):
+                return "'done' whose message is not a string"
+        return None
 
     def start(self, execution_id: int, timeout: int, message: dict) -> bool:
         self.runs[execution_id] = Run(execution_id, time.monotonic() + timeout, timeout)
@@ -140,3 +238,28 @@ class ReplicaProcess:
         for value in self.secret_values:
             text = text.replace(value, "[redacted]")
         return text
+
+    def clean(self, value, level: int = 1):
+        """A message as the server keeps it: every string redacted (object keys too), and
+        no NUL (PostgreSQL refuses it in text and JSON). The one place a replica's words
+        are redacted: outputs, messages, progress and logs all pass here."""
+        if isinstance(value, str):
+            return self.redact(value.replace("\x00", "\ufffd"))
+        if isinstance(value, (dict, list)) and level > MAX_DEPTH:
+            raise ValueError("nested too deeply")
+        if isinstance(value, dict):
+            return {self.clean(k): self.clean(v, level + 1) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.clean(v, level + 1) for v in value]
+        return value
+
+
+def _refuse(constant: str):
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text} is out of range")
+    return value

@@ -13,6 +13,7 @@ import io
 import os
 import warnings
 from dataclasses import dataclass
+from typing import BinaryIO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -26,9 +27,15 @@ _EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "GIF": ".gif", "WEBP": ".webp", "T
 
 @dataclass(frozen=True)
 class ProcessedImage:
-    """An upload that decoded cleanly: the bytes to store and what we know about them."""
+    """An upload that decoded cleanly: what to store and what we know about it.
 
-    content: bytes
+    ``content`` is the bytes to store: the upload's own, or new ones when an EXIF
+    orientation had to be applied. It is None when the upload is a file stored as it came,
+    so a large upload spooled to disk is never held whole in memory.
+    """
+
+    content: bytes | None
+    size: int
     width: int
     height: int
     format: str
@@ -68,12 +75,24 @@ def _refuse(name: str, why: str) -> ValidationError:
     return ValidationError({"file": f"{name}: {why}"})
 
 
-def _open(data: bytes, name: str) -> Image.Image:
+def _readable(source: bytes | BinaryIO) -> BinaryIO:
+    """A fresh reader over bytes, or the (seekable) file rewound."""
+    if isinstance(source, bytes):
+        return io.BytesIO(source)
+    source.seek(0)
+    return source
+
+
+def _size(source: bytes | BinaryIO) -> int:
+    return len(source) if isinstance(source, bytes) else _readable(source).seek(0, io.SEEK_END)
+
+
+def _open(data: bytes | BinaryIO, name: str) -> Image.Image:
     """Open from the header only and check the pixel count before any decoding."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            img = Image.open(io.BytesIO(data))
+            img = Image.open(_readable(data))
     except (Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _refuse(name, f"the image has more than {settings.DATASLOT_MAX_IMAGE_PIXELS} pixels.")
     except UnidentifiedImageError:
@@ -92,7 +111,7 @@ def _open(data: bytes, name: str) -> Image.Image:
     return img
 
 
-def _decode(data: bytes, name: str) -> Image.Image:
+def _decode(data: bytes | BinaryIO, name: str) -> Image.Image:
     img = _open(data, name)
     try:
         with warnings.catch_warnings():
@@ -132,10 +151,10 @@ def _has_alpha(img: Image.Image) -> bool:
     return img.mode in ("RGBA", "LA", "PA", "P", "RGBa", "La") or "transparency" in img.info
 
 
-def make_thumbnail(data: bytes, *, size: int | None = None) -> tuple[bytes, str]:
+def make_thumbnail(data: bytes | BinaryIO, *, size: int | None = None) -> tuple[bytes, str]:
     """A thumbnail no larger than ``size`` on either side: JPEG, or PNG for alpha/palette."""
     size = size or settings.DATASLOT_THUMBNAIL_SIZE
-    img = Image.open(io.BytesIO(data))
+    img = Image.open(_readable(data))
     if img.format == "JPEG":
         # Let libjpeg decode at 1/2, 1/4 or 1/8 scale: far faster than a full decode.
         img.draft("RGB" if img.mode not in ("L", "CMYK") else img.mode, (size, size))
@@ -154,16 +173,17 @@ def make_thumbnail(data: bytes, *, size: int | None = None) -> tuple[bytes, str]
     return out.getvalue(), ext
 
 
-def process_image(data: bytes, *, name: str) -> ProcessedImage:
-    """Decode ``data`` completely and prepare what is stored; raise ``ValidationError`` if bad."""
-    if not data:
+def process_image(data: bytes | BinaryIO, *, name: str) -> ProcessedImage:
+    """Decode ``data`` (bytes, or a seekable binary file) completely and prepare what is
+    stored; raise ``ValidationError`` if bad."""
+    if not _size(data):
         raise _refuse(name, "the file is empty.")
     img = _decode(data, name)
     fmt = img.format or ""
     Image.init()
     mimetype = Image.MIME.get(fmt) or f"image/{fmt.lower() or 'unknown'}"
     extension = _EXTENSIONS.get(fmt) or os.path.splitext(name)[1].lower() or f".{fmt.lower()}"
-    content, reencoded = data, False
+    content, reencoded = (data if isinstance(data, bytes) else None), False
     if _orientation(img) in range(2, 9):
         transposed = ImageOps.exif_transpose(img)
         try:
@@ -175,11 +195,12 @@ def process_image(data: bytes, *, name: str) -> ProcessedImage:
     else:
         width, height = img.size
     try:
-        thumbnail, thumbnail_extension = make_thumbnail(content)
+        thumbnail, thumbnail_extension = make_thumbnail(data if content is None else content)
     except (OSError, ValueError) as exc:
         raise _refuse(name, f"no thumbnail could be made ({exc}).")
     return ProcessedImage(
         content=content,
+        size=_size(data if content is None else content),
         width=width,
         height=height,
         format=fmt,

@@ -3,9 +3,10 @@
 from django.urls import path
 
 from studio.annotate import views
+from workspace import ids  # noqa: F401 - registers the <id:...> path converter
 
 urlpatterns = [
-    path("projects/<int:project_id>/items/<int:item_id>/", views.annotation_studio, name="annotation-studio"),
-    path("projects/<int:project_id>/tasks/", views.task_list, name="task-list"),
-    path("projects/<int:project_id>/tasks/<int:task_id>/", views.task_detail, name="task-detail"),
+    path("projects/<id:project_id>/items/<id:item_id>/", views.annotation_studio, name="annotation-studio"),
+    path("projects/<id:project_id>/tasks/", views.task_list, name="task-list"),
+    path("projects/<id:project_id>/tasks/<id:task_id>/", views.task_detail, name="task-detail"),
 ]

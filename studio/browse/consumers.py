@@ -1,7 +1,7 @@
 """The studio's websocket: a project's execution events as HTML rows for htmx.
 
 ``/ws/studio/projects/<pid>/`` joins the same project group as ``/ws/projects/<pid>/``
-(with the same membership check: 4401 anonymous, 4403 non-member) and turns each
+(with the same membership check and close codes, live/consumers.py) and turns each
 ``{"type": "execution"}`` event into ``hx-swap-oob`` fragments that htmx's websocket
 extension swaps into the executions drawer, the executions page and an execution's page.
 

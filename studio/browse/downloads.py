@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from faas.models import Execution
+from workspace.ids import parse_id
 from workspace.models import Item, Project
 
 MAX_EXECUTIONS = 1000
@@ -16,7 +17,7 @@ MAX_EXECUTIONS = 1000
 
 def parse_ids(text: str) -> list[int]:
     parts = [p.strip() for p in (text or "").split(",") if p.strip()]
-    if not parts or not all(p.isdigit() for p in parts):
+    if not parts or not all(parse_id(p) for p in parts):
         raise ValidationError("ids must be a comma-separated list of execution ids.")
     if len(parts) > MAX_EXECUTIONS:
         raise ValidationError(f"At most {MAX_EXECUTIONS} executions at once.")

@@ -15,6 +15,7 @@ from django.utils.html import format_html, format_html_join
 from faas.enums import ExecutionStatus
 from faas.models import Execution, Service, SlotActivation
 from workspace import dql
+from workspace.ids import parse_id
 from workspace.models import Annotation, Dataset, Item, Project
 from workspace.selectors.items import items_list
 from workspace.selectors.projects import dataset_get_for_user, project_get_for_user
@@ -232,7 +233,7 @@ class ExecutionFilter:
         service = params.get("service", "")
         return cls(
             status=status if status in ExecutionStatus.values else "",
-            service_id=int(service) if service.isdigit() else None,
+            service_id=parse_id(service),
             function_name=params.get("function", "").strip(),
         )
 

@@ -3,17 +3,18 @@
 from django.urls import path
 
 from studio.browse import views
+from workspace import ids  # noqa: F401 - registers the <id:...> path converter
 
 urlpatterns = [
-    path("projects/<int:project_id>/datasets/<int:dataset_id>/", views.dataset_browser, name="dataset-browser"),
-    path("projects/<int:project_id>/datasets/<int:dataset_id>/items/", views.dataset_items, name="dataset-items"),
+    path("projects/<id:project_id>/datasets/<id:dataset_id>/", views.dataset_browser, name="dataset-browser"),
+    path("projects/<id:project_id>/datasets/<id:dataset_id>/items/", views.dataset_items, name="dataset-items"),
     path(
-        "projects/<int:project_id>/datasets/<int:dataset_id>/items/<int:item_id>/overlay/",
+        "projects/<id:project_id>/datasets/<id:dataset_id>/items/<id:item_id>/overlay/",
         views.item_overlay,
         name="item-overlay",
     ),
-    path("projects/<int:project_id>/executions/", views.executions_page, name="executions"),
-    path("projects/<int:project_id>/executions/rows/", views.execution_rows, name="execution-rows"),
-    path("projects/<int:project_id>/executions/download/", views.executions_download, name="executions-download"),
-    path("projects/<int:project_id>/executions/<int:execution_id>/", views.execution_detail, name="execution-detail"),
+    path("projects/<id:project_id>/executions/", views.executions_page, name="executions"),
+    path("projects/<id:project_id>/executions/rows/", views.execution_rows, name="execution-rows"),
+    path("projects/<id:project_id>/executions/download/", views.executions_download, name="executions-download"),
+    path("projects/<id:project_id>/executions/<id:execution_id>/", views.execution_detail, name="execution-detail"),
 ]

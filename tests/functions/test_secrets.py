@@ -1,8 +1,15 @@
-"""Secrets: encrypted at rest, write-only, only in their own service's replicas, redacted in logs."""
+"""Secrets: encrypted at rest, write-only, only in their own service's replicas, redacted in
+what leaves it (outputs, messages, progress, status logs, logs, the admin)."""
+
+import json
+import re
 
 import pytest
+import requests
 
 from tests.functions.conftest import RUNNER_CODE, push_runner
+from tests.functions.test_live_events import collect, run, ws_url
+from tests.support.functions import function
 
 pytestmark = pytest.mark.server
 
@@ -130,6 +137,94 @@ def test_a_function_cannot_read_the_servers_keys_database_or_other_replicas(proj
     ended = api.wait(api.execute(service["id"], "probe", {"paths": forbidden})["id"])
     assert ended["status"] == "success", ended
     assert {path: outcome for path, outcome in ended["output"].items() if outcome == "read"} == {}
-    assert ended["output"][str(home / "encryption.key")] == "denied"
+    # Absent from its private view of the filesystem (server run as root), else refused.
+    assert ended["output"][str(home / "encryption.key")] in ("FileNotFoundError", "denied")
     assert ended["output"][f"/proc/{neighbour_pid}/environ"] == "denied"
     assert (home / "replica-homes" / str(service["id"]) / "scratch.txt").read_text() == "mine"
+
+
+TOLD = "t0ld-Secret-9f8e7d-never-shown"
+TELLER_CODE = """
+import logging
+import os
+import time
+
+import dataslot as dl
+
+
+class ServiceRunner(dl.BaseServiceRunner):
+    def tell(self, progress):
+        value = os.environ["TOLD_SECRET"]
+        print("printed", value)
+        logging.getLogger("fn").warning("logged %s", value)
+        progress.update(progress=50, message=f"progress {value}")
+        time.sleep(0.5)
+        return {"value": value, value: "as a key", "nested": [f"<{value}>", {"deeper": value}], "number": 7}
+
+    def confess(self, progress):
+        value = os.environ["TOLD_SECRET"]
+        progress.update(progress=20, message=f"about to fail with {value}")
+        time.sleep(0.5)
+        raise ValueError(f"bad secret {value}")
+"""
+
+
+def admin_session(server) -> requests.Session:
+    server.create_user("secrets-admin", "admin-pw", superuser=True)
+    session = requests.Session()
+    login = server.url + "/login/"
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', session.get(login).text).group(1)
+    response = session.post(
+        login,
+        data={"username": "secrets-admin", "password": "admin-pw", "csrfmiddlewaretoken": token, "next": "/admin/"},
+        headers={"Referer": login},
+    )
+    assert response.status_code == 200 and response.url == server.url + "/admin/", response.url
+    return session
+
+
+def test_a_secret_returned_raised_or_reported_by_a_function_is_redacted_everywhere(project, live_server_proc):
+    api, project_id, _ = project
+    integration = api.call(
+        "POST", f"/projects/{project_id}/integrations/", 201, json={"name": "TOLD_SECRET", "value": TOLD}
+    ).json()
+    package = api.push(project_id, "teller", TELLER_CODE, [function("tell"), function("confess")], module="m")
+    service = api.deploy(project_id, package, "teller", secrets=[integration["id"]])
+    token = api.http.headers["Authorization"].split()[1]
+    url = ws_url(live_server_proc, project_id)
+    told, told_events = run(collect(url, token, lambda: api.execute(service["id"], "tell"), until_status="success"))
+    confessed, confessed_events = run(
+        collect(url, token, lambda: api.execute(service["id"], "confess"), until_status="failed")
+    )
+
+    # The websocket: progress arrived, redacted, and nothing carried the value.
+    events = json.dumps([e for _, e in told_events + confessed_events])
+    assert TOLD not in events
+    assert "progress [redacted]" in events and "about to fail with [redacted]" in events
+
+    # The API: the output (keys included), the failure message and the status log.
+    told = api.execution(told["id"])
+    assert told["output"] == {
+        "value": "[redacted]",
+        "[redacted]": "as a key",
+        "nested": ["<[redacted]>", {"deeper": "[redacted]"}],
+        "number": 7,
+    }
+    confessed = api.execution(confessed["id"])
+    assert confessed["status"] == "failed"
+    assert confessed["latestStatus"]["message"] == "ValueError: bad secret [redacted]"
+    assert confessed["statusLog"][-1]["message"] == "ValueError: bad secret [redacted]"
+    assert "printed [redacted]" in api.logs(told["id"]) and "logged [redacted]" in api.logs(told["id"])
+    assert "bad secret [redacted]" in api.logs(confessed["id"])  # the traceback
+    listing = api.call("GET", f"/projects/{project_id}/executions/", 200).text
+    for text in (json.dumps(told), json.dumps(confessed), listing, api.logs(told["id"]), api.logs(confessed["id"])):
+        assert TOLD not in text
+
+    # The admin's pages of both executions and of their logs.
+    admin = admin_session(live_server_proc)
+    for execution in (told, confessed):
+        page = admin.get(f"{live_server_proc.url}/admin/faas/execution/{execution['id']}/change/")
+        assert page.status_code == 200
+        assert "[redacted]" in page.text and TOLD not in page.text
+    logs_page = admin.get(f"{live_server_proc.url}/admin/faas/executionlog/?q={told['id']}")
+    assert logs_page.status_code == 200 and TOLD not in logs_page.text

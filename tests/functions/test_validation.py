@@ -2,8 +2,10 @@
 
 import io
 import json
+import os
 import tarfile
 import zipfile
+from pathlib import Path
 
 import pytest
 from django.contrib.auth.models import User
@@ -407,3 +409,175 @@ def test_the_package_list_shows_each_packages_newest_revision_in_constant_querie
         listing = client.get(f"/api/projects/{project.id}/packages/").json()
     assert [(p["name"], p["version"]) for p in listing] == [("one", 3), ("two", 3), ("three", 3)]
     assert len(queries) <= 6
+
+
+# --- archives are verified whole at push ---------------------------------------------
+
+
+def zip_of(*members: tuple[zipfile.ZipInfo | str, bytes], compression=zipfile.ZIP_STORED) -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression) as zf:
+        for info, data in members:
+            zf.writestr(info, data)
+    return buffer.getvalue()
+
+
+def zip_with_bad_crc_in_a_later_member() -> bytes:
+    data = bytearray(zip_of(("main.py", CODE.encode()), ("helpers.py", b"GRAY = 128\n" * 10)))
+    at = data.index(b"GRAY = 128")
+    data[at] ^= 0xFF  # the stored bytes no longer match the member's CRC
+    return bytes(data)
+
+
+def zip_with_symlink() -> bytes:
+    link = zipfile.ZipInfo("helpers.py")
+    link.external_attr = 0o120777 << 16  # S_IFLNK: the entry's data is the link's target
+    return zip_of(("main.py", CODE.encode()), (link, b"/etc/passwd"))
+
+
+def tar_of(*members: tarfile.TarInfo | tuple[str, bytes]) -> bytes:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tf:
+        info = tarfile.TarInfo("main.py")
+        info.size = len(CODE.encode())
+        tf.addfile(info, io.BytesIO(CODE.encode()))
+        for member in members:
+            if isinstance(member, tuple):
+                info = tarfile.TarInfo(member[0])
+                info.size = len(member[1])
+                tf.addfile(info, io.BytesIO(member[1]))
+            else:
+                tf.addfile(member)
+    return buffer.getvalue()
+
+
+def special(name: str, kind: bytes, **fields) -> tarfile.TarInfo:
+    info = tarfile.TarInfo(name)
+    info.type = kind
+    for key, value in fields.items():
+        setattr(info, key, value)
+    return info
+
+
+def stored_files(settings) -> set[Path]:
+    return {p for p in (Path(settings.MEDIA_ROOT) / "packages").rglob("*") if p.is_file()}
+
+
+def assert_nothing_stored(settings, before: set[Path]):
+    assert not Package.objects.exists() and not PackageRevision.objects.exists()
+    assert stored_files(settings) == before
+
+
+@pytest.mark.parametrize(
+    ("data", "words"),
+    [
+        (zip_with_bad_crc_in_a_later_member(), "Bad CRC-32 for file 'helpers.py'"),
+        (zip_with_symlink(), "symbolic link ('helpers.py')"),
+        (tar_of(special("helpers.py", tarfile.SYMTYPE, linkname="/etc/passwd")), "symbolic link ('helpers.py')"),
+        (tar_of(special("helpers.py", tarfile.LNKTYPE, linkname="main.py")), "hard link ('helpers.py')"),
+        (tar_of(special("null", tarfile.CHRTYPE, devmajor=1, devminor=3)), "device, FIFO or other special"),
+        (tar_of(special("disk", tarfile.BLKTYPE, devmajor=8, devminor=0)), "device, FIFO or other special"),
+        (tar_of(special("pipe", tarfile.FIFOTYPE)), "device, FIFO or other special"),
+        (tar_of(("../escape.py", b"x = 1\n")), "'..'"),
+        (tar_of(("/etc/cron.d/evil", b"x = 1\n")), "absolute path"),
+        (zip_of(("main.py", CODE.encode()), ("./main.py", b"other = 1\n")), "'main.py' twice"),
+        (zip_of(("main.py", CODE.encode()), ("lib", b"x"), ("lib/a.py", b"y")), "both a file and a folder"),
+        (tar_of()[:-40], "damaged"),
+    ],
+    ids=[
+        "bad CRC in a later zip member",
+        "zip symlink",
+        "tar symlink",
+        "tar hard link",
+        "tar character device",
+        "tar block device",
+        "tar FIFO",
+        "tar dot-dot path",
+        "tar absolute path",
+        "the same path twice",
+        "a file that is also a folder",
+        "a truncated tar.gz",
+    ],
+)
+def test_an_archive_is_verified_whole_and_a_bad_one_is_refused_with_nothing_stored(owner, settings, data, words):
+    client, project = owner
+    before = stored_files(settings)
+    assert_refused(push(client, project, data=data), "archive", words)
+    assert_nothing_stored(settings, before)
+
+
+def test_an_archive_that_unpacks_past_the_limits_is_refused(owner, settings):
+    client, project = owner
+    before = stored_files(settings)
+    settings.DATASLOT_MAX_ARCHIVE_UNPACKED_BYTES = 4000
+    big = zip_of(("main.py", CODE.encode()), ("data.bin", os.urandom(5000)))
+    assert_refused(push(client, project, data=big), "archive", "unpacks to more than 4000 bytes")
+    settings.DATASLOT_MAX_ARCHIVE_UNPACKED_BYTES = 10**9
+    settings.DATASLOT_MAX_ARCHIVE_MEMBER_BYTES = 3000
+    assert_refused(push(client, project, data=big), "archive", "the limit for one file is 3000")
+    settings.DATASLOT_MAX_ARCHIVE_MEMBER_BYTES = 10**9
+    settings.DATASLOT_MAX_ARCHIVE_MEMBERS = 20
+    many = zip_of(("main.py", CODE.encode()), *[(f"m{i}.py", b"") for i in range(20)])
+    assert_refused(push(client, project, data=many), "archive", "more than 20 entries")
+    settings.DATASLOT_MAX_ARCHIVE_UNPACKED_BYTES = 50_000
+    tar_big = tar_of(("data.bin", os.urandom(60_000)))
+    assert_refused(push(client, project, data=tar_big), "archive", "unpacks to more than 50000 bytes")
+    assert_nothing_stored(settings, before)
+
+
+@pytest.mark.parametrize("kind", ["zip", "tar.gz"])
+def test_a_decompression_bomb_is_refused_by_its_compression_ratio(owner, settings, kind):
+    client, project = owner
+    before = stored_files(settings)
+    zeros = b"\0" * (8 * 1024 * 1024)
+    if kind == "zip":
+        data = zip_of(("main.py", CODE.encode()), ("weights.bin", zeros), compression=zipfile.ZIP_DEFLATED)
+    else:
+        data = tar_of(("weights.bin", zeros))
+    assert len(data) < 100_000
+    assert_refused(push(client, project, data=data), "archive", "more than 200:1 is refused")
+    assert_nothing_stored(settings, before)
+
+
+@pytest.mark.parametrize(
+    ("source", "words"),
+    [
+        ("x = " + "1+" * 100_000 + "1\n" + CODE, "nested or chained too deeply"),
+        ("x = " + "-" * 100_000 + "1\n" + CODE, "nested or chained too deeply"),
+        ("x = 1\x00\n" + CODE, "null bytes"),
+        ("x = " + "(" * 500 + ")" * 500 + "\n" + CODE, "too many nested parentheses"),
+        (CODE + "#" * (300 * 1024), "an entry point may have 262144"),
+    ],
+    ids=["a 100,000-term sum", "100,000 unary minuses", "a null byte", "500 nested parentheses", "over 256 KiB"],
+)
+def test_an_entry_point_the_parser_cannot_take_is_a_400_not_a_500(owner, settings, source, words):
+    client, project = owner
+    before = stored_files(settings)
+    assert_refused(push(client, project, data=archive({"main.py": source})), "archive", words)
+    assert_nothing_stored(settings, before)
+
+
+def test_a_verified_archive_of_every_tar_compression_is_accepted(owner):
+    client, project = owner
+    for mode in ("w:gz", "w:bz2", "w:xz", "w"):
+        buffer = io.BytesIO()
+        with tarfile.open(fileobj=buffer, mode=mode) as tf:
+            for name, text in {"./": None, "./main.py": CODE, "lib/util.py": "X = 1\n"}.items():
+                info = tarfile.TarInfo(name)
+                if text is None:
+                    info.type = tarfile.DIRTYPE
+                    tf.addfile(info)
+                else:
+                    info.size = len(text.encode())
+                    tf.addfile(info, io.BytesIO(text.encode()))
+        response = push(client, project, data=buffer.getvalue())
+        assert response.status_code == 201, (mode, response.content)
+
+
+def test_an_update_that_reuses_a_stored_archive_now_missing_is_refused(owner):
+    client, project = owner
+    package = push(client, project).json()
+    PackageRevision.objects.get().archive.delete(save=False)
+    response = client.patch(f"/api/packages/{package['id']}/", {"slots": []}, format="json")
+    assert_refused(response, "archive", "The stored archive of package revision 1 is missing")
+    assert Package.objects.get().version == 1 and PackageRevision.objects.count() == 1

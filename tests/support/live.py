@@ -1,4 +1,4 @@
-"""A real Dataslot server for tests: daphne in a subprocess, its own DATASLOT_HOME.
+"""A real Dataslot server for tests: daphne (dataslot_server.serve) in a subprocess, its own DATASLOT_HOME.
 
 The server runs exactly what `make run` runs (ASGI application, embedded dispatcher,
 real replica subprocesses), on a free port, with a file SQLite database of its own.
@@ -71,7 +71,7 @@ class LiveServer:
             [
                 sys.executable,
                 "-m",
-                "daphne",
+                "dataslot_server.serve",
                 "-b",
                 "127.0.0.1",
                 "-p",

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import json
-
 from django.http import Http404
 from rest_framework import exceptions
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.views import APIView
 
+from dataslot_server.parsers import FormParser, JSONParser, MultiPartParser, json_form_field
 from workspace.api.pagination import KeysetPagination
 from workspace.selectors.projects import check_role
 
@@ -24,13 +22,9 @@ def get_for_user(model, pk, *, user, roles=None, related=("project",)):
 
 def json_field(data, name: str, default=None):
     """A JSON value that may arrive as text in a multipart form."""
-    value = data.get(name, default)
-    if isinstance(value, str) and name in data and hasattr(data, "getlist"):
-        try:
-            return json.loads(value)
-        except ValueError as exc:
-            raise exceptions.ValidationError({name: [f"Not valid JSON: {exc}."]})
-    return value
+    if hasattr(data, "getlist"):  # a form: its fields are text
+        return json_form_field(data, name, default)
+    return data.get(name, default)
 
 
 class NewestFirstPagination(KeysetPagination):

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
+from faas.api import schema as s
 from faas.api.common import FunctionsView, NewestFirstPagination, get_for_user
 from faas.models import Execution, ExecutionLog, Integration, Service
 from faas.representations import execution_json, integration_json
@@ -14,24 +15,8 @@ from faas.selectors.slots import slots_for_selection
 from faas.services import executions as lifecycle
 from faas.services import integrations as integration_services
 from faas.services.slots import batch_run, slot_run
+from workspace.ids import id_field_from, parse_id
 from workspace.selectors.projects import MEMBERS, WRITERS, check_role, project_get_for_user
-
-EXECUTION = inline_serializer(
-    "Execution",
-    {
-        "id": serializers.IntegerField(),
-        "status": serializers.CharField(),
-        "functionName": serializers.CharField(),
-        "input": serializers.JSONField(),
-        "output": serializers.JSONField(),
-        "statusLog": serializers.JSONField(),
-        "latestStatus": serializers.JSONField(),
-        "attempts": serializers.IntegerField(),
-        "toTerminate": serializers.BooleanField(),
-    },
-)
-INTEGRATION = inline_serializer("Integration", {"id": serializers.IntegerField(), "name": serializers.CharField()})
-SELECTION_HELP = 'A selection: {"ids": [...]} or {"all": true, "excluded": [...], "filter": DQL, "datasetId": N}.'
 
 
 def _executions(queryset):
@@ -39,13 +24,7 @@ def _executions(queryset):
 
 
 class ServiceExecuteView(FunctionsView):
-    @extend_schema(
-        request=inline_serializer(
-            "Execute",
-            {"functionName": serializers.CharField(required=False), "input": serializers.JSONField(required=False)},
-        ),
-        responses={201: EXECUTION},
-    )
+    @extend_schema(request=s.ExecuteSerializer, responses={201: s.ExecutionSerializer, 409: s.CONFLICT})
     def post(self, request, service_id):
         service = get_for_user(Service, service_id, user=request.user, roles=WRITERS, related=("project", "package"))
         execution = lifecycle.execution_create(
@@ -65,17 +44,7 @@ def _batch_filter(data) -> dict:
 
 
 class ServiceExecuteBatchView(FunctionsView):
-    @extend_schema(
-        request=inline_serializer(
-            "ExecuteBatch",
-            {
-                "functionName": serializers.CharField(required=False),
-                "filter": serializers.JSONField(),
-                "resource": serializers.CharField(required=False),
-            },
-        ),
-        responses={201: OpenApiResponse(description='{"count": N, "ids": [...]}')},
-    )
+    @extend_schema(request=s.ExecuteBatchSerializer, responses={201: s.BatchSerializer, 409: s.CONFLICT})
     def post(self, request, service_id):
         service = get_for_user(Service, service_id, user=request.user, roles=WRITERS, related=("project", "package"))
         executions = batch_run(
@@ -95,7 +64,7 @@ PAGE_PARAMETERS = [
 
 
 class ProjectSlotsView(FunctionsView):
-    @extend_schema(parameters=PAGE_PARAMETERS, responses={200: OpenApiResponse(description="[ResolvedSlot]")})
+    @extend_schema(parameters=PAGE_PARAMETERS, responses={200: s.ResolvedSlotSerializer(many=True)})
     def get(self, request, project_id):
         project = project_get_for_user(user=request.user, project_id=project_id, roles=MEMBERS)
         return Response(
@@ -108,17 +77,7 @@ class ProjectSlotsView(FunctionsView):
 
 
 class SlotResolveView(FunctionsView):
-    @extend_schema(
-        request=inline_serializer(
-            "SlotResolve",
-            {
-                "resource": serializers.CharField(),
-                "panel": serializers.CharField(),
-                "selection": serializers.JSONField(help_text=SELECTION_HELP),
-            },
-        ),
-        responses={200: OpenApiResponse(description="[ResolvedSlot]")},
-    )
+    @extend_schema(request=s.SlotResolveSerializer, responses={200: s.ResolvedSlotSerializer(many=True)})
     def post(self, request, project_id):
         project = project_get_for_user(user=request.user, project_id=project_id, roles=MEMBERS)
         return Response(
@@ -132,24 +91,12 @@ class SlotResolveView(FunctionsView):
 
 
 class SlotRunView(FunctionsView):
-    @extend_schema(
-        request=inline_serializer(
-            "SlotRun",
-            {
-                "serviceId": serializers.IntegerField(),
-                "functionName": serializers.CharField(),
-                "resource": serializers.CharField(),
-                "panel": serializers.CharField(required=False),
-                "selection": serializers.JSONField(help_text=SELECTION_HELP),
-            },
-        ),
-        responses={201: OpenApiResponse(description='{"executions": [Execution]}'), 409: None},
-    )
+    @extend_schema(request=s.SlotRunSerializer, responses={201: s.ExecutionsSerializer, 409: s.CONFLICT})
     def post(self, request, project_id):
         project = project_get_for_user(user=request.user, project_id=project_id, roles=MEMBERS)
         executions = slot_run(
             project=project,
-            service_id=request.data.get("serviceId"),
+            service_id=id_field_from(request.data, "serviceId"),
             function_name=request.data.get("functionName"),
             resource=request.data.get("resource"),
             panel=request.data.get("panel") or "all",
@@ -168,7 +115,7 @@ class ProjectExecutionsView(FunctionsView):
             OpenApiParameter("cursor", OpenApiTypes.STR),
             OpenApiParameter("page_size", OpenApiTypes.INT),
         ],
-        responses={200: EXECUTION},
+        responses={200: s.ExecutionPageSerializer},
     )
     def get(self, request, project_id):
         project = project_get_for_user(user=request.user, project_id=project_id, roles=MEMBERS)
@@ -176,8 +123,9 @@ class ProjectExecutionsView(FunctionsView):
         params = request.query_params
         if params.get("status"):
             queryset = queryset.filter(status=params["status"])
-        if params.get("serviceId", "").isdigit():
-            queryset = queryset.filter(service_id=int(params["serviceId"]))
+        service_id = id_field_from(params, "serviceId", required=False)
+        if service_id is not None:
+            queryset = queryset.filter(service_id=service_id)
         if params.get("functionName"):
             queryset = queryset.filter(function_name=params["functionName"])
         paginator = NewestFirstPagination()
@@ -186,7 +134,7 @@ class ProjectExecutionsView(FunctionsView):
 
 
 class ExecutionView(FunctionsView):
-    @extend_schema(responses={200: EXECUTION})
+    @extend_schema(responses={200: s.ExecutionSerializer})
     def get(self, request, execution_id):
         execution = get_for_user(
             Execution, execution_id, user=request.user, roles=MEMBERS, related=("service", "creator")
@@ -197,7 +145,7 @@ class ExecutionView(FunctionsView):
 class ExecutionTerminateView(FunctionsView):
     perform = staticmethod(lifecycle.execution_terminate)
 
-    @extend_schema(request=None, responses={200: EXECUTION, 409: None})
+    @extend_schema(request=None, responses={200: s.ExecutionSerializer, 409: s.CONFLICT})
     def post(self, request, execution_id):
         execution = get_for_user(Execution, execution_id, user=request.user, roles=MEMBERS, related=("service",))
         # An annotator stops or reruns what they started; developers and owners, anything.
@@ -213,12 +161,12 @@ class ExecutionRerunView(ExecutionTerminateView):
 class ExecutionLogsView(FunctionsView):
     @extend_schema(
         parameters=[OpenApiParameter("after", OpenApiTypes.INT)],
-        responses={200: OpenApiResponse(description='{"lines": [{id, text, createdAt}], "finished": bool}')},
+        responses={200: s.ExecutionLogsSerializer},
     )
     def get(self, request, execution_id):
         execution = get_for_user(Execution, execution_id, user=request.user, roles=MEMBERS, related=())
-        after = request.query_params.get("after", "0")
-        lines = ExecutionLog.objects.filter(execution=execution, id__gt=int(after) if after.isdigit() else 0)[:1000]
+        after = parse_id(request.query_params.get("after")) or 0
+        lines = ExecutionLog.objects.filter(execution=execution, id__gt=after)[:1000]
         return Response(
             {
                 "lines": [
@@ -229,18 +177,13 @@ class ExecutionLogsView(FunctionsView):
         )
 
 
-INTEGRATION_WRITE = inline_serializer(
-    "IntegrationWrite", {"name": serializers.CharField(required=False), "value": serializers.CharField(write_only=True)}
-)
-
-
 class ProjectIntegrationsView(FunctionsView):
-    @extend_schema(responses={200: INTEGRATION})
+    @extend_schema(responses={200: s.IntegrationSerializer(many=True)})
     def get(self, request, project_id):
         project = project_get_for_user(user=request.user, project_id=project_id, roles=WRITERS)
         return Response([integration_json(i) for i in Integration.objects.filter(project=project).order_by("id")])
 
-    @extend_schema(request=INTEGRATION_WRITE, responses={201: INTEGRATION})
+    @extend_schema(request=s.IntegrationWriteSerializer, responses={201: s.IntegrationSerializer})
     def post(self, request, project_id):
         project = project_get_for_user(user=request.user, project_id=project_id, roles=WRITERS)
         integration = integration_services.integration_create(
@@ -250,11 +193,11 @@ class ProjectIntegrationsView(FunctionsView):
 
 
 class IntegrationView(FunctionsView):
-    @extend_schema(responses={200: INTEGRATION})
+    @extend_schema(responses={200: s.IntegrationSerializer})
     def get(self, request, integration_id):
         return Response(integration_json(get_for_user(Integration, integration_id, user=request.user, roles=WRITERS)))
 
-    @extend_schema(request=INTEGRATION_WRITE, responses={200: INTEGRATION})
+    @extend_schema(request=s.IntegrationWriteSerializer, responses={200: s.IntegrationSerializer})
     def patch(self, request, integration_id):
         integration = get_for_user(Integration, integration_id, user=request.user, roles=WRITERS)
         return Response(

@@ -3,64 +3,18 @@
 from __future__ import annotations
 
 from django.db.models import F
-from drf_spectacular.utils import OpenApiResponse, extend_schema, inline_serializer
-from rest_framework import exceptions, serializers, status
+from drf_spectacular.utils import extend_schema
+from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from faas.api import schema as s
 from faas.api.common import FunctionsView, get_for_user, json_field
 from faas.models import Package, PackageRevision, Service
 from faas.representations import package_json, service_json
 from faas.services import packages as package_services
 from faas.services import services as service_services
+from workspace.ids import id_field_from
 from workspace.selectors.projects import MEMBERS, WRITERS, project_get_for_user
-
-PACKAGE = inline_serializer(
-    "Package",
-    {
-        "id": serializers.IntegerField(),
-        "name": serializers.CharField(),
-        "version": serializers.IntegerField(),
-        "modules": serializers.JSONField(),
-        "slots": serializers.JSONField(),
-    },
-)
-PUSH = inline_serializer(
-    "PackagePush",
-    {
-        "name": serializers.CharField(),
-        "archive": serializers.FileField(),
-        "modules": serializers.CharField(help_text="JSON list of modules"),
-        "slots": serializers.CharField(required=False, help_text="JSON list of slots"),
-    },
-)
-SERVICE = inline_serializer(
-    "Service",
-    {
-        "id": serializers.IntegerField(),
-        "name": serializers.CharField(),
-        "packageRevision": serializers.IntegerField(),
-        "executionTimeout": serializers.IntegerField(),
-        "onReset": serializers.ChoiceField(["failed", "rerun"]),
-        "active": serializers.BooleanField(),
-    },
-)
-DEPLOY = inline_serializer(
-    "ServiceDeploy",
-    {
-        "name": serializers.CharField(),
-        "packageId": serializers.IntegerField(),
-        "packageRevision": serializers.IntegerField(required=False),
-        "moduleName": serializers.CharField(required=False),
-        "initParams": serializers.JSONField(required=False),
-        "runtime": serializers.JSONField(required=False),
-        "executionTimeout": serializers.IntegerField(required=False),
-        "drainTime": serializers.IntegerField(required=False),
-        "onReset": serializers.ChoiceField(["failed", "rerun"], required=False),
-        "maxAttempts": serializers.IntegerField(required=False),
-        "secrets": serializers.ListField(required=False),
-        "active": serializers.BooleanField(required=False),
-    },
-)
 
 
 def _archive(request) -> bytes | None:
@@ -69,7 +23,7 @@ def _archive(request) -> bytes | None:
 
 
 class ProjectPackagesView(FunctionsView):
-    @extend_schema(responses={200: PACKAGE})
+    @extend_schema(responses={200: s.PackageSerializer(many=True)})
     def get(self, request, project_id):
         project = project_get_for_user(user=request.user, project_id=project_id, roles=MEMBERS)
         packages = list(Package.objects.filter(project=project).order_by("id"))
@@ -80,7 +34,7 @@ class ProjectPackagesView(FunctionsView):
         }
         return Response([package_json(p, latest[p.id]) for p in packages if p.id in latest])
 
-    @extend_schema(request={"multipart/form-data": PUSH}, responses={201: PACKAGE})
+    @extend_schema(request={"multipart/form-data": s.PackagePushSerializer}, responses={201: s.PackageSerializer})
     def post(self, request, project_id):
         project = project_get_for_user(user=request.user, project_id=project_id, roles=WRITERS)
         package = package_services.package_push(
@@ -95,11 +49,14 @@ class ProjectPackagesView(FunctionsView):
 
 
 class PackageView(FunctionsView):
-    @extend_schema(responses={200: PACKAGE})
+    @extend_schema(responses={200: s.PackageSerializer})
     def get(self, request, package_id):
         return Response(package_json(get_for_user(Package, package_id, user=request.user, roles=MEMBERS)))
 
-    @extend_schema(request={"multipart/form-data": PUSH}, responses={200: PACKAGE})
+    @extend_schema(
+        request={"multipart/form-data": s.PackageUpdateSerializer, "application/json": s.PackageUpdateSerializer},
+        responses={200: s.PackageSerializer},
+    )
     def patch(self, request, package_id):
         package = get_for_user(Package, package_id, user=request.user, roles=WRITERS)
         package = package_services.package_update(
@@ -111,14 +68,14 @@ class PackageView(FunctionsView):
         )
         return Response(package_json(package))
 
-    @extend_schema(responses={204: None})
+    @extend_schema(responses={204: None, 409: s.CONFLICT})
     def delete(self, request, package_id):
         package_services.package_delete(package=get_for_user(Package, package_id, user=request.user, roles=WRITERS))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
 class PackageRevisionsView(FunctionsView):
-    @extend_schema(responses={200: OpenApiResponse(description="[{version, modules, slots, createdAt}]")})
+    @extend_schema(responses={200: s.PackageRevisionSerializer(many=True)})
     def get(self, request, package_id):
         package = get_for_user(Package, package_id, user=request.user, roles=MEMBERS)
         return Response(
@@ -166,16 +123,16 @@ def service_fields(data, *, identity: tuple[str, ...] = ()) -> dict:
 
 
 class ProjectServicesView(FunctionsView):
-    @extend_schema(responses={200: SERVICE})
+    @extend_schema(responses={200: s.ServiceSerializer(many=True)})
     def get(self, request, project_id):
         project = project_get_for_user(user=request.user, project_id=project_id, roles=MEMBERS)
         services = Service.objects.filter(project=project).prefetch_related("secrets").order_by("id")
         return Response([service_json(s) for s in services])
 
-    @extend_schema(request=DEPLOY, responses={200: SERVICE, 201: SERVICE})
+    @extend_schema(request=s.ServiceDeploySerializer, responses={200: s.ServiceSerializer, 201: s.ServiceSerializer})
     def post(self, request, project_id):
         project = project_get_for_user(user=request.user, project_id=project_id, roles=WRITERS)
-        package = get_for_user(Package, request.data.get("packageId"), user=request.user, roles=WRITERS)
+        package = get_for_user(Package, id_field_from(request.data, "packageId"), user=request.user, roles=WRITERS)
         service, created = service_services.service_deploy(
             project=project,
             package=package,
@@ -188,11 +145,11 @@ class ProjectServicesView(FunctionsView):
 
 
 class ServiceView(FunctionsView):
-    @extend_schema(responses={200: SERVICE})
+    @extend_schema(responses={200: s.ServiceSerializer})
     def get(self, request, service_id):
         return Response(service_json(get_for_user(Service, service_id, user=request.user, roles=MEMBERS)))
 
-    @extend_schema(request=DEPLOY, responses={200: SERVICE})
+    @extend_schema(request=s.ServiceUpdateSerializer, responses={200: s.ServiceSerializer})
     def patch(self, request, service_id):
         service = get_for_user(Service, service_id, user=request.user, roles=WRITERS)
         # What identifies the service may be sent back as it is; only a change is refused.
@@ -217,7 +174,7 @@ class ServiceView(FunctionsView):
 class ServicePauseView(FunctionsView):
     perform = staticmethod(service_services.service_pause)
 
-    @extend_schema(request=None, responses={200: SERVICE})
+    @extend_schema(request=None, responses={200: s.ServiceSerializer})
     def post(self, request, service_id):
         service = get_for_user(Service, service_id, user=request.user, roles=WRITERS)
         return Response(service_json(self.perform(service=service)))
@@ -228,17 +185,10 @@ class ServiceResumeView(ServicePauseView):
 
 
 class ServiceActivateSlotsView(FunctionsView):
-    @extend_schema(
-        request=inline_serializer(
-            "ActivateSlots",
-            {"projectId": serializers.IntegerField(required=False), "slots": serializers.JSONField(required=False)},
-        ),
-        responses={200: OpenApiResponse(description="{projectId, serviceId, slots}")},
-    )
+    @extend_schema(request=s.ActivateSlotsSerializer, responses={200: s.SlotActivationSerializer})
     def post(self, request, service_id):
         service = get_for_user(Service, service_id, user=request.user, roles=WRITERS)
-        project = project_get_for_user(
-            user=request.user, project_id=request.data.get("projectId") or service.project_id, roles=WRITERS
-        )
+        project_id = id_field_from(request.data, "projectId", required=False) or service.project_id
+        project = project_get_for_user(user=request.user, project_id=project_id, roles=WRITERS)
         activation = service_services.slots_activate(service=service, project=project, slots=request.data.get("slots"))
         return Response({"projectId": project.id, "serviceId": service.id, "slots": activation.slots})

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 
 from workspace import dql
+from workspace.ids import is_id
 from workspace.models import Annotation, Item, Project, Task
 
 MAX_IDS = 10_000
@@ -26,7 +27,7 @@ def project_entities(*, project: Project, resource: str) -> QuerySet:
 
 
 def _ids(values, field: str) -> list[int]:
-    if not isinstance(values, list) or not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+    if not isinstance(values, list) or not all(is_id(v) for v in values):
         raise ValidationError({"selection": f"'{field}' must be a list of ids."})
     if len(values) > MAX_IDS:
         raise ValidationError({"selection": f"At most {MAX_IDS} ids; select all with a filter instead."})
@@ -40,7 +41,7 @@ def selection_queryset(*, project: Project, resource: str, selection) -> QuerySe
     if selection.get("all"):
         dataset_id = selection.get("datasetId")
         if resource == "item" and dataset_id is not None:
-            if isinstance(dataset_id, bool) or not isinstance(dataset_id, int):
+            if not is_id(dataset_id):
                 raise ValidationError({"selection": f"'datasetId' must be a dataset id, got {dataset_id!r}."})
             queryset = queryset.filter(dataset_id=dataset_id)
         try:

@@ -19,6 +19,7 @@ from faas.selectors.selection import count_not_matching, selection_queryset
 from workspace.models import Project
 
 PAUSED = "Service paused."
+BROKEN = "Service broken: {reason}"
 
 
 @dataclass(frozen=True)
@@ -59,10 +60,20 @@ def slots_for_page(*, project: Project, resource: str, panel: str) -> list[Shown
     return shown
 
 
+def service_unavailable(service) -> str | None:
+    """Why no slot of this service can run at all (paused, broken), or None."""
+    if not service.active:
+        return PAUSED
+    if service.broken_reason:
+        return BROKEN.format(reason=service.broken_reason)
+    return None
+
+
 def slot_reason(*, shown: ShownSlot, project: Project, resource: str, selection) -> str | None:
     """Why the slot cannot run on this selection, or None when it can."""
-    if not shown.service.active:
-        return PAUSED
+    unavailable = service_unavailable(shown.service)
+    if unavailable is not None:
+        return unavailable
     if selection is None:
         return None
     queryset = selection_queryset(project=project, resource=resource, selection=selection)

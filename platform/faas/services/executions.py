@@ -37,7 +37,11 @@ def announce(execution: Execution) -> None:
 
 
 def function_for(service: Service, function_name: str | None) -> dict:
-    revision = service.package.revisions.get(version=service.package_revision)
+    revision = service.package.revisions.filter(version=service.package_revision).first()
+    if revision is None:
+        raise Conflict(
+            f"Service '{service.name}' runs package revision {service.package_revision}, which no longer exists."
+        )
     module = revision.module(service.module_name)
     if module is None:
         raise ValidationError({"moduleName": f"Revision {revision.version} has no module '{service.module_name}'."})

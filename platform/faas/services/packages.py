@@ -9,7 +9,14 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 
 from faas.models import Package, PackageRevision
-from faas.packaging import normalise_modules, normalise_slots, open_archive, validate_code
+from faas.packaging import (
+    StoredArchiveError,
+    normalise_modules,
+    normalise_slots,
+    open_archive,
+    stored_archive,
+    validate_code,
+)
 
 
 def _check_name(name) -> str:
@@ -32,8 +39,10 @@ def package_push(*, project, name: str, archive: bytes | None, modules, slots=No
     if archive is None:
         if previous is None:
             raise ValidationError({"archive": "The first push of a package needs its code archive."})
-        with previous.archive.open("rb") as f:
-            archive = f.read()
+        try:
+            archive = stored_archive(previous)
+        except StoredArchiveError as exc:
+            raise ValidationError({"archive": f"{exc} Send the archive with this push."}) from None
     parsed = open_archive(archive)
     modules = normalise_modules(modules if modules is not None else (previous.modules if previous else None))
     validate_code(parsed, modules)

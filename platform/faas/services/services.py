@@ -13,6 +13,7 @@ from faas import dispatch
 from faas.enums import OnResetAction
 from faas.models import Integration, Package, Service, SlotActivation, validate_execution_timeout
 from faas.packaging import normalise_slots
+from workspace.ids import is_id
 from workspace.models import Membership, Project
 
 # Fields whose change alters what a replica runs: replicas of the old config drain.
@@ -59,10 +60,8 @@ def _check_revision(package: Package, revision: int, module_name: str) -> None:
 def _secrets(project: Project, ids) -> list[Integration]:
     if not isinstance(ids, list):
         raise ValidationError({"secrets": "Must be a list of integration ids."})
-    found = {
-        i.id: i for i in Integration.objects.filter(project=project, id__in=[i for i in ids if isinstance(i, int)])
-    }
-    missing = [i for i in ids if i not in found]
+    found = {i.id: i for i in Integration.objects.filter(project=project, id__in=[i for i in ids if is_id(i)])}
+    missing = [i for i in ids if not is_id(i) or i not in found]
     if missing:
         raise ValidationError({"secrets": f"No integration {', '.join(map(str, missing))} in this project."})
     return list(found.values())
@@ -133,14 +132,29 @@ def service_update(*, service: Service, fields: dict, secret_ids=None) -> Servic
         ):
             replica_change = True
             service.secrets.set(integrations)
+        resumed = fields.get("active") is True and not service.active
         for key, value in fields.items():
             setattr(service, key, value)
         if replica_change:
             service.config_version += 1
+        if replica_change or resumed:
+            service.broken_reason = ""  # what it runs changed, or it was resumed: try it again
         service.full_clean()
         service.save()
         transaction.on_commit(dispatch.notify)
     return service
+
+
+def service_mark_broken(*, service: Service, reason: str) -> bool:
+    """Record why a service cannot run (its queued executions fail with it; only it stops).
+
+    Only the config that failed is marked: an update since then is tried afresh. Returns
+    whether it was marked.
+    """
+    marked = Service.objects.filter(pk=service.pk, config_version=service.config_version).update(broken_reason=reason)
+    if marked:
+        service.broken_reason = reason
+    return bool(marked)
 
 
 def service_pause(*, service: Service) -> Service:

@@ -9,7 +9,7 @@ from faas.errors import Conflict
 from faas.inputs import entity_input_name
 from faas.models import Execution
 from faas.selectors.selection import selection_queryset
-from faas.selectors.slots import PAUSED, slot_find, slot_reason
+from faas.selectors.slots import slot_find, slot_reason
 from faas.services.executions import executions_create_batch, function_for
 from workspace.models import Project
 
@@ -49,9 +49,11 @@ def slot_run(
                 f"{service_id} on {resource}s here."
             }
         )
-    reason = slot_reason(shown=shown, project=project, resource=resource, selection=selection)
-    if reason == PAUSED:
+    if not shown.service.active:
         raise Conflict(f"Service '{shown.service.name}' is paused.")
+    if shown.service.broken_reason:
+        raise Conflict(f"Service '{shown.service.name}' is broken: {shown.service.broken_reason}")
+    reason = slot_reason(shown=shown, project=project, resource=resource, selection=selection)
     if reason is not None:
         raise ValidationError({"selection": reason})
     service = shown.service

@@ -10,6 +10,7 @@ from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from workspace.ids import IdField
 from workspace.models import Annotation, Dataset, Item, Membership, Project, Task
 
 # ----- output -------------------------------------------------------------------------
@@ -263,12 +264,12 @@ class AnnotationUpdateSerializer(serializers.Serializer):
 
 
 class TaskInputSerializer(serializers.Serializer):
-    datasetId = serializers.IntegerField()
+    datasetId = IdField()
     name = serializers.CharField(max_length=200)
     dueDate = serializers.DateField(required=False, allow_null=True, default=None)
     assignees = serializers.ListField(child=serializers.CharField(), required=False, default=list)
     query = serializers.JSONField(required=False, allow_null=True, default=None)
-    itemIds = serializers.ListField(child=serializers.IntegerField(), required=False, allow_null=True, default=None)
+    itemIds = serializers.ListField(child=IdField(), required=False, allow_null=True, default=None)
 
 
 class TaskUpdateSerializer(serializers.Serializer):

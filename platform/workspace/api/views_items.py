@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import mimetypes
 
 from django.http import FileResponse
@@ -10,10 +9,10 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.negotiation import BaseContentNegotiation
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from dataslot_server.parsers import FormParser, JSONParser, MultiPartParser, json_form_field
 from workspace.api import serializers as s
 from workspace.api.pagination import FILTER_PARAMETER, KeysetPagination, filter_from_request, paginate
 from workspace.api.serializers import validated
@@ -46,7 +45,7 @@ class DatasetItemsView(APIView):
         files = request.FILES.getlist("file")
         if not files:
             raise exceptions.ValidationError({"file": ["Send one or more files in the 'file' field."]})
-        metadata = _json_object_field(request.data.get("metadata"), "metadata")
+        metadata = _json_object_field(request.data, "metadata")
         name = request.data.get("name")
         dir = request.data.get("dir") or "/"
         if name not in (None, ""):
@@ -67,13 +66,10 @@ class DatasetItemsView(APIView):
         )
 
 
-def _json_object_field(text, field: str) -> dict | None:
-    if text in (None, ""):
+def _json_object_field(data, field: str) -> dict | None:
+    if data.get(field) in (None, ""):
         return None
-    try:
-        value = json.loads(text) if isinstance(text, str) else text
-    except ValueError as exc:
-        raise exceptions.ValidationError({field: [f"Not valid JSON ({exc})."]})
+    value = json_form_field(data, field)
     if not isinstance(value, dict):
         raise exceptions.ValidationError({field: ["Must be a JSON object."]})
     return value

@@ -11,13 +11,12 @@ same way in the browser's selection check and in a batch query over the database
 - ``*`` in a string is a case-sensitive wildcard; there is no escape for a literal ``*``.
 """
 
-import json
-
 from django.db.models import Q, QuerySet
 
+from dataslot_server.parsers import load_json
 from workspace.dql.memory import evaluate
 from workspace.dql.sql import to_q
-from workspace.dql.syntax import MAX_CLAUSES, MAX_DEPTH, Parser, QueryError, refuse_constant
+from workspace.dql.syntax import MAX_CLAUSES, MAX_DEPTH, Parser, QueryError
 
 __all__ = ["MAX_CLAUSES", "MAX_DEPTH", "QueryError", "compile_query", "filter_queryset", "matches", "parse"]
 
@@ -28,8 +27,8 @@ def parse(query: str | dict | None) -> dict:
         return {}
     if isinstance(query, str):
         try:
-            query = json.loads(query, parse_constant=refuse_constant)
-        except (ValueError, RecursionError) as error:
+            query = load_json(query)
+        except ValueError as error:
             raise QueryError("query", f"not valid JSON: {error}")
     if not isinstance(query, dict):
         raise QueryError("query", "must be a JSON object")

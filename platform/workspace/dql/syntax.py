@@ -104,10 +104,6 @@ class Junction:
 Node = Condition | Junction
 
 
-def refuse_constant(name: str) -> None:
-    raise ValueError(f"{name} is not a number")
-
-
 class Parser:
     """Validates a query dict against an entity's fields and builds its condition tree."""
 

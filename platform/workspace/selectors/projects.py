@@ -36,6 +36,14 @@ def projects_for_user(*, user) -> QuerySet[Project]:
     return Project.objects.filter(memberships__user=user).annotate(role=_role_subquery(user)).order_by("id")
 
 
+def is_function_bot(user) -> bool:
+    """Whether the user is the bot a service's replicas act as (faas.Service.bot).
+
+    A bot acts only inside its service's project: it creates no project, and no API call
+    adds it to a project or changes its role (workspace.services.projects)."""
+    return getattr(user, "is_authenticated", False) and hasattr(user, "bot_service")
+
+
 def role_of(*, user, project) -> str | None:
     if not getattr(user, "is_authenticated", False):
         return None

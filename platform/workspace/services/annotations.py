@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from workspace.models import Annotation, Item
+from workspace.selectors.projects import is_function_bot
 
 _UNSET = object()
 
@@ -16,11 +17,6 @@ def _json_object(value, field: str) -> dict:
     if not isinstance(value, dict):
         raise ValidationError({field: "Must be a JSON object."})
     return value
-
-
-def is_function_bot(user) -> bool:
-    """Whether the user is the bot a service's replicas act as (faas.Service.bot)."""
-    return getattr(user, "is_authenticated", False) and hasattr(user, "bot_service")
 
 
 def annotation_create(

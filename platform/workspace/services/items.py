@@ -28,23 +28,21 @@ class _Upload:
     name: str
     image: ProcessedImage
     originalname: str
+    source: bytes | File
+
+    def content(self) -> File:
+        """What is stored: the image's bytes, or the uploaded file itself, copied from disk."""
+        return self.source if self.image.content is None else ContentFile(self.image.content)
 
 
-def _read(file) -> tuple[bytes, str]:
-    """The bytes and client-side name of a Django File/UploadedFile, raw bytes, or a path-less stream."""
+def _source(file) -> tuple[bytes | File, str]:
+    """Raw bytes, or a seekable file (an upload spooled to disk stays there), and the client-side name."""
     if isinstance(file, (bytes, bytearray, memoryview)):
         return bytes(file), ""
     name = os.path.basename(getattr(file, "name", "") or "")
-    if hasattr(file, "seek"):
-        try:
-            file.seek(0)
-        except (OSError, ValueError):
-            pass
-    if isinstance(file, File) and hasattr(file, "chunks"):
-        data = b"".join(file.chunks())
-    else:
-        data = file.read()
-    return bytes(data), name
+    if isinstance(file, File) and file.seekable():
+        return file, name
+    return bytes(file.read()), name  # a stream that cannot rewind
 
 
 def _user_metadata(metadata, *, field: str = "metadata") -> dict:
@@ -57,14 +55,15 @@ def _user_metadata(metadata, *, field: str = "metadata") -> dict:
 
 
 def _prepare(*, file, name: str | None) -> _Upload:
-    data, client_name = _read(file)
+    source, client_name = _source(file)
     originalname = client_name or name or ""
     if name is None:
         name = client_name
         if not name:
             raise ValidationError({"name": "A name is needed when the file has none."})
     validate_name(name, field="name" if name != client_name else "file")
-    return _Upload(name=name, image=process_image(data, name=name), originalname=originalname)
+    image = process_image(source if isinstance(source, bytes) else source.file, name=name)
+    return _Upload(name=name, image=image, originalname=originalname, source=source)
 
 
 def _build(*, dataset: Dataset, upload: _Upload, dir: str, metadata: dict, user) -> Item:
@@ -73,7 +72,7 @@ def _build(*, dataset: Dataset, upload: _Upload, dir: str, metadata: dict, user)
         "mimetype": image.mimetype,
         "originalname": upload.originalname or upload.name,
         "format": image.format,
-        "size": len(image.content),
+        "size": image.size,
         "width": image.width,
         "height": image.height,
     }
@@ -86,7 +85,7 @@ def _build(*, dataset: Dataset, upload: _Upload, dir: str, metadata: dict, user)
         type="file",
         width=image.width,
         height=image.height,
-        size=len(image.content),
+        size=image.size,
         metadata={**metadata, SYSTEM: system},
         created_by=user if getattr(user, "is_authenticated", False) else None,
     )
@@ -101,9 +100,7 @@ def _store(*, dataset: Dataset, prepared: list[_Upload], dir: str, metadata: dic
             item = _build(dataset=dataset, upload=upload, dir=dir, metadata=metadata, user=user)
             stem = uuid.uuid4().hex
             # Stored under a random name: the item's name is data, not a path on disk.
-            file_name = default_storage.save(
-                item_upload_to(item, stem + upload.image.extension), ContentFile(upload.image.content)
-            )
+            file_name = default_storage.save(item_upload_to(item, stem + upload.image.extension), upload.content())
             written.append(file_name)
             thumb_name = default_storage.save(
                 thumbnail_upload_to(item, stem + upload.image.thumbnail_extension),

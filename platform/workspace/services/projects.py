@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from live.events import revoke_access_on_commit
 from workspace.models import Dataset, Item, Membership, Project
+from workspace.selectors.projects import is_function_bot
 from workspace.services.storage import delete_files_on_commit
 
 
 @transaction.atomic
 def project_create(*, name: str, description: str = "", owner) -> Project:
-    """A new project; ``owner`` becomes its owner."""
+    """A new project; ``owner`` becomes its owner. A service's bot acts only inside its own project."""
+    if is_function_bot(owner):
+        raise PermissionDenied("A service's bot acts only inside its own project: it cannot create projects.")
     project = Project(name=name, description=description or "")
     project.full_clean()
     project.save()
@@ -36,6 +39,11 @@ def project_update(*, project: Project, name: str | None = None, description: st
 def project_delete(*, project: Project) -> None:
     files = _item_files(Item.objects.filter(dataset__project=project))
     revoke_access_on_commit(user_ids=project.memberships.values_list("user_id", flat=True), project_id=project.pk)
+    # A service protects its package and owns its bot user: each goes as a service delete does it.
+    from faas.services.services import service_delete
+
+    for service in project.services.select_related("bot"):
+        service_delete(service=service)
     project.delete()
     delete_files_on_commit(files)
 
@@ -53,9 +61,12 @@ def membership_set(*, project: Project, user, role: str) -> Membership:
 
 
 def membership_set_by_username(*, project: Project, username: str, role: str) -> Membership:
-    user = get_user_model().objects.filter(username=username).first()
-    if user is None:
-        raise ValidationError({"username": f"No user named {username!r}."})
+    """Only an owner gets here (the view checks first), and learns only whether an active
+    person of that name exists: a missing name, a deactivated account and a service's bot
+    (whose membership is its service's) get one answer (docs/api.md, "Errors and existence")."""
+    user = get_user_model().objects.filter(username=username, is_active=True).first()
+    if user is None or is_function_bot(user):
+        raise ValidationError({"username": f"No user named {username!r} can be added."})
     return membership_set(project=project, user=user, role=role)
 
 

@@ -10,7 +10,8 @@ from django.db import transaction
 from django.db.models import F
 
 from workspace import dql
-from workspace.models import Dataset, Item, Membership, Task, TaskItem
+from workspace.ids import is_id
+from workspace.models import Dataset, Item, Task, TaskItem
 
 _UNSET = object()
 _BATCH = 5000
@@ -27,18 +28,16 @@ def _assignee_users(*, dataset: Dataset, assignees: Iterable) -> list:
             usernames.append(a)
         else:
             raise ValidationError({"assignees": f"An assignee is a username, got {a!r}."})
-    found = {u.username: u for u in User.objects.filter(username__in=usernames)}
-    missing = [n for n in usernames if n not in found]
-    if missing:
-        raise ValidationError({"assignees": f"No user named {', '.join(map(repr, missing))}."})
-    users += [found[n] for n in usernames]
-    members = set(
-        Membership.objects.filter(project_id=dataset.project_id, user__in=users).values_list("user_id", flat=True)
-    )
-    outsiders = [u.username for u in users if u.pk not in members]
+    names = [u.username for u in users] + usernames
+    # Looked up among the project's members only: a username that exists elsewhere and
+    # one that exists nowhere get the same answer, so no member learns who else has an account.
+    members = {
+        u.username: u for u in User.objects.filter(username__in=names, memberships__project_id=dataset.project_id)
+    }
+    outsiders = [n for n in names if n not in members]
     if outsiders:
         raise ValidationError({"assignees": f"Not a member of this project: {', '.join(outsiders)}."})
-    return users
+    return [members[n] for n in names]
 
 
 def _item_ids_for(*, dataset: Dataset, query, item_ids) -> list[int]:
@@ -53,9 +52,7 @@ def _item_ids_for(*, dataset: Dataset, query, item_ids) -> list[int]:
         except dql.QueryError as exc:
             raise ValidationError({"query": f"{exc.path}: {exc.message}" if exc.path else exc.message})
         return list(items.order_by("id").values_list("id", flat=True))
-    if not isinstance(item_ids, (list, tuple)) or not all(
-        isinstance(i, int) and not isinstance(i, bool) for i in item_ids
-    ):
+    if not isinstance(item_ids, (list, tuple)) or not all(is_id(i) for i in item_ids):
         raise ValidationError({"itemIds": "A list of item ids (integers)."})
     wanted = list(dict.fromkeys(item_ids))
     found = set()
