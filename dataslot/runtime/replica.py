@@ -215,6 +215,8 @@ def main() -> None:
     stdin = sys.stdin.buffer
     init = json.loads(stdin.readline() or "{}")
     gaps = confine(init)
+    # Said before any package code runs: a package cannot report a sandbox of its own.
+    channel.send({"op": "confined", "sandboxGaps": gaps})
     # Only now may the package's own modules be found (by its functions' children too).
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [os.getcwd(), os.environ.get("PYTHONPATH")]))
     try:
@@ -224,7 +226,7 @@ def main() -> None:
         channel.send({"op": "init-failed", "message": f"{type(exc).__name__}: {exc}"})
         os._exit(1)
     replica = Replica(channel, runner, int(init.get("concurrency", 1)))
-    channel.send({"op": "ready", "pid": os.getpid(), "sandboxGaps": gaps})
+    channel.send({"op": "ready", "pid": os.getpid()})
     for line in stdin:
         if line.strip():
             replica.handle(json.loads(line))

@@ -24,7 +24,7 @@ Every function is treated as hostile. The replica confines itself after reading 
    mediate; no io_uring.
 
 What could not be applied is returned as a list of gaps, each a short sentence naming
-the protection that is off and why; the replica sends them in its ``ready`` message.
+the protection that is off and why; the replica sends them in its first message (``confined``), before it imports its package.
 """
 
 from __future__ import annotations

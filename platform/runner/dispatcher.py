@@ -161,9 +161,11 @@ class Dispatcher:
             replica.reject(refusal, message)
             return
         op = message["op"]
-        if op == "ready":
-            replica.ready = True
+        if op == "confined":
+            replica.confined = True
             self._note_sandbox_gaps(replica, message.get("sandboxGaps"))
+        elif op == "ready":
+            replica.ready = True
             self._schedule_due = True
         elif op == "init-failed":
             replica.init_failed = True

@@ -53,6 +53,7 @@ class ReplicaProcess:
         self.concurrency = concurrency
         self.secret_values = [v for v in secret_values if v]
         self.ready = False
+        self.confined = False  # its sandbox report arrived (the first message of all)
         self.draining_since: float | None = None
         self.drain_limit = drain_limit
         self.runs: dict[int, Run] = {}
@@ -164,7 +165,14 @@ class ReplicaProcess:
         """Why this replica may not send this message, or None: a replica speaks only for
         the runs it was handed and that are still running on it."""
         op = message.get("op")
+        if op == "confined":
+            # Sent before any package code is imported, so package code cannot speak first.
+            if self.confined or self.ready or self.init_failed:
+                return "'confined' from a replica that has already said how it is confined"
+            return None
         if op in ("ready", "init-failed"):
+            if not self.confined:
+                return f"'{op}' before the replica said how it is confined"
             if self.ready or self.init_failed:
                 return f"'{op}' from a replica that has already started (or failed to)"
             if op == "init-failed" and not isinstance(message.get("message", ""), str):

@@ -172,11 +172,23 @@ def test_a_host_with_every_protection_records_no_sandbox_gaps(attacker, live_ser
     assert gaps.strip() == "[]"
 
 
+# Package code that, as it is imported, claims on every open descriptor that nothing is off.
+HIDE_GAPS = """
+import json as _json, os as _os
+for _fd in range(3, 64):
+    try:
+        _os.write(_fd, (_json.dumps({"op": "confined", "sandboxGaps": []}) + "\\n").encode())
+    except OSError:
+        pass
+"""
+
+
 def test_with_the_sandbox_turned_off_the_service_and_its_log_say_so(fresh_live_server):
     server = fresh_live_server(DATASLOT_REPLICA_SANDBOX="0").start()
     api = FunctionsApi(server, server.create_user("owner", project="Unconfined"))
     project_id = api.project("Unconfined")
-    package = api.push(project_id, "attacker", ATTACKER, FUNCTIONS)
+    # The package tries to report a sandbox of its own: only the replica's report counts.
+    package = api.push(project_id, "attacker", HIDE_GAPS + ATTACKER, FUNCTIONS)
     service = api.deploy(project_id, package, "unconfined")
     assert api.wait(api.execute(service["id"], "identity")["id"])["status"] == "success"
     gaps = server.python(
@@ -188,3 +200,4 @@ def test_with_the_sandbox_turned_off_the_service_and_its_log_say_so(fresh_live_s
     while "protections off" not in (log.read_text() if log.exists() else "") and time.monotonic() < deadline:
         time.sleep(0.1)
     assert "protections off: all confinement: turned off (DATASLOT_REPLICA_SANDBOX=0)" in log.read_text()
+    assert "'confined' from a replica that has already said how it is confined" in log.read_text()
