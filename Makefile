@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export HOST PORT
 
-.PHONY: run serve test lint install install-dev browser bench clean
+.PHONY: run worker serve test lint install install-dev browser hosts flower bench clean
 
 $(BIN)/python:
 	@scripts/check-python.sh $(PYTHON)
@@ -31,12 +31,25 @@ run: install
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	PYTHONPATH=platform:. $(BIN)/python -m dataslot_server.serve -b $(HOST) -p $(PORT) dataslot_server.asgi:application
 
+## worker: a scale-out worker on this machine (DATASLOT_EXECUTOR=celery and its environment; README "Scale out")
+worker: install
+	$(BIN)/python manage.py worker $(if $(NAME),--name $(NAME)) $(if $(CONCURRENCY),--concurrency $(CONCURRENCY))
+
+## flower: Celery's Flower on http://$(HOST):$(FLOWER_PORT), watching the scale-out workers (their environment; FLOWER_BASIC_AUTH=user:password)
+FLOWER_PORT ?= 5555
+flower: install
+	PYTHONPATH=platform:. $(BIN)/celery -A dataslot_server.celery_app flower --address=$(HOST) --port=$(FLOWER_PORT)
+
 ## browser: Debian's Chromium for the page tests (installed with apt-get when root)
 browser:
 	@scripts/ensure-chromium.sh
 
+## hosts: iproute2's ip, with which the scale-out tests make separate hosts (network namespaces)
+hosts:
+	@scripts/ensure-iproute2.sh
+
 ## test: lint, the whole suite on SQLite, then the database suites on PostgreSQL (when reachable)
-test: install-dev browser
+test: install-dev browser hosts
 	$(BIN)/ruff check .
 	$(BIN)/pytest
 	scripts/test-postgres.sh

@@ -1,12 +1,31 @@
 """ASGI entry point: HTTP through Django, websockets through Channels.
 
 Run with the source root on the path: ``PYTHONPATH=platform:. daphne dataslot_server.asgi:application``.
-The embedded dispatcher starts here, in the serving process (design.md §2).
+The embedded dispatcher starts here, in the serving process; in scale-out mode
+(DATASLOT_EXECUTOR=celery) none does, and a configuration scale-out cannot run on is
+refused with one line.
 """
 
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "dataslot_server.settings")
+
+import sys  # noqa: E402
+
+import django  # noqa: E402
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+
+try:
+    django.setup(set_prefix=False)
+    from dataslot_server.scaleout import configuration_problem
+
+    problem = configuration_problem()
+except ImproperlyConfigured as exc:
+    problem = str(exc)
+if problem:
+    # One clear line, not a traceback (scale-out refuses SQLite, the in-memory layer, missing keys).
+    print(f"dataslot: {problem}", file=sys.stderr)
+    raise SystemExit(1)
 
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
 from django.core.asgi import get_asgi_application  # noqa: E402

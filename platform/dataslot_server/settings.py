@@ -7,8 +7,10 @@ channel layer.
 """
 
 import os
+from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 from dataslot_server.home import PROJECT_ROOT, encryption_key, home, secret_key
 
@@ -28,8 +30,20 @@ def env_int(name: str, default: int) -> int:
 DATASLOT_HOME = home()
 BASE_DIR = PROJECT_ROOT
 
-SECRET_KEY = secret_key()
-DATASLOT_ENCRYPTION_KEY = encryption_key()
+# embedded: the server runs executions in a dispatcher thread of its own (`make run`);
+# celery: web processes queue them on a Celery broker and workers run them (scale-out).
+DATASLOT_EXECUTOR = os.environ.get("DATASLOT_EXECUTOR", "embedded").strip().lower() or "embedded"
+SCALE_OUT = DATASLOT_EXECUTOR == "celery"
+
+# Scale-out: every web process and worker shares the keys, so they come from the
+# environment (checked when a web process or worker starts: dataslot_server.scaleout).
+SECRET_KEY = os.environ.get("DATASLOT_SECRET_KEY", "") if SCALE_OUT else secret_key()
+DATASLOT_ENCRYPTION_KEY = os.environ.get("DATASLOT_ENCRYPTION_KEY", "") if SCALE_OUT else encryption_key()
+if SCALE_OUT and not SECRET_KEY:
+    # Django refuses an empty key anyway; this says which variable to set.
+    raise ImproperlyConfigured(
+        "Scale-out (DATASLOT_EXECUTOR=celery) needs DATASLOT_SECRET_KEY, the same on every web process and worker."
+    )
 DEBUG = env_flag("DATASLOT_DEBUG")
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
@@ -90,7 +104,23 @@ TEMPLATES = [
 ]
 
 if os.environ.get("DATABASE_URL"):
-    DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    try:
+        DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
+    except Exception as exc:
+        raise ImproperlyConfigured(f"DATABASE_URL cannot be read: {exc}") from None
+    if SCALE_OUT and "postgresql" in DATABASES["default"]["ENGINE"]:
+        # Across machines: a database that cannot be reached says so in seconds, and a
+        # connection whose network was cut fails instead of hanging for minutes.
+        DATABASES["default"].setdefault("OPTIONS", {})
+        for option, value in {
+            "connect_timeout": 5,
+            "keepalives": 1,
+            "keepalives_idle": 5,
+            "keepalives_interval": 2,
+            "keepalives_count": 3,
+            "tcp_user_timeout": 10_000,
+        }.items():
+            DATABASES["default"]["OPTIONS"].setdefault(option, value)
 else:
     DATABASES = {
         "default": {
@@ -114,7 +144,13 @@ if os.environ.get("REDIS_URL"):
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [os.environ["REDIS_URL"]], "capacity": 5000},
+            # channels_redis waits 5 s on each blocking pop; redis-py's own default read
+            # timeout is 5 s too, so a quiet websocket died with a timeout. Reads may wait
+            # longer than that pop; connecting still fails fast.
+            "CONFIG": {
+                "hosts": [{"address": os.environ["REDIS_URL"], "socket_timeout": 30, "socket_connect_timeout": 5}],
+                "capacity": 5000,
+            },
         }
     }
 else:
@@ -139,7 +175,9 @@ STATIC_URL = "/static/"
 STATICFILES_DIRS = [PROJECT_ROOT / "static"]
 STATIC_ROOT = DATASLOT_HOME / "collected-static"
 MEDIA_URL = "/media/"
-MEDIA_ROOT = DATASLOT_HOME / "media"
+# Uploads and package archives. With several web hosts, a directory they all share (an
+# NFS or similar mount): a worker fetches code through any of them.
+MEDIA_ROOT = Path(os.environ["DATASLOT_MEDIA_ROOT"]) if os.environ.get("DATASLOT_MEDIA_ROOT") else DATASLOT_HOME / "media"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -197,6 +235,15 @@ DATASLOT_THUMBNAIL_SIZE = 256
 
 # Functions.
 DATASLOT_DISPATCHER = os.environ.get("DATASLOT_DISPATCHER", "embedded")  # embedded | off
+# Scale-out (DATASLOT_EXECUTOR=celery): the Celery broker, and the leases that let any
+# dispatcher reset what a stopped or cut-off worker held (runner/workers.py).
+DATASLOT_BROKER_URL = os.environ.get("DATASLOT_BROKER_URL", "")
+DATASLOT_WORKER_HEARTBEAT = float(os.environ.get("DATASLOT_WORKER_HEARTBEAT", "2"))
+DATASLOT_WORKER_LEASE = float(os.environ.get("DATASLOT_WORKER_LEASE", "10"))
+DATASLOT_REQUEUE_AFTER = float(os.environ.get("DATASLOT_REQUEUE_AFTER", "30"))
+# Redis broker only: when a message taken but not acknowledged is delivered again. Ours
+# are acknowledged when taken, so this never re-runs an execution (default Celery's hour).
+DATASLOT_BROKER_VISIBILITY_TIMEOUT = float(os.environ.get("DATASLOT_BROKER_VISIBILITY_TIMEOUT", "3600"))
 DATASLOT_TERMINATION_GRACE = float(os.environ.get("DATASLOT_TERMINATION_GRACE", "30"))
 DATASLOT_MAX_ARCHIVE_BYTES = env_int("DATASLOT_MAX_ARCHIVE_BYTES", 50 * 1024 * 1024)
 # What a package archive may unpack to, checked at push before and while it decompresses

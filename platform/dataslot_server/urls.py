@@ -10,6 +10,7 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     path("api/", include("workspace.api.urls")),
     path("api/", include("faas.api.urls")),
+    path("api/runner/", include("runner.urls")),  # scale-out workers only (signed, no user token)
     path("", include("studio.urls")),
 ]
 

@@ -318,12 +318,13 @@ class ExecutionAdmin(ReadOnlyAdmin):
         "attempts",
         "to_terminate",
         "creator",
+        "worker",
         "created_at",
         "duration_seconds",
     )
     list_filter = ("status", "to_terminate", "project", "service")
-    search_fields = ("=id", "function_name", "service__name")
-    list_select_related = ("service", "project", "creator")
+    search_fields = ("=id", "function_name", "service__name", "worker__name")
+    list_select_related = ("service", "project", "creator", "worker")
     show_full_result_count = False  # executions grow without bound
     actions = ("terminate_executions", "rerun_executions")
     fieldsets = (
@@ -338,6 +339,7 @@ class ExecutionAdmin(ReadOnlyAdmin):
                     "attempts",
                     "max_attempts",
                     "to_terminate",
+                    "worker",
                     "created_at",
                     "started_at",
                     "finished_at",
@@ -359,6 +361,7 @@ class ExecutionAdmin(ReadOnlyAdmin):
         "attempts",
         "max_attempts",
         "to_terminate",
+        "worker",
         "created_at",
         "started_at",
         "finished_at",

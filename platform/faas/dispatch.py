@@ -1,11 +1,18 @@
 """How the functions domain tells whoever runs executions that there is work.
 
-The embedded dispatcher registers itself here when the server starts; with none
-registered (tests, management commands) the calls do nothing and the database still
-holds every execution for the next dispatcher to find.
+Embedded mode: the dispatcher of this server registers its wake-up here when it starts;
+with none registered (tests, management commands) the calls do nothing and the database
+still holds every execution for the next dispatcher to find.
+
+Scale-out (``DATASLOT_EXECUTOR=celery``): ``enqueue`` also publishes one Celery message
+per execution (``runner.tasks``); the database stays the source of truth, and an
+execution whose message was lost is published again by the workers' sweep.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.db import transaction
 
 _listeners: list[Callable[[], None]] = []
 
@@ -22,3 +29,19 @@ def unregister(listener: Callable[[], None]) -> None:
 def notify() -> None:
     for listener in list(_listeners):
         listener()
+
+
+def enqueue(execution_ids: Iterable[int]) -> None:
+    """These executions became ``created``: wake the embedded dispatcher, or publish them."""
+    execution_ids = list(execution_ids)
+    if execution_ids and settings.DATASLOT_EXECUTOR == "celery":
+        from runner.tasks import publish  # the runner app owns the broker's side
+
+        publish(execution_ids)
+    notify()
+
+
+def enqueue_on_commit(execution_ids: list[int]) -> None:
+    # robust: a broker that is down must not turn a committed create into a 500; the
+    # execution stays `created` and the sweep publishes it again (DATASLOT_REQUEUE_AFTER).
+    transaction.on_commit(lambda: enqueue(execution_ids), robust=True)

@@ -174,8 +174,16 @@ class Execution(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     max_attempts = models.PositiveIntegerField(default=1)
     to_terminate = models.BooleanField(default=False)
-    # Which dispatcher boot holds it while in progress; a restarted server resets the rest.
+    # Which worker (runner.Worker, a dispatcher's boot) holds it while in progress; when that
+    # worker's lease expires, any dispatcher resets it (runner/workers.py).
     runner_id = models.CharField(max_length=64, blank=True)
+    # The worker that ran it last (kept when it ends, for the API and pages).
+    worker = models.ForeignKey(
+        "runner.Worker", null=True, blank=True, on_delete=models.SET_NULL, related_name="executions"
+    )
+    # When its message was last put on the broker, or taken by a worker (scale-out): a
+    # `created` execution untouched for DATASLOT_REQUEUE_AFTER seconds is published again.
+    enqueued_at = models.DateTimeField(null=True, blank=True)
     creator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -37,7 +37,13 @@ def execution_json(execution: Execution) -> dict:
         "finishedAt": _ts(execution.finished_at),
         "duration": execution.duration,
         "creator": execution.creator.username if execution.creator_id and execution.creator else None,
+        # The worker that ran it (last), or null: load executions with select_related("worker").
+        "worker": worker_ref(execution.worker) if execution.worker_id else None,
     }
+
+
+def worker_ref(worker) -> dict | None:
+    return {"id": worker.id, "name": worker.name, "host": worker.host} if worker is not None else None
 
 
 def service_json(service: Service) -> dict:

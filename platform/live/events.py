@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 
-from asgiref.sync import async_to_sync
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.db import transaction
 
@@ -57,9 +57,51 @@ def publish(group: str, message: dict, *, kind: str = "live.event") -> None:
             else:
                 asyncio.run_coroutine_threadsafe(layer.group_send(group, payload), loop)
         else:
-            async_to_sync(layer.group_send)(group, payload)
+            _outbox().send(layer, group, payload)
     except Exception:  # noqa: BLE001 - an event lost must not fail the state change
         logger.exception("could not publish a live event to %s", group)
+
+
+class _Outbox:
+    """One long-lived event loop per process that sends to a Redis channel layer, in
+    order: a fresh loop per event (``async_to_sync``) cost a new Redis connection each."""
+
+    def __init__(self):
+        self.loop = asyncio.new_event_loop()
+        self.queue: asyncio.Queue | None = None
+        ready = threading.Event()
+        threading.Thread(target=self._run, args=(ready,), name="dataslot-events", daemon=True).start()
+        ready.wait()
+
+    def _run(self, ready: threading.Event) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.queue = asyncio.Queue()
+        ready.set()
+        self.loop.run_until_complete(self._drain())
+
+    async def _drain(self) -> None:
+        while True:
+            layer, group, payload = await self.queue.get()
+            try:
+                await layer.group_send(group, payload)
+            except Exception:  # noqa: BLE001 - best-effort, as above
+                logger.exception("could not publish a live event to %s", group)
+
+    def send(self, layer, group: str, payload: dict) -> None:
+        self.loop.call_soon_threadsafe(self.queue.put_nowait, (layer, group, payload))
+
+
+_outbox_lock = threading.Lock()
+_the_outbox: _Outbox | None = None
+
+
+def _outbox() -> _Outbox:
+    global _the_outbox
+    if _the_outbox is None:
+        with _outbox_lock:
+            if _the_outbox is None:
+                _the_outbox = _Outbox()
+    return _the_outbox
 
 
 def publish_on_commit(group: str, message: dict) -> None:

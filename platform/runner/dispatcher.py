@@ -3,8 +3,12 @@
 One thread, one loop: it waits on the replicas' pipes and a wake-up pipe, applies what
 the replicas report (in one transaction per batch), enforces timeouts and termination
 grace from outside the function, and hands queued executions to replicas with free
-capacity. The database is the source of truth: a restarted dispatcher resets what was
-in progress (``on_reset``) and runs what was queued.
+capacity. The database is the source of truth: every dispatcher is a ``runner.Worker``
+that heartbeats, and what a dispatcher held when it stopped answering follows
+``on_reset`` once its lease expires (``runner/workers.py``); queued executions run.
+
+This is the embedded dispatcher of ``make run``; a scale-out worker's differs only in
+which executions it takes (``runner/offers.py``).
 """
 
 from __future__ import annotations
@@ -34,6 +38,7 @@ from runner.code import CodeUnavailable, code_dir
 from runner.entities import entity_payloads
 from runner.replicas import MAX_REJECTED, ReplicaProcess
 from runner.users import prepare_home, replica_user, share_code
+from runner.workers import Lease, leases_sweep, worker_register, worker_stop
 
 logger = logging.getLogger(__name__)
 
@@ -47,8 +52,12 @@ LOG_CHARS_PER_RUN = 10_000_000
 
 
 class Dispatcher:
-    def __init__(self, *, api_url: str | None = None, grace: float | None = None):
+    executor = "embedded"
+
+    def __init__(self, *, api_url: str | None = None, grace: float | None = None, name: str | None = None):
         self.runner_id = uuid.uuid4().hex
+        self.name = name
+        self.lease: Lease | None = None
         self.api_url = api_url or settings.DATASLOT_API_URL
         self.grace = settings.DATASLOT_TERMINATION_GRACE if grace is None else grace
         self.selector = selectors.DefaultSelector()
@@ -83,17 +92,44 @@ class Dispatcher:
         self.wake()
 
     def run_forever(self) -> None:
+        worker_register(worker_id=self.runner_id, name=self.name, executor=self.executor)
+        self.lease = self.make_lease()
         self.recover()
+        self.lease.start()
         while not self._stop.is_set():
             try:
                 self.step()
+            except TRANSIENT as exc:
+                # The database went away (a blip, a cut network): drop the broken connection
+                # so the next turn reconnects, instead of failing on it forever.
+                logger.warning("dispatcher: the database is unreachable (%s); retrying", str(exc).strip()[:200])
+                connection.close()
+                time.sleep(0.5)
             except Exception:
                 logger.exception("dispatcher step failed; going on")
+                connection.close()
                 time.sleep(0.5)
+        self.lease.stop()
         for replicas in self.replicas.values():
             for replica in replicas:
                 replica.stop()
+        try:
+            worker_stop(worker_id=self.runner_id)
+        except Exception:
+            logger.exception("could not record this worker's stop; its lease will expire")
         connection.close()
+
+    def make_lease(self) -> Lease:
+        return Lease(worker_id=self.runner_id, snapshot=self.snapshot)
+
+    def snapshot(self) -> tuple[list[dict], int, list[int]]:
+        """What this dispatcher runs, for its heartbeat (read from the lease's thread)."""
+        replicas = [
+            {"serviceId": r.service_id, "pid": r.process.pid, "ready": r.ready, "runs": len(r.runs)}
+            for group in list(self.replicas.values())
+            for r in list(group)
+        ]
+        return replicas, sum(r["runs"] for r in replicas), []
 
     def step(self) -> None:
         timeout = PROGRESS_INTERVAL if self.progress else 0.25
@@ -119,13 +155,15 @@ class Dispatcher:
             else:
                 heard.append(replica)
                 messages.extend((replica, m) for m in received)
-        if messages:
+        if messages or self.results:
             with transaction.atomic():
                 for replica, message in messages:
                     self.apply(replica, message)
                 if self.results:
-                    results, self.results = self.results, []
-                    lifecycle.executions_finish(runner_id=self.runner_id, results=results)
+                    # Kept until written: a database blip here retries them on the next turn
+                    # (finishing is conditional on the run still being this dispatcher's).
+                    lifecycle.executions_finish(runner_id=self.runner_id, results=self.results)
+                    self.results = []
         for replica in heard:
             if replica.misbehaving:
                 self._stop_misbehaving(replica)
@@ -308,10 +346,10 @@ class Dispatcher:
     # --- handing out work --------------------------------------------------------------
 
     def recover(self) -> None:
-        """A previous server's in-progress executions follow on_reset; queued ones will run."""
-        stale = Execution.objects.filter(status=ExecutionStatus.IN_PROGRESS).exclude(runner_id=self.runner_id)
-        for execution_id in stale.values_list("id", flat=True):
-            lifecycle.execution_reset(execution_id=execution_id, reason="The server restarted while it was running.")
+        """What stopped workers held follows on_reset (at once if they stopped cleanly, else
+        when their lease expires, by the lease's sweep); queued executions will run. Live
+        workers' executions, another server's included, are left alone."""
+        leases_sweep()
 
     def schedule(self) -> None:
         """A full look: services, their replicas, terminations asked, and queued work.
@@ -382,9 +420,7 @@ class Dispatcher:
         capacity = sum(r.free for r in self.replicas[service.id])
         if not capacity:
             return
-        claimed = lifecycle.executions_claim(service=service, limit=capacity, runner_id=self.runner_id)
-        if len(claimed) < capacity:
-            self.queued.discard(service.id)  # drained; a new execution wakes us
+        claimed = self._take(service, capacity)
         if not claimed:
             return
         reason, reset = None, "Its replica could not be reached."
@@ -407,6 +443,13 @@ class Dispatcher:
                 lifecycle.execution_finish(
                     execution_id=execution.id, runner_id=self.runner_id, status=ExecutionStatus.FAILED, message=reason
                 )
+
+    def _take(self, service: Service, capacity: int) -> list[Execution]:
+        """Queued executions of a service to run now, claimed for this dispatcher."""
+        claimed = lifecycle.executions_claim(service=service, limit=capacity, runner_id=self.runner_id)
+        if len(claimed) < capacity:
+            self.queued.discard(service.id)  # drained; a new execution wakes us
+        return claimed
 
     def _retire(self, services: dict[int, Service]) -> None:
         """Replicas of an older config drain, then stop; paused or deleted services' idle ones stop."""

@@ -13,7 +13,12 @@ _dispatcher = None
 
 def start_embedded_dispatcher():
     global _dispatcher
-    if settings.DATASLOT_DISPATCHER != "embedded" or _dispatcher is not None:
+    # Scale-out: web processes run no dispatcher; workers do (`manage.py worker`).
+    if (
+        settings.DATASLOT_DISPATCHER != "embedded"
+        or settings.DATASLOT_EXECUTOR != "embedded"
+        or _dispatcher is not None
+    ):
         return _dispatcher
     from runner.dispatcher import Dispatcher
 

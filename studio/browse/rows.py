@@ -54,6 +54,10 @@ def output_json(output) -> str:
     return text if len(text) <= MAX_OUTPUT_CHARS else json.dumps({"truncated": True})
 
 
+def worker_label(worker: dict | None) -> str:
+    return f"{worker['name']} on {worker['host']}" if worker else ""
+
+
 def execution_row(execution: dict, *, post_action: str = "") -> dict:
     status = execution["status"]
     latest = execution.get("latestStatus") or {}
@@ -74,6 +78,8 @@ def execution_row(execution: dict, *, post_action: str = "") -> dict:
         "post_action": post_action,
         "output": output_json(execution.get("output")),
         "creator": execution.get("creator") or "",
+        # Which worker ran it, e.g. "alpha on gpu-1" ("" while none has taken it).
+        "worker": worker_label(execution.get("worker")),
         "created_at": parse_datetime(execution.get("createdAt") or "") if execution.get("createdAt") else None,
         "duration": execution.get("duration"),
         "status_log": [

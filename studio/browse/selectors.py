@@ -252,7 +252,7 @@ class ExecutionFilter:
 
 
 def _executions(project: Project):
-    return Execution.objects.filter(project=project).select_related("service", "creator").order_by("-id")
+    return Execution.objects.filter(project=project).select_related("service", "creator", "worker").order_by("-id")
 
 
 def executions_page(

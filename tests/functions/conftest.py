@@ -2,6 +2,41 @@ import pytest
 
 from tests.support.functions import FunctionsApi, function
 
+# The contract of executions, run against both modes (ids test_x[embedded], test_x[celery]):
+# the embedded dispatcher in the web process, and a scale-out cluster with one Celery worker.
+CONTRACT = {"test_execution_control", "test_secrets", "test_live_events"}
+
+
+def pytest_generate_tests(metafunc):
+    if metafunc.module.__name__.rsplit(".", 1)[-1] in CONTRACT and "live_server_proc" in metafunc.fixturenames:
+        metafunc.parametrize("live_server_proc", ["embedded", "celery"], indirect=True, scope="module")
+
+
+@pytest.fixture(scope="module")
+def live_server_proc(request, live_server_proc):
+    """The session's embedded server, or (for the contract modules' `celery` runs) the cluster."""
+    if getattr(request, "param", "embedded") == "celery":
+        return request.getfixturevalue("celery_server")
+    return live_server_proc
+
+
+@pytest.fixture(scope="session")
+def celery_server(tmp_path_factory):
+    """One scale-out cluster for the session, as the embedded server is: PostgreSQL, a Redis
+    broker and channel layer of its own, one web process and one worker on this machine."""
+    from tests.support.cluster import Cluster, ClusterServer, unavailable
+
+    reason = unavailable()
+    if reason:
+        pytest.skip(f"scale-out mode cannot run here: {reason}")
+    cluster = Cluster(tmp_path_factory.mktemp("celery-cluster"), DATASLOT_TERMINATION_GRACE="2")
+    try:
+        web = cluster.web()
+        yield ClusterServer(web, cluster.worker("contract"))
+    finally:
+        cluster.close()
+
+
 RUNNER_CODE = """
 import logging
 import os

@@ -72,6 +72,9 @@ def test_executions_run_terminate_and_stream_on_postgresql_and_redis(fresh_live_
     async def follow():
         url = server.url.replace("http", "ws") + f"/ws/projects/{project_id}/"
         async with websockets.connect(url, additional_headers={"Authorization": f"Token {token}"}) as ws:
+            # Longer than the channel layer's blocking pop and redis-py's default read
+            # timeout (5 s each): a quiet websocket stays open.
+            await asyncio.sleep(7)
             execution = await asyncio.to_thread(api.execute, service["id"], "whoami")
             statuses = []
             while "success" not in statuses:

@@ -27,7 +27,7 @@ def free_port() -> int:
 
 
 class LiveServer:
-    def __init__(self, home: Path | None = None, **env: str):
+    def __init__(self, home: Path | None = None, *, migrate: bool = True, **env: str):
         self.home = Path(home or tempfile.mkdtemp(prefix="dataslot-live-"))
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -45,7 +45,8 @@ class LiveServer:
         }
         self.process: subprocess.Popen | None = None
         self.log_path = self.home / "server.log"
-        self.manage("migrate", "--noinput", "-v", "0")
+        if migrate:  # False: another server already migrated the database they share
+            self.manage("migrate", "--noinput", "-v", "0")
 
     def manage(self, *args: str, input: str | None = None) -> str:
         out = subprocess.run(

@@ -20,7 +20,7 @@ from workspace.selectors.projects import MEMBERS, WRITERS, check_role, project_g
 
 
 def _executions(queryset):
-    return queryset.select_related("service", "creator")
+    return queryset.select_related("service", "creator", "worker")
 
 
 class ServiceExecuteView(FunctionsView):
@@ -137,7 +137,7 @@ class ExecutionView(FunctionsView):
     @extend_schema(responses={200: s.ExecutionSerializer})
     def get(self, request, execution_id):
         execution = get_for_user(
-            Execution, execution_id, user=request.user, roles=MEMBERS, related=("service", "creator")
+            Execution, execution_id, user=request.user, roles=MEMBERS, related=("service", "creator", "worker")
         )
         return Response(execution_json(execution))
 

@@ -128,6 +128,12 @@ class LatestStatusSerializer(serializers.Serializer):
     message = serializers.CharField(allow_blank=True)
 
 
+class WorkerRefSerializer(serializers.Serializer):
+    id = serializers.CharField()
+    name = serializers.CharField()
+    host = serializers.CharField()
+
+
 class ExecutionSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     projectId = serializers.IntegerField()
@@ -150,6 +156,7 @@ class ExecutionSerializer(serializers.Serializer):
     finishedAt = serializers.DateTimeField(allow_null=True)
     duration = serializers.FloatField(allow_null=True, help_text="Seconds, once started.")
     creator = serializers.CharField(allow_null=True)
+    worker = WorkerRefSerializer(allow_null=True, help_text="The worker that ran it (last); null before it ran.")
 
 
 class ExecutionPageSerializer(serializers.Serializer):

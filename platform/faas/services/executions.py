@@ -66,6 +66,7 @@ def _new(service: Service, function: dict, input: dict, user, now) -> Execution:
         status_log=[_log_entry(CREATED, now=now)],
         max_attempts=service.max_attempts if service.on_reset == OnResetAction.RERUN else 1,
         creator=user if user is not None and user.is_authenticated else None,
+        enqueued_at=now,
     )
 
 
@@ -89,7 +90,7 @@ def execution_create(
         )
         execution.save()
         announce(execution)
-        transaction.on_commit(dispatch.notify)
+        dispatch.enqueue_on_commit([execution.id])
     return execution
 
 
@@ -107,7 +108,7 @@ def executions_create_batch(
         )
         for execution in executions:
             announce(execution)
-        transaction.on_commit(dispatch.notify)
+        dispatch.enqueue_on_commit([e.id for e in executions])
     return executions
 
 
@@ -117,7 +118,9 @@ def execution_terminate(*, execution: Execution, user=None) -> Execution:
     now = timezone.now()
     with transaction.atomic():
         execution = (
-            Execution.objects.select_for_update(of=("self",)).select_related("service", "creator").get(pk=execution.pk)
+            Execution.objects.select_for_update(of=("self",))
+            .select_related("service", "creator", "worker")
+            .get(pk=execution.pk)
         )
         if execution.finished:
             raise Conflict(f"Execution {execution.pk} has already finished ({execution.status}).")
@@ -143,7 +146,9 @@ def execution_rerun(*, execution: Execution, user=None) -> Execution:
     now = timezone.now()
     with transaction.atomic():
         execution = (
-            Execution.objects.select_for_update(of=("self",)).select_related("service", "creator").get(pk=execution.pk)
+            Execution.objects.select_for_update(of=("self",))
+            .select_related("service", "creator", "worker")
+            .get(pk=execution.pk)
         )
         if not execution.finished:
             raise Conflict(f"Execution {execution.pk} is still {execution.status}; only a finished one can rerun.")
@@ -157,39 +162,50 @@ def execution_rerun(*, execution: Execution, user=None) -> Execution:
         execution.attempts = 0
         execution.max_attempts = service.max_attempts if service.on_reset == OnResetAction.RERUN else 1
         execution.started_at = execution.finished_at = None
+        execution.enqueued_at = now
         execution.status_log.append(_log_entry(CREATED, "Rerun requested.", now))
         execution.save()
         announce(execution)
-        transaction.on_commit(dispatch.notify)
+        dispatch.enqueue_on_commit([execution.id])
     return execution
 
 
 # --- runner-side transitions -------------------------------------------------------
 
 
-def executions_claim(*, service: Service, limit: int, runner_id: str) -> list[Execution]:
-    """Move up to ``limit`` queued executions of a service to in-progress, oldest first."""
+def executions_claim(
+    *, service: Service, limit: int, runner_id: str, only: Iterable[int] | None = None
+) -> list[Execution]:
+    """Move up to ``limit`` queued executions of a service to in-progress, oldest first.
+
+    ``only``: claim none but these (a scale-out worker claims exactly the executions its
+    messages named). The claim is conditional (still ``created``, rows locked or skipped),
+    so two dispatchers never both claim one execution.
+    """
+    from runner.models import Worker  # the runner app owns workers; executions name theirs
+
     now = timezone.now()
     with transaction.atomic():
-        queryset = (
-            Execution.objects.select_related("service", "creator")
-            .filter(service=service, status=CREATED)
-            .order_by("id")
-        )
+        queryset = Execution.objects.select_related("service", "creator").filter(service=service, status=CREATED)
+        if only is not None:
+            queryset = queryset.filter(pk__in=list(only))
         if connection.features.has_select_for_update_skip_locked:
             queryset = queryset.select_for_update(skip_locked=True, of=("self",))
-        executions = list(queryset[:limit])
+        executions = list(queryset.order_by("id")[:limit])
+        worker = Worker.objects.filter(pk=runner_id).first() if executions else None
         for execution in executions:
             execution.status = RUNNING
             execution.attempts += 1
             execution.started_at = now
             execution.finished_at = None
             execution.runner_id = runner_id
+            execution.worker = worker
             execution.updated_at = now
             execution.status_log.append(_log_entry(RUNNING, f"Attempt {execution.attempts}.", now))
             announce(execution)
         Execution.objects.bulk_update(
-            executions, ["status", "attempts", "started_at", "finished_at", "runner_id", "updated_at", "status_log"]
+            executions,
+            ["status", "attempts", "started_at", "finished_at", "runner_id", "worker", "updated_at", "status_log"],
         )
     return executions
 
@@ -197,7 +213,9 @@ def executions_claim(*, service: Service, limit: int, runner_id: str) -> list[Ex
 def execution_progress(*, execution_id: int, percent: int, message: str) -> None:
     with transaction.atomic():
         execution = (
-            Execution.objects.select_related("service", "creator").filter(pk=execution_id, status=RUNNING).first()
+            Execution.objects.select_related("service", "creator", "worker")
+            .filter(pk=execution_id, status=RUNNING)
+            .first()
         )
         if execution is None:
             return
@@ -216,7 +234,7 @@ def executions_finish(*, runner_id: str, results: list[dict]) -> list[Execution]
     by_id = {r["id"]: r for r in results}
     with transaction.atomic():
         executions = list(
-            Execution.objects.select_related("service", "creator").filter(
+            Execution.objects.select_related("service", "creator", "worker").filter(
                 pk__in=list(by_id), status=RUNNING, runner_id=runner_id
             )
         )
@@ -256,7 +274,9 @@ def execution_reset(
     """
     now = timezone.now()
     with transaction.atomic():
-        queryset = Execution.objects.select_related("service", "creator").filter(pk=execution_id, status=RUNNING)
+        queryset = Execution.objects.select_related("service", "creator", "worker").filter(
+            pk=execution_id, status=RUNNING
+        )
         if runner_id is not None:
             queryset = queryset.filter(runner_id=runner_id)
         execution = queryset.first()
@@ -275,10 +295,12 @@ def execution_reset(
             execution.message = f"{reason}{tries}".strip()
         if execution.status != CREATED:
             execution.finished_at = now
+        else:
+            execution.enqueued_at = now
         execution.runner_id = ""
         execution.status_log.append(_log_entry(execution.status, execution.message, now))
         execution.save()
         announce(execution)
         if execution.status == CREATED:
-            transaction.on_commit(dispatch.notify)
+            dispatch.enqueue_on_commit([execution.id])
     return execution

@@ -10,7 +10,7 @@ from django.db import transaction
 from rest_framework.authtoken.models import Token
 
 from faas import dispatch
-from faas.enums import OnResetAction
+from faas.enums import ExecutionStatus, OnResetAction
 from faas.models import Integration, Package, Service, SlotActivation, validate_execution_timeout
 from faas.packaging import normalise_slots
 from workspace.ids import is_id
@@ -142,6 +142,11 @@ def service_update(*, service: Service, fields: dict, secret_ids=None) -> Servic
         service.full_clean()
         service.save()
         transaction.on_commit(dispatch.notify)
+        if resumed:
+            # What was queued while it was paused runs now (scale-out: published again).
+            queued = list(service.executions.filter(status=ExecutionStatus.CREATED).values_list("id", flat=True))
+            if queued:
+                dispatch.enqueue_on_commit(queued)
     return service
 
 

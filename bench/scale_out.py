@@ -1,0 +1,338 @@
+"""Does throughput grow with workers? Scale-out (Celery workers) against its floor and the embedded mode.
+
+Real processes on this machine: PostgreSQL, a private Redis (channel layer and broker;
+``--brokers redis,rabbitmq`` adds a RabbitMQ vhost as the broker), one web process
+(daphne, no dispatcher) and 1, 2 then 4 ``manage.py worker`` processes. Two services:
+a no-op (``concurrency`` 20) and a CPU-bound function of ~50 ms of fixed work
+(``concurrency`` 1: one replica per worker, one run at a time, so a worker is one
+core's worth of capacity). For each worker count and function:
+
+- create -> success: ``POST /services/{id}/execute/`` until the ``success`` event on the
+  project's websocket, one execution at a time: p50 / p95;
+- throughput: one ``execute-batch`` until the last ``success`` event: executions/s.
+
+Beside them: the embedded dispatcher (``make run``'s mode: SQLite, one process) with the
+same services, and the floor: Celery's own no-op round trip on the same broker (a
+trivial task, ``apply_async`` -> result through a Redis result backend, one worker
+process with a threads pool). Targets: no-op create -> success p50 within 3x the floor's
+round trip; CPU-bound throughput x1.7 or better from one worker to two.
+
+    PYTHONPATH=platform:. .venv/bin/python bench/scale_out.py [--brokers redis,rabbitmq] [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "platform"), str(ROOT)]
+
+import websockets  # noqa: E402
+
+from tests.support import cluster as clusters  # noqa: E402
+from tests.support.functions import FunctionsApi, function  # noqa: E402
+from tests.support.live import LiveServer  # noqa: E402
+
+CODE = """
+import dataslot as dl
+
+WORK = {work}
+
+
+class ServiceRunner(dl.BaseServiceRunner):
+    def noop(self):
+        return None
+
+    def noop_item(self, item):
+        return None
+
+    def cpu(self):
+        return sum(i * i for i in range(WORK)) & 1
+
+    def cpu_item(self, item):
+        return sum(i * i for i in range(WORK)) & 1
+"""
+FUNCTIONS = [
+    function("noop"),
+    function("noop_item", ("item", "Item")),
+    function("cpu"),
+    function("cpu_item", ("item", "Item")),
+]
+
+WARM_NOOP, WARM_CPU = 40, 16  # executions per warm-up round: enough to reach every worker
+
+FLOOR_MODULE = """
+import os
+from celery import Celery
+
+app = Celery("floor", broker=os.environ["FLOOR_BROKER"], backend=os.environ["FLOOR_BACKEND"])
+app.conf.update(task_default_queue="floor", worker_prefetch_multiplier=1, worker_hijack_root_logger=False)
+
+
+@app.task(name="floor.noop")
+def noop():
+    return None
+"""
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def calibrate(target: float = 0.05) -> int:
+    """Iterations of the CPU-bound function's loop that take `target` seconds here, idle."""
+    work = 100_000
+    while True:
+        start = time.perf_counter()
+        sum(i * i for i in range(work))
+        took = time.perf_counter() - start
+        if took > 0.01:
+            return int(work * target / took)
+        work *= 4
+
+
+class Setup:
+    """A server (embedded, or a cluster's web process), a user, both services and the items to batch over."""
+
+    def __init__(self, server, work: int, args):
+        self.server = server
+        self.token = server.create_user("bench", project="Bench")
+        self.api = FunctionsApi(server, self.token)
+        self.project_id = self.api.project("Bench")
+        # One folder per batch: a batch runs over every item of its folder.
+        folders = {"/noop": args.batch, "/cpu": args.cpu_batch, "/warm": WARM_NOOP, "/warm-cpu": WARM_CPU}
+        server.python(
+            "from workspace.models import Dataset, Item, Project;"
+            "d = Dataset.objects.create(project=Project.objects.get(name='Bench'), name='bench');"
+            f"Item.objects.bulk_create([Item(dataset=d, name=f'{{f}}{{i}}.png', dir=f, width=1, height=1, size=1,"
+            f" file='x', thumbnail='x', metadata={{'system': {{'mimetype': 'image/png'}}}})"
+            f" for f, n in {folders!r}.items() for i in range(n)])"
+        )
+        package = self.api.push(self.project_id, "bench", CODE.format(work=work), FUNCTIONS)
+        self.noop = self.api.deploy(self.project_id, package, "noop", runtime={"concurrency": 20, "numReplicas": 1})
+        self.cpu = self.api.deploy(self.project_id, package, "cpu", runtime={"concurrency": 1, "numReplicas": 1})
+        self.ws_url = server.url.replace("http", "ws") + f"/ws/projects/{self.project_id}/"
+        self.drops = 0  # websockets the server closed mid-measure
+
+    def connect(self):
+        return websockets.connect(
+            self.ws_url, additional_headers={"Authorization": f"Token {self.token}"}, max_queue=None
+        )
+
+    def finished(self, ids: set[int]) -> set[int]:
+        """Which of these have ended, asked of the API (after the websocket dropped)."""
+        return {i for i in ids if self.api.execution(i)["status"] in ("success", "failed", "terminated")}
+
+    async def until_ended(self, ws_holder: list, ids: set[int], timeout: float) -> None:
+        """Read success events until every id has ended. A websocket the server closes is
+        opened again (counted in `drops`) and what ended meanwhile is asked of the API."""
+        while ids:
+            try:
+                event = json.loads(await asyncio.wait_for(ws_holder[0].recv(), timeout))["execution"]
+            except websockets.ConnectionClosed:
+                self.drops += 1
+                ws_holder[0] = await self.connect()
+                ids -= await asyncio.to_thread(self.finished, set(ids))
+                continue
+            if event["id"] in ids and event["status"] in ("success", "failed"):
+                assert event["status"] == "success", event
+                ids.discard(event["id"])
+
+    async def latency(self, service: dict, name: str, samples: int) -> list[float]:
+        results = []
+        holder = [await self.connect()]
+        try:
+            for _ in range(samples):
+                start = time.perf_counter()
+                drops = self.drops
+                execution = await asyncio.to_thread(self.api.execute, service["id"], name)
+                await self.until_ended(holder, {execution["id"]}, 60)
+                if self.drops == drops:  # a sample that lost its websocket is not a latency
+                    results.append((time.perf_counter() - start) * 1000)
+        finally:
+            await holder[0].close()
+        return results
+
+    async def batch(self, service: dict, name: str, folder: str) -> float:
+        holder = [await self.connect()]
+        try:
+            start = time.perf_counter()
+            response = await asyncio.to_thread(
+                self.api.call,
+                "POST",
+                f"/services/{service['id']}/execute-batch/",
+                201,
+                json={"functionName": name, "filter": {"dir": folder}},
+            )
+            ids = set(response.json()["ids"])
+            count = len(ids)
+            await self.until_ended(holder, ids, 120)
+            return count / (time.perf_counter() - start)
+        finally:
+            await holder[0].close()
+
+    def warm(self, workers: int, cluster=None, timeout: float = 60) -> None:
+        """Until every worker has a ready replica of both services (replicas start on demand)."""
+        deadline = time.monotonic() + timeout
+        services = {self.noop["id"], self.cpu["id"]}
+        while True:
+            asyncio.run(self.batch(self.noop, "noop_item", "/warm"))
+            asyncio.run(self.batch(self.cpu, "cpu_item", "/warm-cpu"))
+            if cluster is None:
+                return
+            rows = cluster.query("SELECT replicas FROM runner_worker WHERE stopped_at IS NULL")
+            ready = [{r["serviceId"] for r in replicas if r.get("ready")} for (replicas,) in rows]
+            if len(ready) == workers and all(services <= s for s in ready):
+                return
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"workers not warm within {timeout} s: {rows}")
+            time.sleep(0.5)
+
+    def measure(self, args) -> dict:
+        noop_lat = asyncio.run(self.latency(self.noop, "noop", args.samples))
+        noop_rate = asyncio.run(self.batch(self.noop, "noop_item", "/noop"))
+        cpu_lat = asyncio.run(self.latency(self.cpu, "cpu", args.cpu_samples))
+        cpu_rate = asyncio.run(self.batch(self.cpu, "cpu_item", "/cpu"))
+        return {
+            "noop": (statistics.median(noop_lat), percentile(noop_lat, 95), noop_rate),
+            "cpu": (statistics.median(cpu_lat), percentile(cpu_lat, 95), cpu_rate),
+        }
+
+
+def row(label: str, figures: dict) -> str:
+    (n50, n95, nrate), (c50, c95, crate) = figures["noop"], figures["cpu"]
+    return (
+        f"{label:<22} no-op: {nrate:6.0f}/s  p50 {n50:6.1f} ms  p95 {n95:6.1f} ms   "
+        f"cpu ~50 ms: {crate:5.1f}/s  p50 {c50:6.1f} ms  p95 {c95:6.1f} ms"
+    )
+
+
+def celery_floor(broker_url: str, backend_url: str, samples: int, count: int) -> tuple[float, float, float]:
+    """Celery's own no-op round trip on the same broker: p50, p95 (ms) and tasks/s."""
+    directory = Path(tempfile.mkdtemp(prefix="dataslot-floor-"))
+    (directory / "floor.py").write_text(textwrap.dedent(FLOOR_MODULE))
+    env = {**os.environ, "PYTHONPATH": str(directory), "FLOOR_BROKER": broker_url, "FLOOR_BACKEND": backend_url}
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "floor", "worker", "-P", "threads", "-c", "8", "-Q", "floor"]
+        + ["--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "ERROR"],
+        cwd=directory,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=open(directory / "worker.log", "wb"),
+    )
+    sys.path.insert(0, str(directory))
+    os.environ.update(FLOOR_BROKER=broker_url, FLOOR_BACKEND=backend_url)
+    try:
+        import floor
+
+        floor.noop.apply_async().get(timeout=60)  # the worker is up, connections open
+        latencies = []
+        for _ in range(samples):
+            start = time.perf_counter()
+            floor.noop.apply_async().get(timeout=30)
+            latencies.append((time.perf_counter() - start) * 1000)
+        start = time.perf_counter()
+        for result in [floor.noop.apply_async() for _ in range(count)]:
+            result.get(timeout=60)
+        rate = count / (time.perf_counter() - start)
+        sys.modules.pop("floor")
+        return statistics.median(latencies), percentile(latencies, 95), rate
+    finally:
+        sys.path.remove(str(directory))
+        worker.terminate()
+        worker.wait(20)
+
+
+def scale_out(broker: str, args, work: int) -> tuple[dict[int, dict], tuple[float, float, float]]:
+    reason = clusters.unavailable(broker)
+    if reason:
+        raise SystemExit(f"scale-out cannot run here: {reason}")
+    env = {"DATASLOT_LOG_LEVEL": "ERROR", "DATASLOT_WORKER_HEARTBEAT": "1", "DATASLOT_REQUEUE_AFTER": "30"}
+    with clusters.Cluster(broker=broker, lease=10, **env) as cluster:
+        web = cluster.web()
+        setup = Setup(web, work, args)
+        results = {}
+        for count in (1, 2, 4):
+            while len(cluster.workers) < count:
+                cluster.worker(f"bench-{len(cluster.workers)}")
+            setup.warm(count, cluster)
+            results[count] = setup.measure(args)
+            print(row(f"{broker}, {count} worker(s)", results[count]), flush=True)
+        if setup.drops:
+            print(
+                f"  ({setup.drops} websocket(s) closed by the server with 1011 mid-measure: reopened, see the report)"
+            )
+        floor = celery_floor(cluster.broker_url, cluster.redis.url(3), args.samples, args.batch)
+        print(
+            f"{'Celery floor (' + broker + ')':<22} no-op: {floor[2]:6.0f}/s  p50 {floor[0]:6.1f} ms  "
+            f"p95 {floor[1]:6.1f} ms   (apply_async -> result, Redis result backend)",
+            flush=True,
+        )
+        return results, floor
+
+
+def embedded(args, work: int) -> dict:
+    server = LiveServer(DATASLOT_LOG_LEVEL="ERROR").start()
+    try:
+        setup = Setup(server, work, args)
+        setup.warm(1)
+        figures = setup.measure(args)
+        print(row("embedded (SQLite)", figures), flush=True)
+        return figures
+    finally:
+        server.stop()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--brokers", default="redis", help="comma-separated: redis, rabbitmq")
+    parser.add_argument("--samples", type=int, default=40, help="sequential no-op executions per figure")
+    parser.add_argument("--batch", type=int, default=300, help="no-op executions per throughput batch")
+    parser.add_argument("--cpu-samples", type=int, default=15)
+    parser.add_argument("--cpu-batch", type=int, default=80)
+    parser.add_argument("--quick", action="store_true", help="a third of the samples, for a smoke run")
+    args = parser.parse_args()
+    if args.quick:
+        args.samples, args.batch, args.cpu_samples, args.cpu_batch = 20, 120, 8, 40
+    started = time.monotonic()
+    work = calibrate()
+    print(f"{os.cpu_count()} cores; the CPU-bound function does {work:,} loop turns (~50 ms here, idle)", flush=True)
+
+    base = embedded(args, work)
+    for broker in args.brokers.split(","):
+        results, floor = scale_out(broker.strip(), args, work)
+        noop_p50 = results[1]["noop"][0]
+        ratio = noop_p50 / floor[0]
+        speedup = results[2]["cpu"][2] / results[1]["cpu"][2]
+        four = results[4]["cpu"][2] / results[1]["cpu"][2]
+        print(
+            f"[{broker}] no-op create -> success p50, 1 worker: {noop_p50:.1f} ms = x{ratio:.1f} Celery's own round trip "
+            f"({floor[0]:.1f} ms) (target within x3: {'met' if ratio <= 3 else 'MISSED'}); "
+            f"embedded: {base['noop'][0]:.1f} ms"
+        )
+        print(
+            f"[{broker}] CPU-bound throughput, 2 workers / 1 worker: x{speedup:.2f} "
+            f"(target >= x1.7: {'met' if speedup >= 1.7 else 'MISSED'}); 4 workers / 1: x{four:.2f}"
+        )
+    print(
+        f"At 4 workers on {os.cpu_count()} cores the CPU-bound rate is bounded by the cores, not by Celery: "
+        "4 replicas share them with their 4 worker processes (each execution costs its worker CPU too: the "
+        "claim, a scheduling pass per message, live events), the web process, PostgreSQL and Redis."
+    )
+    print(f"load average at the end: {open('/proc/loadavg').read().split()[:3]} (other processes share these cores)")
+    print(f"(bench took {time.monotonic() - started:.0f} s)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,82 @@
+"""`manage.py worker`: a scale-out worker (DATASLOT_EXECUTOR=celery) on this machine.
+
+It checks its configuration first (database reachable and migrated to exactly this
+code's migrations, broker reachable, keys present, API reachable) and exits 1 with one
+line on stderr when something is wrong. Then it runs a Celery worker in this process
+(threads pool: each message's thread waits for its execution) beside the dispatcher
+thread that runs the replicas (runner/offers.py).
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+
+from django.core.management.base import BaseCommand
+
+
+class Command(BaseCommand):
+    help = "Run a scale-out worker: it takes executions from the Celery broker and runs their replicas here."
+    requires_system_checks = []  # its own checks, each one line (dataslot_server.scaleout)
+    requires_migrations_checks = False
+
+    def add_arguments(self, parser):
+        parser.add_argument("--name", help="This worker's name (default: worker-<pid>); shown with its host.")
+        parser.add_argument(
+            "--concurrency",
+            type=int,
+            default=32,
+            help="Executions this worker takes at once, all services together (default 32).",
+        )
+        parser.add_argument("--loglevel", default="WARNING", help="Celery's log level (default WARNING).")
+
+    def handle(self, *args, name=None, concurrency=32, loglevel="WARNING", **options):
+        from dataslot_server.scaleout import worker_problem
+
+        problem = worker_problem()
+        if problem is None and concurrency < 1:
+            problem = "--concurrency must be at least 1."
+        if problem:
+            sys.stderr.write(f"dataslot worker: {problem}\n")
+            sys.exit(1)
+
+        import warnings
+
+        from celery.exceptions import SecurityWarning
+        from celery.signals import worker_shutting_down
+
+        # Run as root on purpose: each service's replicas take a user of their own (runner/users.py).
+        warnings.filterwarnings("ignore", category=SecurityWarning)
+
+        from dataslot_server.celery_app import QUEUE, app
+        from runner import tasks
+        from runner.offers import WorkerDispatcher
+
+        name = name or f"worker-{os.getpid()}"
+        dispatcher = WorkerDispatcher(name=name)
+        tasks.serve(dispatcher)
+        dispatcher.start()
+
+        def stop(**_):
+            dispatcher.stop()
+
+        worker_shutting_down.connect(stop, weak=False)
+        worker = app.Worker(
+            hostname=f"{name}@{socket.gethostname()}",
+            pool="threads",
+            concurrency=concurrency,
+            queues=[QUEUE],
+            loglevel=loglevel,
+            without_mingle=True,
+            without_gossip=True,
+            optimization="fair",
+            quiet=True,
+        )
+        try:
+            worker.start()
+        finally:
+            dispatcher.stop()
+            if dispatcher.thread is not None:
+                dispatcher.thread.join(30)
+        sys.exit(worker.exitcode or 0)

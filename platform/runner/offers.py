@@ -1,0 +1,233 @@
+"""The dispatcher of a scale-out worker: it runs the executions its Celery messages offer.
+
+Each message (``runner.tasks.run_execution``) is handled on a thread of the Celery
+worker, which offers its execution here and waits for the outcome. The dispatcher thread
+takes offers in, spawns a service's replicas on demand (up to ``numReplicas`` on this
+worker; they stay warm), claims exactly the offered executions when a replica has room
+(a conditional claim: a duplicate message, or another worker's claim, finds nothing),
+and settles each offer when its execution ends or is reset here, or cannot be claimed.
+Everything else (results, logs, progress, deadlines, termination, draining, the sandbox)
+is the embedded dispatcher's own code.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from collections import defaultdict, deque
+
+from faas.enums import ExecutionStatus
+from faas.models import Execution, Service
+from faas.services import executions as lifecycle
+from runner.code import CodeNotFetched
+from runner.dispatcher import TRANSIENT, Dispatcher
+from runner.workers import Lease
+
+logger = logging.getLogger(__name__)
+
+# An offer beyond what this worker's replicas can take soon goes back to the broker after
+# this long, so that a backlog of one service does not hold every task thread of a worker
+# (other services' messages, or other workers, take the turn). Long enough that a
+# saturated cluster does not spend its time handing the same messages round.
+PATIENCE = 15.0
+
+
+class Offer:
+    RAN = "ran"  # it ran here (and ended, or was reset)
+    NOT_CLAIMABLE = "not-claimable"  # already taken, finished, terminated, or its service paused
+    RELEASED = "released"  # not taken here: to be published again
+
+    def __init__(self, execution_id: int):
+        self.execution_id = execution_id
+        self.since = time.monotonic()
+        self.service_id: int | None = None
+        self.claimed = False
+        self.outcome: str | None = None
+        self._done = threading.Event()
+
+    def settle(self, outcome: str) -> None:
+        if self.outcome is None:
+            self.outcome = outcome
+            self._done.set()
+
+    def wait(self, alive) -> str:
+        while not self._done.wait(1.0):
+            if not alive():
+                return self.RELEASED
+        return self.outcome
+
+
+class WorkerDispatcher(Dispatcher):
+    executor = "celery"
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self._incoming: deque[Offer] = deque()
+        self.offers: dict[int, list[Offer]] = defaultdict(list)
+        self.thread: threading.Thread | None = None
+
+    # --- the task threads' side (any thread) -------------------------------------------
+
+    def offer(self, execution_id: int) -> Offer:
+        offer = Offer(execution_id)
+        self._incoming.append(offer)  # deque: safe across threads
+        self.wake()
+        return offer
+
+    def alive(self) -> bool:
+        return self.thread is not None and self.thread.is_alive() and not self._stop.is_set()
+
+    def start(self) -> threading.Thread:
+        self.thread = threading.Thread(target=self.run_forever, name="dataslot-dispatcher", daemon=True)
+        self.thread.start()
+        return self.thread
+
+    # --- leases --------------------------------------------------------------------------
+
+    def make_lease(self) -> Lease:
+        from runner.tasks import queue_empty
+
+        return Lease(worker_id=self.runner_id, snapshot=self.snapshot, on_lost=self.fence, queue_empty=queue_empty)
+
+    def snapshot(self):
+        replicas, running, _ = super().snapshot()
+        waiting = [eid for eid, offers in list(self.offers.items()) if offers and not offers[0].claimed]
+        return replicas, running, waiting
+
+    def fence(self) -> None:
+        """Called from the lease's watch thread: the lease is lost, so what runs here may
+        already be another's. Its replicas are killed; the loop sees them die and resets."""
+        for group in list(self.replicas.values()):
+            for replica in list(group):
+                if replica.runs and replica.process.poll() is None:
+                    try:
+                        os.killpg(replica.process.pid, signal.SIGKILL)
+                    except ProcessLookupError:
+                        pass
+
+    def run_forever(self) -> None:
+        try:
+            super().run_forever()
+        finally:
+            # Stopping: what was not taken goes back to the broker; what ran was reset.
+            self._ingest()
+            for eid in list(self.offers):
+                self._settle(eid, Offer.RELEASED)
+
+    # --- the dispatcher thread's side ------------------------------------------------------
+
+    def _ingest(self) -> None:
+        while self._incoming:
+            offer = self._incoming.popleft()
+            self.offers[offer.execution_id].append(offer)
+
+    def _settle(self, execution_id: int, outcome: str) -> None:
+        for offer in self.offers.pop(execution_id, []):
+            offer.settle(outcome)
+
+    def _waiting(self, service_id: int) -> list[int]:
+        """Offered, not yet claimed executions of a service, in the order they arrived."""
+        waiting = [(offers[0].since, eid) for eid, offers in self.offers.items() if offers[0].service_id == service_id]
+        return [eid for _, eid in sorted(waiting) if not self.offers[eid][0].claimed]
+
+    def step(self) -> None:
+        super().step()
+        self._settle_finished()
+
+    def _settle_finished(self) -> None:
+        running = {eid for group in self.replicas.values() for r in group for eid in r.runs}
+        now = time.monotonic()
+        for eid, offers in list(self.offers.items()):
+            if offers[0].claimed and eid not in running:
+                self._settle(eid, Offer.RAN)
+        # Offers this worker cannot take soon go back to the broker after a while.
+        for service_id in {o[0].service_id for o in self.offers.values() if o[0].service_id is not None}:
+            room = sum(
+                r.concurrency - len(r.runs)
+                for r in self.replicas.get(service_id, [])
+                if r.draining_since is None and not r.init_failed
+            )
+            for eid in self._waiting(service_id)[max(room, 0) :]:
+                if now - self.offers[eid][0].since > PATIENCE:
+                    self._settle(eid, Offer.RELEASED)
+
+    def schedule(self) -> None:
+        self._ingest()
+        waiting = [eid for eid, offers in self.offers.items() if not offers[0].claimed]
+        found = dict(
+            Execution.objects.filter(pk__in=waiting, status=ExecutionStatus.CREATED, service__active=True).values_list(
+                "id", "service_id"
+            )
+        )
+        for eid in waiting:
+            if eid not in found:
+                self._settle(eid, Offer.NOT_CLAIMABLE)
+            else:
+                for offer in self.offers[eid]:
+                    offer.service_id = found[eid]
+        wanted = set(found.values())
+        services = Service.objects.select_related("package", "project")
+        self.services = {s.id: s for s in services.filter(id__in=wanted | set(self.replicas))}
+        self.queued = {sid for sid in wanted if sid in self.services}
+        self._record_start_failures()
+        self._retire(self.services)
+        self._signal_terminations()
+        for service_id in self.queued.copy():
+            service = self.services[service_id]
+            try:
+                self._schedule_service(service, queued=len(self._waiting(service_id)))
+            except TRANSIENT as exc:
+                logger.warning("service %s: scheduling interrupted (%s); retried on the next pass", service_id, exc)
+            except CodeNotFetched as exc:
+                self._fail_here(service, str(exc))
+            except Exception as exc:
+                self._break(service, exc)
+
+    def _schedule_service(self, service: Service, *, queued: int) -> None:
+        if service.broken_reason:
+            super()._schedule_service(service, queued=queued)
+            return
+        waiting = self._waiting(service.id)
+        current = [
+            r for r in self.replicas[service.id] if r.config_version == service.config_version and not r.init_failed
+        ]
+        room = sum(r.concurrency - len(r.runs) for r in current if r.draining_since is None)
+        while room < len(waiting) and len(current) < service.num_replicas:
+            self._spawn(service)  # on demand; it stays warm for the next messages
+            current.append(self.replicas[service.id][-1])
+            room += service.concurrency
+        self._claim(service)
+
+    def _take(self, service: Service, capacity: int) -> list[Execution]:
+        wanted = self._waiting(service.id)[:capacity]
+        if not wanted:
+            self.queued.discard(service.id)
+            return []
+        claimed = lifecycle.executions_claim(service=service, limit=capacity, runner_id=self.runner_id, only=wanted)
+        taken = {e.id for e in claimed}
+        for eid in wanted:
+            if eid in taken:
+                for offer in self.offers[eid]:
+                    offer.claimed = True
+            else:
+                self._settle(eid, Offer.NOT_CLAIMABLE)  # another worker took it, or it changed
+        if not self._waiting(service.id):
+            self.queued.discard(service.id)
+        return claimed
+
+    def _fail_here(self, service: Service, reason: str) -> None:
+        """This worker cannot get the service's code: the executions offered here fail with
+        the reason; the service is not marked broken (another worker may well get it)."""
+        logger.warning("service %s: %s", service.id, reason)
+        wanted = self._waiting(service.id)
+        self.queued.discard(service.id)
+        claimed = lifecycle.executions_claim(service=service, limit=len(wanted), runner_id=self.runner_id, only=wanted)
+        lifecycle.executions_finish(
+            runner_id=self.runner_id,
+            results=[{"id": e.id, "status": ExecutionStatus.FAILED, "message": reason} for e in claimed],
+        )
+        for eid in wanted:
+            self._settle(eid, Offer.RAN)

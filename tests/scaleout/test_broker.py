@@ -1,0 +1,98 @@
+"""The broker is transport: a restart that loses its queue loses no execution, and a run
+longer than its redelivery window is not delivered twice."""
+
+import subprocess
+import threading
+import time
+
+import kombu
+import pytest
+import redis
+
+from tests.scaleout.conftest import counter, runs, wait_for
+
+pytestmark = pytest.mark.scaleout
+
+QUEUE = "dataslot.executions"
+
+
+def ready_on_broker(cluster) -> int:
+    """Messages waiting on the executions queue."""
+    if cluster.vhost is None:
+        return redis.Redis.from_url(cluster.broker_url).llen(QUEUE)
+    with kombu.Connection(cluster.broker_url, connect_timeout=5) as connection:
+        try:
+            return connection.default_channel.queue_declare(queue=QUEUE, passive=True).message_count
+        except connection.channel_errors:
+            return 0  # no such queue (a vhost made anew): nothing waits
+
+
+def held_unacknowledged(cluster) -> int:
+    """Messages delivered to a worker and not acknowledged: what the broker would hand out again."""
+    if cluster.vhost is None:
+        return redis.Redis.from_url(cluster.broker_url).hlen("unacked")
+    out = subprocess.run(
+        ["rabbitmqctl", "-q", "list_queues", "-p", cluster.vhost, "name", "messages_unacknowledged"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    ).stdout
+    return sum(int(fields[1]) for fields in map(str.split, out.splitlines()) if fields and fields[0] == QUEUE)
+
+
+@pytest.mark.parametrize("broker", ["redis", "rabbitmq"])
+def test_a_broker_that_loses_its_queue_loses_no_execution(cluster_factory, broker):
+    cluster = cluster_factory(broker=broker)
+    web = cluster.web()
+    api, project_id, package = counter(web)
+    service = api.deploy(project_id, package, "queued", runtime={"concurrency": 4, "numReplicas": 1})
+    # No worker is up: the executions wait on the broker, and only there.
+    tags = [f"queued-{i}" for i in range(8)]
+    ids = [api.execute(service["id"], "count", {"tag": tag, "seconds": 0.1})["id"] for tag in tags]
+    wait_for(lambda: ready_on_broker(cluster) == len(ids), 30, "every execution's message on the broker")
+
+    cluster.lose_broker_state()  # our own Redis restarted (nothing on disk), or our vhost made anew
+    assert ready_on_broker(cluster) == 0
+
+    lost_at = time.monotonic()
+    cluster.worker("w", host=cluster.host("w"), args=("--concurrency", "4"))
+    for execution_id in ids:
+        ended = api.wait(execution_id, timeout=60)
+        assert (ended["status"], ended["attempts"]) == ("success", 1), ended
+    # Published again by the sweep once the worker saw them untouched for DATASLOT_REQUEUE_AFTER.
+    assert time.monotonic() - lost_at < 60
+    assert [runs(cluster, tag) for tag in tags] == [1] * len(tags)
+
+
+@pytest.mark.parametrize("broker", ["redis", "rabbitmq"])
+def test_a_run_longer_than_the_redelivery_window_is_delivered_once(cluster_factory, broker):
+    # Redis hands an unacknowledged message out again after visibility_timeout (2 s here);
+    # RabbitMQ closes a consumer holding one past consumer_timeout (server-wide, left alone on
+    # this shared server). A message taken is acknowledged at once, so neither can happen.
+    cluster = cluster_factory(broker=broker, DATASLOT_BROKER_VISIBILITY_TIMEOUT="2")
+    web = cluster.web()
+    api, project_id, package = counter(web)
+    service = api.deploy(project_id, package, "long", runtime={"concurrency": 1, "numReplicas": 1})
+    # Two workers on two hosts: a message handed out again would find a taker.
+    cluster.worker("a", host=cluster.host("a"))
+    cluster.worker("b", host=cluster.host("b"))
+
+    execution = api.execute(service["id"], "count", {"tag": "long", "seconds": 6})
+    api.wait(execution["id"], until={"in-progress"}, timeout=60)
+    held = []
+
+    def sample():  # while it runs, past the window: no message waits and none is held unacknowledged
+        for _ in range(3):
+            held.append((ready_on_broker(cluster), held_unacknowledged(cluster)))
+            time.sleep(2)
+
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    ended = api.wait(execution["id"], timeout=60)
+    sampler.join()
+    assert (ended["status"], ended["attempts"]) == ("success", 1), ended
+    assert [entry["status"] for entry in ended["statusLog"]] == ["created", "in-progress", "success"]
+    assert all(counts == (0, 0) for counts in held), held  # nothing left on the broker to hand out
+    time.sleep(2)  # past another window: still once
+    assert runs(cluster, "long") == 1
+    assert api.execution(execution["id"])["attempts"] == 1
