@@ -51,7 +51,7 @@ hosts:
 ## test: lint, the whole suite on SQLite, then the database suites on PostgreSQL (when reachable)
 test: install-dev browser hosts
 	$(BIN)/ruff check .
-	$(BIN)/pytest
+	scripts/test-suite.sh
 	scripts/test-postgres.sh
 
 lint: install-dev

@@ -106,7 +106,8 @@ def test_database_url_and_redis_url_switch_to_postgresql_and_redis(tmp_path):
     assert found_settings.returncode == 0, found_settings.stderr
     engine, name, layer, hosts = json.loads(found_settings.stdout)
     assert engine == "django.db.backends.postgresql" and name == "dataslot"
-    assert layer == "channels_redis.core.RedisChannelLayer" and hosts == ["redis://cache:6379/1"]
+    assert layer == "channels_redis.core.RedisChannelLayer"
+    assert [host["address"] for host in hosts] == ["redis://cache:6379/1"]
 
 
 def test_host_and_port_choose_where_replicas_reach_the_api_and_debug_is_opt_in(tmp_path):
@@ -137,9 +138,13 @@ def test_make_test_installs_the_dev_tools_lints_and_runs_the_suite_on_both_datab
     for step in (
         "pip install --quiet -r requirements-dev.txt",
         "ensure-chromium.sh",
+        "ensure-iproute2.sh",
         "ruff check .",
-        ".venv/bin/pytest",
+        "test-suite.sh",
         "test-postgres.sh",
     ):
         assert step in plan.stdout, step
+    # The suite script runs pytest over every test: the scale-out ones beside the rest.
+    suite = (ROOT / "scripts" / "test-suite.sh").read_text()
+    assert ".venv/bin/pytest tests/scaleout" in suite and ".venv/bin/pytest --ignore=tests/scaleout" in suite
     assert "make test" in (ROOT / ".ci" / "run").read_text()

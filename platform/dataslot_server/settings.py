@@ -177,7 +177,9 @@ STATIC_ROOT = DATASLOT_HOME / "collected-static"
 MEDIA_URL = "/media/"
 # Uploads and package archives. With several web hosts, a directory they all share (an
 # NFS or similar mount): a worker fetches code through any of them.
-MEDIA_ROOT = Path(os.environ["DATASLOT_MEDIA_ROOT"]) if os.environ.get("DATASLOT_MEDIA_ROOT") else DATASLOT_HOME / "media"
+MEDIA_ROOT = (
+    Path(os.environ["DATASLOT_MEDIA_ROOT"]) if os.environ.get("DATASLOT_MEDIA_ROOT") else DATASLOT_HOME / "media"
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
