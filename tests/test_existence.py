@@ -8,92 +8,21 @@ in a URL of their own project or in a request body. The API and the studio's pag
 
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
 from django.contrib.auth import get_user_model
-from PIL import Image
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from faas.models import Execution
-from faas.services.integrations import integration_create
-from faas.services.packages import package_push
-from faas.services.services import service_deploy, slots_activate
-from tests.support.functions import archive, function
+from tests.support.world import project_world
 from workspace.models import Annotation, Dataset, Item, Membership, Project, Task
-from workspace.services.annotations import annotation_create
-from workspace.services.items import item_create
-from workspace.services.projects import dataset_create, project_create
-from workspace.services.tasks import task_create
 
 pytestmark = pytest.mark.django_db
 
 # An id no table reaches in a test database.
 MISSING = 987654321
-
-CODE = """
-import dataslot as dl
-
-class ServiceRunner(dl.BaseServiceRunner):
-    def run(self, item):
-        return None
-"""
-SLOT = {
-    "moduleName": "m",
-    "functionName": "run",
-    "displayName": "Run",
-    "postAction": {"type": "noAction"},
-    "displayIcon": "",
-    "displayScopes": [{"resource": "item", "panel": "all", "filter": {}}],
-}
-
-
-def _png() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (8, 6), (20, 120, 130)).save(out, "PNG")
-    return out.getvalue()
-
-
-def _world(owner, name: str) -> dict:
-    """A project with one object of every kind, owned by ``owner``."""
-    project = project_create(name=name, owner=owner)
-    dataset = dataset_create(project=project, name="d")
-    item = item_create(dataset=dataset, file=_png(), name="a.png")
-    annotation = annotation_create(item=item, type="classification", label="x", user=owner)
-    task = task_create(dataset=dataset, name="t", item_ids=[item.pk], user=owner)
-    package = package_push(
-        project=project,
-        name="pkg",
-        archive=archive({"main.py": CODE}),
-        modules=[{"name": "m", "functions": [function("run", ("item", "Item"))]}],
-        slots=[SLOT],
-        user=owner,
-    )
-    service, _ = service_deploy(project=project, package=package, name="svc", fields={}, user=owner)
-    slots_activate(service=service, project=project)
-    execution = Execution.objects.create(
-        project=project,
-        service=service,
-        package_revision=service.package_revision,
-        function_name="run",
-        input={"item": {"item_id": item.pk, "dataset_id": dataset.pk}},
-        creator=owner,
-    )
-    integration = integration_create(project=project, name="TOKEN", value="s3cret", user=owner)
-    return {
-        "project": project.pk,
-        "dataset": dataset.pk,
-        "item": item.pk,
-        "annotation": annotation.pk,
-        "task": task.pk,
-        "package": package.pk,
-        "service": service.pk,
-        "execution": execution.pk,
-        "integration": integration.pk,
-        "owner": owner.pk,
-    }
 
 
 @pytest.fixture(autouse=True)
@@ -103,7 +32,7 @@ def media_root(settings, tmp_path):
 
 @pytest.fixture
 def theirs():
-    return _world(get_user_model().objects.create_user("alice", password="pw"), "Theirs")
+    return project_world(get_user_model().objects.create_user("alice", password="pw"), "Theirs")
 
 
 @pytest.fixture
@@ -113,7 +42,7 @@ def stranger():
 
 @pytest.fixture
 def mine(stranger):
-    return _world(stranger, "Mine")
+    return project_world(stranger, "Mine")
 
 
 def _api(user) -> APIClient:

@@ -7,82 +7,34 @@ a boolean) is a 400 naming the field, and nothing is stored.
 
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import URLPattern, URLResolver, get_resolver
-from PIL import Image
 from rest_framework.test import APIClient
 
 from faas.models import Execution, Integration, Service
-from faas.services.integrations import integration_create
-from faas.services.packages import package_push
-from faas.services.services import service_deploy, slots_activate
-from tests.support.functions import archive, function
+from tests.support.world import project_world
 from workspace.ids import MAX_ID
 from workspace.models import Task
-from workspace.services.items import item_create
-from workspace.services.projects import dataset_create, project_create
 
 pytestmark = pytest.mark.django_db
 
 TOO_LARGE = 99999999999999999999999
 NOT_IDS = [TOO_LARGE, MAX_ID + 1, 0, -1, 1.5, True, "abc", "", None, [1], {"id": 1}]
 NOT_PATH_IDS = [str(TOO_LARGE), str(MAX_ID + 1), "0", "-1", "00", "1.5", "1e3", "%201"]
-CODE = """
-import dataslot as dl
-
-class ServiceRunner(dl.BaseServiceRunner):
-    def run(self, item):
-        return None
-"""
-SLOT = {
-    "moduleName": "m",
-    "functionName": "run",
-    "displayName": "Run",
-    "postAction": {"type": "noAction"},
-    "displayIcon": "",
-    "displayScopes": [{"resource": "item", "panel": "all", "filter": {}}],
-}
-
-
-def _png() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (8, 6), (20, 120, 130)).save(out, "PNG")
-    return out.getvalue()
 
 
 @pytest.fixture
 def world(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
     owner = get_user_model().objects.create_user("owner")
-    project = project_create(name="ids", owner=owner)
-    dataset = dataset_create(project=project, name="d")
-    item = item_create(dataset=dataset, file=_png(), name="a.png")
-    package = package_push(
-        project=project,
-        name="pkg",
-        archive=archive({"main.py": CODE}),
-        modules=[{"name": "m", "functions": [function("run", ("item", "Item"))]}],
-        slots=[SLOT],
-        user=owner,
-    )
-    service, _ = service_deploy(project=project, package=package, name="svc", fields={}, user=owner)
-    slots_activate(service=service, project=project)
-    secret = integration_create(project=project, name="KEY", value="v", user=owner)
+    world = project_world(owner, "ids")
     client = APIClient()
     client.force_authenticate(owner)
     client.force_login(owner)  # the pages take the session
-    ids = {
-        "project_id": project.pk,
-        "dataset_id": dataset.pk,
-        "item_id": item.pk,
-        "package_id": package.pk,
-        "service_id": service.pk,
-        "integration_id": secret.pk,
-    }
+    ids = {f"{kind}_id": world[kind] for kind in ("project", "dataset", "item", "package", "service", "integration")}
     return client, ids
 
 
