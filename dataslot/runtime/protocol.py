@@ -15,6 +15,23 @@ LOG_CHUNK = 64 << 10  # characters of one log message: longer output is sent in 
 MAX_TEXT = 2000  # characters kept of a failure or progress message
 
 
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a number JSON can carry")
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if value in (float("inf"), float("-inf")):
+        raise ValueError(f"the number {text} is out of range")
+    return value
+
+
+def loads_finite(text: str | bytes):
+    """``json.loads`` refusing NaN, Infinity and numbers past a float's range (ValueError):
+    what the server stores must be JSON that every reader can carry back."""
+    return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+
+
 def depth(value, limit: int = MAX_DEPTH) -> int:
     """How deeply lists and objects nest in a JSON value (counted up to ``limit + 1``)."""
     deepest, pending = 0, [(value, 1)]

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import html
 import json
-import math
 import re
 import unicodedata
 from typing import Any
@@ -32,6 +31,8 @@ from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooMany
 from django.http.multipartparser import MultiPartParser as DjangoMultiPartParser
 from django.http.multipartparser import MultiPartParserError
 from rest_framework import exceptions, parsers
+
+from dataslot.runtime.protocol import loads_finite
 
 MAX_JSON_DEPTH = 64
 
@@ -64,17 +65,6 @@ def json_depth(text: str | bytes) -> int:
     return int(numpy.cumsum(steps, dtype=numpy.int64).max()) if steps.size else 0
 
 
-def _refuse_constant(name: str) -> None:
-    raise JSONRefused(f"{name} is not a number JSON can carry")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise JSONRefused(f"the number {text} is out of range")
-    return value
-
-
 def load_json(text: str | bytes) -> Any:
     """Parse client JSON by the rules above; raise ``JSONRefused`` with a message otherwise."""
     limit = settings.DATASLOT_MAX_JSON_BYTES
@@ -89,7 +79,7 @@ def load_json(text: str | bytes) -> Any:
         except UnicodeDecodeError as exc:
             raise JSONRefused(f"not UTF-8 text ({exc})")
     try:
-        value = json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+        value = loads_finite(text)
     except JSONRefused:
         raise
     except RecursionError:  # malformed input the skeleton count could not read

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 import os
 import subprocess
 import sys
@@ -13,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import dataslot
-from dataslot.runtime.protocol import MAX_DEPTH, MAX_MESSAGE_BYTES
+from dataslot.runtime.protocol import MAX_DEPTH, MAX_MESSAGE_BYTES, loads_finite
 
 SDK_ROOT = Path(dataslot.__file__).resolve().parent.parent
 
@@ -133,7 +132,7 @@ class ReplicaProcess:
             self.reject(f"a line longer than {MAX_MESSAGE_BYTES} bytes", line[:200])
             return None
         try:
-            message = self.clean(json.loads(line, parse_constant=_refuse, parse_float=_finite))
+            message = self.clean(loads_finite(line))
         except (ValueError, RecursionError) as exc:
             self.reject(f"not a JSON message ({type(exc).__name__})", line[:200])
             return None
@@ -260,14 +259,3 @@ class ReplicaProcess:
         if isinstance(value, list):
             return [self.clean(v, level + 1) for v in value]
         return value
-
-
-def _refuse(constant: str):
-    raise ValueError(f"{constant} is not JSON")
-
-
-def _finite(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(f"{text} is out of range")
-    return value
