@@ -96,7 +96,7 @@ def bench_items(server: LiveServer, project, count: int) -> None:
 
     started = time.perf_counter()
     seen, total_size = 0, 0
-    for item in dataset.items.list():
+    for item in dataset.items.list().all():  # iterating the pages themselves yields pages, as in dtlpy
         seen += 1
         total_size += item.size  # read the metadata, as a script would
         _ = item.metadata["user"]["batch"]

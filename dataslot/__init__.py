@@ -32,15 +32,31 @@ from dataslot.entities import (
     SlotPostAction,
     Task,
 )
+from dataslot.entities.annotation import AnnotationCollection
+from dataslot.entities.command import Command, CommandsStatus
+from dataslot.entities.runtime import (
+    InstanceCatalog,
+    KubernetesAutoscaler,
+    KubernetesAutoscalerType,
+    KubernetesRabbitmqAutoscaler,
+    KubernetesRuntime,
+    RuntimeType,
+)
+from dataslot.entities.trigger import CronTrigger, Trigger
 from dataslot.enums import (
     ExecutionStatus,
     FiltersMethod,
     FiltersOperations,
+    FiltersOrderByDirection,
     FiltersResource,
     OnResetAction,
     PackageInputType,
     SlotDisplayScopeResource,
     SlotPostActionType,
+    TriggerAction,
+    TriggerExecutionMode,
+    TriggerResource,
+    TriggerType,
     UiBindingPanel,
 )
 from dataslot.filters import Filters
@@ -54,6 +70,8 @@ from dataslot.repositories.packages import PackagesRepository
 from dataslot.repositories.projects import ProjectsRepository
 from dataslot.repositories.services import ServicesRepository
 from dataslot.repositories.tasks import TasksRepository
+from dataslot.repositories.triggers import TriggersRepository
+from dataslot.verbose import VerboseLoggingLevel, token_expired, verbose
 
 __version__ = "0.1.0"
 
@@ -70,6 +88,7 @@ packages = PackagesRepository(client_api)
 services = ServicesRepository(client_api)
 executions = ExecutionsRepository(client_api)
 integrations = IntegrationsRepository(client_api)
+triggers = TriggersRepository(client_api)
 
 try:
     from dataslot.service_runner import BaseServiceRunner, Context, Progress
@@ -78,6 +97,19 @@ except ModuleNotFoundError as exc:  # the runtime half ships separately; the cli
         raise
 
 __all__ = [
+    "AnnotationCollection",
+    "Command",
+    "CommandsStatus",
+    "FiltersOrderByDirection",
+    "InstanceCatalog",
+    "KubernetesAutoscaler",
+    "KubernetesAutoscalerType",
+    "KubernetesRabbitmqAutoscaler",
+    "KubernetesRuntime",
+    "RuntimeType",
+    "VerboseLoggingLevel",
+    "token_expired",
+    "verbose",
     "Annotation",
     "AnnotationBuilder",
     "AnnotationsRepository",
@@ -139,4 +171,12 @@ __all__ = [
     "services",
     "setenv",
     "tasks",
+    "CronTrigger",
+    "Trigger",
+    "TriggerAction",
+    "TriggerExecutionMode",
+    "TriggerResource",
+    "TriggerType",
+    "TriggersRepository",
+    "triggers",
 ]

@@ -1,4 +1,4 @@
-"""The wire vocabulary (design.md §3). Each enum is a ``str``, so its members compare
+"""The wire vocabulary (docs/design.md "Vocabulary"). Each enum is a ``str``, so its members compare
 equal to, and serialise as, the exact strings the server speaks."""
 
 from enum import StrEnum
@@ -76,12 +76,34 @@ class PackageInputType(StrEnum):
 
 
 class FiltersResource(StrEnum):
-    """What a query selects; the values are the resource names of slots and batches."""
+    """What a query selects; the values are the resource names of slots and batches.
+
+    dtlpy's own values (``"items"``, ``"annotations"``, ...) are accepted too:
+    ``dl.FiltersResource("items") is dl.FiltersResource.ITEM``.
+    """
 
     ITEM = "item"
     ANNOTATION = "annotation"
     TASK = "task"
     EXECUTION = "execution"
+    DATASET = "dataset"
+    SERVICE = "service"
+    PACKAGE = "package"
+    TRIGGER = "trigger"
+
+    @classmethod
+    def _missing_(cls, value):
+        if isinstance(value, str):
+            singular = value.lower().removesuffix("s")
+            for member in cls:
+                if member.value == singular:
+                    return member
+        return None
+
+
+class FiltersOrderByDirection(StrEnum):
+    ASCENDING = "ascending"
+    DESCENDING = "descending"
 
 
 class FiltersOperations(StrEnum):
@@ -104,3 +126,30 @@ class FiltersOperations(StrEnum):
 class FiltersMethod(StrEnum):
     AND = "and"
     OR = "or"
+
+
+class TriggerResource(StrEnum):
+    ITEM = "Item"
+    DATASET = "Dataset"
+    ANNOTATION = "Annotation"
+    TASK = "Task"
+    ASSIGNMENT = "Assignment"  # dtlpy has it; Dataslot has no assignments and refuses it
+    ITEM_STATUS = "ItemStatus"
+
+
+class TriggerAction(StrEnum):
+    CREATED = "Created"
+    UPDATED = "Updated"
+    DELETED = "Deleted"
+    STATUS_CHANGED = "statusChanged"
+    CLONE = "Clone"  # dtlpy has it; refused (items are not cloned here)
+
+
+class TriggerExecutionMode(StrEnum):
+    ONCE = "Once"
+    ALWAYS = "Always"
+
+
+class TriggerType(StrEnum):
+    EVENT = "Event"
+    CRON = "Cron"

@@ -1,12 +1,15 @@
-"""Lazy, cursor-following lists.
+"""``PagedEntities``: a list answer page by page, as dtlpy's pages behave.
 
-Iterating a ``PagedEntities`` fetches one page at a time (following the server's ``next``
-cursor) and builds each entity only when it is reached, so walking a whole dataset
-costs one request per page and next to nothing per item.
+``for page in pages`` yields pages (lists of entities), ``pages.all()`` yields every
+entity, ``pages[i]`` is page ``i``, ``pages.items_count`` the number of entities. Pages
+are fetched as they are reached by following the server's keyset cursor (``next``), so
+walking a whole dataset costs one request per page and next to nothing per item; a page
+is never held longer than it is used.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 
 # The server's maximum: fewer round trips when walking everything.
@@ -14,35 +17,140 @@ DEFAULT_PAGE_SIZE = 1000
 
 
 class PagedEntities:
-    def __init__(self, client, path: str, params: dict | None, factory: Callable[[dict], object]):
+    def __init__(
+        self,
+        client,
+        path: str,
+        params: dict | None,
+        factory: Callable[[dict], object],
+        sort: tuple[str, str] | None = None,
+    ):
         self._client = client
         self._path = path
         self._params = params or {}
         self._factory = factory
+        # (field, "ascending"|"descending") when the order is not the server's (id ascending).
+        self._sort = sort
+        self._count: int | None = None
+        self._first: list | None = None
 
-    def pages(self) -> Iterator[list]:
-        """Each page as a list of entities."""
+    @property
+    def page_size(self) -> int:
+        return int(self._params.get("page_size") or DEFAULT_PAGE_SIZE)
+
+    # -- pages ---------------------------------------------------------------------
+
+    def _raw_pages(self) -> Iterator[list]:
+        if self._sort is not None:
+            yield from self._sorted_pages()
+            return
+        url, query = self._path, dict(self._params)
+        while url:
+            body = self._client.call("GET", url, params=query)
+            rows, url = _rows_and_next(body, self)
+            query = None  # ``next`` already carries the query
+            yield rows
+
+    def _sorted_pages(self) -> Iterator[list]:
+        # The server pages by id only; another order is made here, over the whole result.
+        field, direction = self._sort
+        rows = [j for page in PagedEntities(self._client, self._path, self._params, dict)._raw_pages() for j in page]
+        rows.sort(key=lambda j: _sort_key(_lookup(j, field)), reverse=direction == "descending")
+        self._count = len(rows)
+        for start in range(0, len(rows), self.page_size):
+            yield rows[start : start + self.page_size]
+
+    def __iter__(self) -> Iterator[list]:
+        """Each page, as a list of entities (dtlpy: ``for page in pages: for item in page``)."""
         factory = self._factory
-        for raw in self._client.iter_pages(self._path, self._params):
+        for raw in self._raw_pages():
             yield [factory(j) for j in raw]
 
-    def __iter__(self) -> Iterator:
+    def pages(self) -> Iterator[list]:
+        return iter(self)
+
+    def all(self) -> Iterator:
+        """Every entity, one page fetched at a time."""
         factory = self._factory
-        for raw in self._client.iter_pages(self._path, self._params):
+        for raw in self._raw_pages():
             for json in raw:
                 yield factory(json)
 
-    # dtlpy spelling: ``for item in pages.all()``.
-    all = __iter__
+    def __getitem__(self, index: int) -> list:
+        """Page ``index`` (from 0) as a list of entities; past the end, an empty list.
+        Keyset pages are reached by walking from the first (no page is kept)."""
+        if not isinstance(index, int):
+            raise TypeError("pages[i] takes a page number")
+        if index < 0:
+            index += self.total_pages_count
+        for number, page in enumerate(self):
+            if number == index:
+                return page
+        return []
+
+    @property
+    def items(self) -> list:
+        """The first page's entities (dtlpy's ``pages.items``)."""
+        if self._first is None:
+            self._first = self[0]
+        return self._first
+
+    # -- counts --------------------------------------------------------------------
+
+    @property
+    def items_count(self) -> int:
+        """How many entities match: the server's ``count`` when it sends one, else counted
+        by walking the pages once (remembered)."""
+        if self._count is None:
+            # ``count=true``: lists that count (dataset items) answer it at once; "more than"
+            # (``countExact`` false) is not a number, so that case walks like the others.
+            params = {**self._params, "page_size": 1, "count": "true"}
+            body = self._client.call("GET", self._path, params=params)
+            count = body.get("count") if isinstance(body, dict) else None
+            if isinstance(count, int) and body.get("countExact", True):
+                self._count = count
+            else:
+                self._count = sum(len(raw) for raw in self._raw_pages())
+        return self._count
+
+    @property
+    def total_pages_count(self) -> int:
+        return math.ceil(self.items_count / self.page_size)
+
+    def __len__(self) -> int:
+        # dtlpy's len(pages) is the number of entities, not of pages.
+        return self.items_count
 
     def first(self):
         """The first entity, or ``None``: one request for one page."""
-        for raw in self._client.iter_pages(self._path, {**self._params, "page_size": 1}):
-            return self._factory(raw[0]) if raw else None
-        return None
+        if self._sort is not None:
+            return next(self.all(), None)
+        body = self._client.call("GET", self._path, params={**self._params, "page_size": 1})
+        rows, _ = _rows_and_next(body, None)
+        return self._factory(rows[0]) if rows else None
 
     def to_list(self) -> list:
-        return list(self)
+        return list(self.all())
 
     def __repr__(self) -> str:
         return f"PagedEntities({self._path!r}, params={self._params!r})"
+
+
+def _rows_and_next(body, pages) -> tuple[list, str | None]:
+    if isinstance(body, list):  # a list endpoint that answers a plain array is one page
+        return body, None
+    if pages is not None and isinstance(body.get("count"), int) and body.get("countExact", True):
+        pages._count = body["count"]
+    return body.get("results") or [], body.get("next")
+
+
+def _lookup(json: dict, field: str):
+    value = json
+    for part in field.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return value
+
+
+def _sort_key(value):
+    # None last, numbers before text, so a mixed column still sorts.
+    return (value is None, isinstance(value, str), value if value is not None else 0)

@@ -34,6 +34,9 @@ def payloads(source, remote_name: str | None) -> list[tuple[str, object]]:
         data = bytes(source)
         return [(remote_name or _generated_name(data), io.BytesIO(data))]
     if isinstance(source, io.IOBase) or hasattr(source, "read"):
+        # From the start, as dtlpy reads a buffer: one just written (image.save(buffer)) sits at its end.
+        if hasattr(source, "seek") and getattr(source, "seekable", lambda: True)():
+            source.seek(0)
         data = source.read()
         name = remote_name or os.path.basename(getattr(source, "name", "") or "") or _generated_name(data)
         return [(name, io.BytesIO(data))]

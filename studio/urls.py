@@ -15,4 +15,6 @@ urlpatterns = [
     path("", include("studio.browse.urls")),
     # The annotation studio and the tasks browser (studio/annotate/...).
     path("", include("studio.annotate.urls")),
+    # A project's services and a service's page (studio/services/...).
+    path("", include("studio.services.urls")),
 ]

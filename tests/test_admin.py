@@ -108,8 +108,11 @@ def admin_url(obj, view="change"):
 
 @pytest.mark.parametrize("app_label", ["workspace", "faas"])
 def test_every_model_is_registered(app_label):
-    missing = [m.__name__ for m in apps.get_app_config(app_label).get_models() if not admin.site.is_registered(m)]
-    assert missing == []
+    # Unmanaged models are derived tables the database's own triggers keep (the metadata
+    # index, item blocks): nothing an administrator edits.
+    models = [m for m in apps.get_app_config(app_label).get_models() if m._meta.managed]
+    missing = [m.__name__ for m in models if not admin.site.is_registered(m)]
+    assert models and missing == []
 
 
 def test_changelists_and_change_pages_render(client, superuser, data):

@@ -55,7 +55,7 @@ def test_with_nothing_set_everything_lives_under_dataslot_home(tmp_path):
     assert found["name"] == str(tmp_path / "dataslot.sqlite3")
     assert found["journal"] == "wal"
     assert found["media"] == str(tmp_path / "media")
-    assert found["layer"] == "channels.layers.InMemoryChannelLayer"
+    assert found["layer"] == "live.layers.InMemoryChannelLayer"
     assert found["debug"] is False
     assert found["api"] == "http://127.0.0.1:8000"
 

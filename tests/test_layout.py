@@ -1,4 +1,4 @@
-"""The layout rule of design.md §1: platform/ is a source root, never a package."""
+"""The layout rule of docs/design.md ("Layout"): platform/ is a source root, never a package."""
 
 import subprocess
 import sys

@@ -12,6 +12,7 @@ from dataslot.entities.project import Project
 from dataslot.entities.service import Service
 from dataslot.entities.slot import PackageSlot, SlotDisplayScope, SlotPostAction
 from dataslot.entities.task import Task
+from dataslot.entities.trigger import CronTrigger, Trigger
 
 __all__ = [
     "Annotation",
@@ -35,4 +36,6 @@ __all__ = [
     "SlotDisplayScope",
     "SlotPostAction",
     "Task",
+    "CronTrigger",
+    "Trigger",
 ]

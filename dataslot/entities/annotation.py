@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from dataslot.entities.base import BaseEntity
 
 
@@ -66,8 +68,10 @@ class _Definition:
 class Box(_Definition):
     type = "box"
 
-    def __init__(self, top, left, bottom, right, label: str, attributes: dict | None = None):
+    # dtlpy's order: Box(left, top, right, bottom, label).
+    def __init__(self, left, top, right, bottom, label: str, attributes: dict | None = None, description=None):
         super().__init__(label, attributes)
+        self.description = description
         self.top, self.left, self.bottom, self.right = top, left, bottom, right
 
     @property
@@ -103,34 +107,80 @@ class Classification(_Definition):
     type = "classification"
 
 
-class AnnotationBuilder:
-    """Collects shapes for one item; ``item.annotations.upload(builder)`` saves them in one request."""
+class AnnotationCollection:
+    """Annotations of one item, as dtlpy's collection: what ``item.annotations.list()``
+    returns, and (from ``item.annotations.builder()``) shapes collected for one upload.
 
-    def __init__(self, item=None):
+    Iterating, ``len`` and ``[i]`` work as on a list of ``dl.Annotation``.
+    """
+
+    def __init__(self, item=None, annotations: list | None = None):
         self.item = item
-        self.annotations: list[dict] = []
+        self.annotations: list[Annotation] = list(annotations or [])
 
     def add(
-        self, annotation_definition: _Definition, attributes: dict | None = None, metadata: dict | None = None
-    ) -> AnnotationBuilder:
-        json = annotation_definition.to_json()
-        if attributes:
-            json["attributes"] = {**json.get("attributes", {}), **attributes}
-        if metadata:
-            json["metadata"] = metadata
-        self.annotations.append(json)
+        self,
+        annotation_definition,
+        object_id=None,
+        automated: bool = True,
+        metadata: dict | None = None,
+        model_info: dict | None = None,
+        attributes: dict | None = None,
+        **ignored,
+    ) -> AnnotationCollection:
+        """Add a shape (or a list of shapes). ``model_info={"name", "confidence", "model_id"}``
+        is kept as ``metadata.user.model``, as dtlpy keeps it. Video options (``frame_num``...)
+        mean nothing on an image: a warning says they were not applied."""
+        unused = sorted(k for k, v in ignored.items() if v is not None)
+        if unused:
+            logging.getLogger("dataslot").warning("annotations add: %s not applied in Dataslot", ", ".join(unused))
+        metadata = dict(metadata or {})
+        if model_info is not None:
+            if not isinstance(model_info, dict) or "confidence" not in model_info:
+                raise ValueError('"model_info" must be a dict with key: "confidence"')
+            confidence = float(model_info["confidence"])
+            if not 0 <= confidence <= 1:
+                raise ValueError('"confidence" must be a float between 0 and 1')
+            user = dict(metadata.get("user") or {})
+            user["model"] = {
+                "confidence": confidence,
+                "name": model_info.get("name"),
+                "model_id": model_info.get("model_id"),
+            }
+            metadata["user"] = user
+        if object_id is not None:
+            metadata.setdefault("user", {})["objectId"] = object_id
+        definitions = annotation_definition if isinstance(annotation_definition, list) else [annotation_definition]
+        for definition in definitions:
+            json = definition.to_json()
+            if attributes:
+                json["attributes"] = {**json.get("attributes", {}), **attributes}
+            if metadata:
+                json["metadata"] = metadata
+            self.annotations.append(Annotation(json, getattr(self.item, "_client", None)))
         return self
 
     def upload(self) -> list[Annotation]:
         if self.item is None:
-            raise ValueError("This builder has no item: use item.annotations.builder()")
+            raise ValueError("This collection has no item: use item.annotations.builder()")
         return self.item.annotations.upload(self)
 
     def to_json(self) -> list[dict]:
-        return list(self.annotations)
+        keep = ("type", "label", "coordinates", "attributes", "metadata")
+        return [{k: v for k, v in a.to_json().items() if k in keep} for a in self.annotations]
 
     def __len__(self) -> int:
         return len(self.annotations)
 
     def __iter__(self):
         return iter(self.annotations)
+
+    def __getitem__(self, index):
+        return self.annotations[index]
+
+    def __repr__(self) -> str:
+        return f"AnnotationCollection({len(self.annotations)} annotations)"
+
+
+# The name this SDK used before it took dtlpy's.
+AnnotationBuilder = AnnotationCollection

@@ -15,6 +15,13 @@ class Dataset(BaseEntity):
         return self._cached("items", lambda: ItemsRepository(self.client, dataset=self))
 
     @property
+    def annotations(self):
+        """The dataset's annotations: ``dataset.annotations.list(filters=...)`` gives pages."""
+        from dataslot.repositories.annotations import AnnotationsRepository
+
+        return self._cached("annotations", lambda: AnnotationsRepository(self.client, dataset=self))
+
+    @property
     def project(self):
         from dataslot.repositories.projects import ProjectsRepository
 

@@ -30,8 +30,9 @@ class Execution(BaseEntity):
         self._replace(self.client.get(f"/api/executions/{self.id}/"))
         return self
 
-    def wait(self, timeout: float | None = None) -> Execution:
-        """Poll until the execution is finished; ``TimeoutError`` after ``timeout`` seconds."""
+    def wait(self, timeout: float | None = None, *, on_poll=None) -> Execution:
+        """Poll until the execution is finished; ``TimeoutError`` after ``timeout`` seconds.
+        ``on_poll()`` is called after each look (``execute(sync=True)`` prints logs there)."""
         deadline = None if timeout is None else time.monotonic() + timeout
         delay = FIRST_POLL
         while not self.finished:
@@ -43,6 +44,22 @@ class Execution(BaseEntity):
             time.sleep(delay)
             delay = min(delay * BACKOFF, MAX_POLL)
             self.refresh()
+            if on_poll is not None:
+                on_poll()
+        return self
+
+    def wait_printing_logs(self, timeout: float | None = None) -> Execution:
+        """``wait()``, printing the output as it comes (``execute(sync=True)``, as dtlpy
+        streams it). A quick run is printed once at its end: one request, not a poll each."""
+        reader = LogReader(self)
+        started = time.monotonic()
+
+        def show():
+            if time.monotonic() - started >= STREAM_AFTER:
+                _print(reader.read())
+
+        self.wait(timeout, on_poll=show)
+        _print(reader.read() + reader.flush())
         return self
 
     def terminate(self) -> Execution:
@@ -56,32 +73,76 @@ class Execution(BaseEntity):
         self._replace(self.client.post(f"/api/executions/{self.id}/rerun/"))
         return self
 
-    def logs(self, follow: bool = False):
+    def logs(self, follow: bool = False, view: bool = True, **ignored):
         """The captured output, line by line (each ending in a newline, but the last, when
-        the function's output has none); ``follow=True`` keeps polling until the execution
+        the function's output has none); ``follow=True`` keeps going until the execution
         has finished and every line has been read.
 
-        The server stores output as the function wrote it (``print("a", 1)`` is several
-        writes); the pieces are joined here into whole lines.
+        As in dtlpy, the lines are printed as they come (``view=True``); they are also
+        returned as a list. ``view=False`` returns them lazily without printing.
         """
-        after = None
-        delay = 0.1
-        pending = ""
+        lines = self._log_lines(follow)
+        if not view:
+            return lines
+        seen = []
+        for line in lines:
+            _print([line])
+            seen.append(line)
+        return seen
+
+    def _log_lines(self, follow: bool):
+        reader = LogReader(self)
+        delay = FIRST_POLL  # as wait(): a quick function is followed to its end in milliseconds
         while True:
-            answer = self.client.get(f"/api/executions/{self.id}/logs/", {"after": after} if after else None)
-            lines = answer.get("lines") or []
-            for line in lines:
-                after = line.get("id", after)
-                pending += line.get("text", "")
-                *complete, pending = pending.split("\n")
-                for text in complete:
-                    yield text + "\n"
+            lines = reader.read()
+            yield from lines
             if lines:
-                delay = 0.1  # more may be waiting: ask again at once
-                continue
-            if not follow or answer.get("finished"):
-                if pending:
-                    yield pending
+                delay = FIRST_POLL  # more may be waiting
+            if not follow or reader.finished:
+                yield from reader.flush()
                 return
             time.sleep(delay)
             delay = min(delay * BACKOFF, MAX_POLL)
+
+
+# A synchronous run that lasts longer than this has its output printed while it runs.
+STREAM_AFTER = 0.5
+
+
+class LogReader:
+    """Reads an execution's output from where it left off, as whole lines.
+
+    The server stores output as the function wrote it (``print("a", 1)`` is several
+    writes); the pieces are joined here into lines."""
+
+    def __init__(self, execution: Execution):
+        self.execution = execution
+        self.after = None
+        self.pending = ""
+        self.finished = False
+
+    def read(self) -> list[str]:
+        """The complete lines written since the last read."""
+        client, path = self.execution.client, f"/api/executions/{self.execution.id}/logs/"
+        complete_lines = []
+        while True:
+            answer = client.get(path, {"after": self.after} if self.after else None)
+            lines = answer.get("lines") or []
+            self.finished = bool(answer.get("finished"))
+            for line in lines:
+                self.after = line.get("id", self.after)
+                self.pending += line.get("text", "")
+                *complete, self.pending = self.pending.split("\n")
+                complete_lines += [text + "\n" for text in complete]
+            if not lines:
+                return complete_lines
+
+    def flush(self) -> list[str]:
+        """The last line when the output did not end with a newline."""
+        rest, self.pending = ([self.pending] if self.pending else []), ""
+        return rest
+
+
+def _print(lines: list[str]) -> None:
+    for line in lines:
+        print(line, end="" if line.endswith("\n") else "\n", flush=True)

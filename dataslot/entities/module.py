@@ -62,10 +62,11 @@ class PackageFunction:
 
     @classmethod
     def from_json(cls, json: dict) -> PackageFunction:
+        # dtlpy's package.json says "input"/"output" (singular); its API says "inputs"/"outputs".
         return cls(
             name=json.get("name", "run"),
-            inputs=json.get("inputs"),
-            outputs=json.get("outputs"),
+            inputs=json.get("inputs", json.get("input")),
+            outputs=json.get("outputs", json.get("output")),
             description=json.get("description") or "",
             display_name=json.get("displayName"),
         )
@@ -87,6 +88,8 @@ class PackageModule:
         self.entry_point = entry_point
         self.class_name = class_name
         self.init_inputs = _ios(init_inputs)
+        if isinstance(functions, PackageFunction | dict):
+            functions = [functions]  # dtlpy takes a single function too
         self.functions = [
             f if isinstance(f, PackageFunction) else PackageFunction.from_json(f) for f in functions or []
         ]
@@ -106,7 +109,7 @@ class PackageModule:
             name=json.get("name", "default_module"),
             entry_point=json.get("entryPoint", "main.py"),
             class_name=json.get("className", "ServiceRunner"),
-            init_inputs=json.get("initInputs"),
+            init_inputs=json.get("initInputs", json.get("init_inputs")),
             functions=json.get("functions"),
         )
 
@@ -130,6 +133,9 @@ def _io_type(value):
 
 
 def _ios(values) -> list[FunctionIO]:
+    # dtlpy takes one FunctionIO (or one dict) where a list is meant.
+    if isinstance(values, FunctionIO | dict):
+        values = [values]
     return [v if isinstance(v, FunctionIO) else FunctionIO.from_json(v) for v in values or []]
 
 

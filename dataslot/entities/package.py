@@ -47,6 +47,10 @@ class Package(BaseEntity):
 
         return self._cached("services", lambda: ServicesRepository(self.client, package=self))
 
+    def deploy(self, service_name: str | None = None, **kwargs):
+        """``package.services.deploy(...)`` (dtlpy's shorthand)."""
+        return self.services.deploy(service_name=service_name, package=self, **kwargs)
+
     @property
     def revisions(self) -> list[dict]:
         """``[{version, modules, slots, createdAt}]``, oldest first as the server lists them."""

@@ -30,6 +30,12 @@ class Project(BaseEntity):
         return self._repo("annotations", lambda: AnnotationsRepository(self.client, project=self))
 
     @property
+    def triggers(self):
+        from dataslot.repositories.triggers import TriggersRepository
+
+        return self._repo("triggers", lambda: TriggersRepository(self.client, project=self))
+
+    @property
     def packages(self):
         from dataslot.repositories.packages import PackagesRepository
 

@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import logging
+
 from dataslot.entities.base import BaseEntity, plain
 from dataslot.entities.module import FunctionIO, PackageModule
+from dataslot.entities.runtime import KubernetesRuntime, runtime_from
 from dataslot.enums import PackageInputType
+
+logger = logging.getLogger("dataslot")
 
 # What ``update()`` sends: every field a user may change (the server validates them all).
 EDITABLE_FIELDS = (
@@ -18,6 +23,7 @@ EDITABLE_FIELDS = (
     "onReset",
     "maxAttempts",
     "secrets",
+    "integrations",
     "active",
 )
 
@@ -52,14 +58,97 @@ class Service(BaseEntity):
 
         return self._cached("executions", lambda: ExecutionsRepository(self.client, service=self))
 
+    @property
+    def runtime(self) -> KubernetesRuntime:
+        """``service.runtime.concurrency``...; change it in place (or assign a new
+        ``dl.KubernetesRuntime``) and ``update()``."""
+        value = self._json.get("runtime")
+        if not isinstance(value, KubernetesRuntime):
+            value = self._json["runtime"] = KubernetesRuntime.from_json(value)
+        return value
+
+    @runtime.setter
+    def runtime(self, value) -> None:
+        self._json["runtime"] = runtime_from(value)
+
+    @property
+    def not_applied(self) -> list[dict]:
+        """Settings the server keeps as sent but does not act on: ``[{field, value, reason}]``."""
+        return list(self._json.get("notApplied") or [])
+
+    @property
+    def revisions(self) -> _Revisions:
+        """The revisions of the package this service runs, each marked ``current`` or not
+        (dtlpy's ``service.revisions``; calling it, ``service.revisions()``, works too)."""
+        current = self._json.get("packageRevision")
+        rows = self.client.get(f"/api/packages/{self.package_id}/revisions/")
+        return _Revisions({**r, "current": r.get("version") == current} for r in rows)
+
+    @property
+    def triggers(self):
+        from dataslot.repositories.triggers import TriggersRepository
+
+        return self._cached("triggers", lambda: TriggersRepository(self.client, service=self))
+
     # -- changes -------------------------------------------------------------------
 
     def update(self) -> Service:
         """Save every editable field; the server checks them (e.g. a non-integer timeout
         is a ``dl.exceptions.BadRequest``). Refreshes this object and returns it."""
-        body = {key: plain(self._json[key]) for key in EDITABLE_FIELDS if key in self._json}
+        body = {key: plain(self._json[key]) for key in EDITABLE_FIELDS if self._json.get(key) is not None}
         self._replace(self.client.patch(f"/api/services/{self.id}/", body))
+        warn_not_applied(self)
         return self
+
+    def restart(self, replica_name=None) -> bool:
+        """Replace the service's replicas (running executions drain first, as on an update)."""
+        self._replace(self.client.post(f"/api/services/{self.id}/restart/"))
+        return True
+
+    def status(self) -> dict:
+        """``{"status": "active"|"paused"|"broken", ...}`` with why it cannot run, the sandbox
+        protections the host lacks, and the runtime settings not applied here."""
+        self._replace(self.client.get(f"/api/services/{self.id}/"))
+        json = self._json
+        state = "broken" if json.get("brokenReason") else ("active" if json.get("active") else "paused")
+        return {
+            "status": state,
+            "active": json.get("active"),
+            "brokenReason": json.get("brokenReason"),
+            "sandboxGaps": json.get("sandboxGaps") or [],
+            "runtime": plain(json.get("runtime")),
+            "notApplied": json.get("notApplied") or [],
+        }
+
+    def log(
+        self,
+        size: int | None = 100,
+        follow: bool = False,
+        execution_id=None,
+        function_name: str | None = None,
+        view: bool = True,
+        until_completed: bool = True,
+        **ignored,
+    ):
+        """The output of the service's executions (newest ``size`` of them, oldest first),
+        each line prefixed with its execution id. ``view=True`` (dtlpy's default) prints it;
+        ``view=False`` returns the lines. ``follow=True`` follows the newest one until it ends."""
+        from dataslot.entities.execution import Execution
+
+        if execution_id is not None:
+            executions = [Execution({"id": getattr(execution_id, "id", execution_id)}, self.client)]
+        else:
+            pages = self.executions.list(function_name=function_name, page_size=size or 100)
+            executions = list(reversed(pages.items))
+        lines = []
+        for index, execution in enumerate(executions):
+            last = index == len(executions) - 1
+            for line in execution.logs(follow=follow and last and until_completed, view=False):
+                text = f"{execution.id}: {line.rstrip(chr(10))}"
+                if view:
+                    print(text, flush=True)
+                lines.append(text)
+        return None if view else lines
 
     def pause(self) -> Service:
         self._replace(self.client.post(f"/api/services/{self.id}/pause/"))
@@ -94,12 +183,15 @@ class Service(BaseEntity):
         sync: bool = False,
         return_output: bool = True,
         timeout: float | None = None,
+        stream_logs: bool = True,
+        resource=None,
     ):
         """Run a function of this service.
 
-        Returns the created ``Execution``; with ``sync=True`` waits for it to finish and
-        returns its output (``return_output=True``, raising ``ExecutionFailed`` unless it
-        succeeded) or the finished execution.
+        Returns the created ``Execution``; with ``sync=True`` waits for it to finish (printing
+        its output as it comes when ``stream_logs``, dtlpy's default) and returns its output
+        (``return_output=True``) or the finished execution. As in dtlpy, a failed execution's
+        output is ``None``; the SDK logs a warning with its message.
         """
         from dataslot.entities.execution import Execution
 
@@ -113,29 +205,49 @@ class Service(BaseEntity):
         execution = Execution(self.client.post(f"/api/services/{self.id}/execute/", body), self.client)
         if not sync:
             return execution
+        if stream_logs and return_output:
+            from dataslot.exceptions import DataslotError
+
+            try:
+                execution.wait_printing_logs(timeout=timeout)
+            except DataslotError as exc:  # the output is a convenience: the wait below still says how it ended
+                logger.warning("Could not stream the logs of execution %s: %s", execution.id, exc)
         execution.wait(timeout=timeout)
+        if execution.status != "success":
+            status = execution.latest_status or {}
+            logger.warning(
+                "Execution %s ended %s: %s", execution.id, execution.status, status.get("message") or "no message"
+            )
         if not return_output:
             return execution
-        if execution.status != "success":
-            from dataslot.exceptions import ExecutionFailed
-
-            raise ExecutionFailed(execution)
         return execution.output
 
-    def execute_batch(self, filters, function_name: str | None = None, resource=None) -> list:
-        """Run the function on every entity the query matches; returns the executions
-        (built lazily from their ids: ``execution.refresh()`` fetches one)."""
-        from dataslot.entities.execution import Execution
-        from dataslot.filters import Filters
+    def execute_batch(
+        self, filters, function_name: str | None = None, execution_inputs=None, wait: bool = True, resource=None
+    ):
+        """Run the function on every entity the query matches (in this service's project),
+        each with ``execution_inputs`` (a dict or ``dl.FunctionIO``s) as its other inputs.
 
-        body = {"filter": filters.prepare() if isinstance(filters, Filters) else (filters or {})}
+        Returns a ``dl.Command``; its ``executions`` (also what iterating it gives) are built
+        from their ids: ``execution.refresh()`` fetches one."""
+        from dataslot.entities.command import Command
+        from dataslot.filters import Filters, query_for
+
+        if filters is None:
+            raise ValueError("execute_batch needs filters: dl.Filters() selects every visible item")
+        body = {"filter": query_for(filters, self.client, self.project_id)}
         if function_name is not None:
             body["functionName"] = function_name
+        extra = _input_dict(execution_inputs)
+        if extra:
+            body["args"] = extra
         resource = resource or (filters.resource if isinstance(filters, Filters) else None)
         if resource is not None:
             body["resource"] = str(resource)
         answer = self.client.post(f"/api/services/{self.id}/execute-batch/", body)
-        return [Execution({"id": i, "serviceId": self.id}, self.client) for i in answer.get("ids", [])]
+        return Command(
+            {"status": "success", "serviceId": self.id, "executionIds": answer.get("ids", [])}, self.client
+        ).wait()
 
     def _reference_inputs(self, function_name, ids: dict) -> dict:
         inputs = self._function_inputs(function_name)
@@ -190,4 +302,24 @@ def _input_dict(execution_input) -> dict:
         return {io.name: plain(io.value) for io in execution_input}
     if isinstance(execution_input, dict):
         return plain(execution_input)
-    raise TypeError("execution_input must be a dict or a list of dl.FunctionIO")
+    raise TypeError("execution inputs must be a dict or a list of dl.FunctionIO")
+
+
+class _Revisions(list):
+    """A list that can also be called: dtlpy has ``service.revisions`` as a property, and
+    tutorials call it, so both spellings work."""
+
+    def __call__(self) -> _Revisions:
+        return self
+
+
+def warn_not_applied(service: Service) -> None:
+    """Say which settings were kept but are not acted on here (never a silent drop)."""
+    for entry in service.not_applied:
+        logger.warning(
+            "Service %r: %s = %r is not applied in Dataslot: %s",
+            service._json.get("name"),
+            entry.get("field"),
+            entry.get("value"),
+            entry.get("reason"),
+        )

@@ -1,20 +1,21 @@
 from __future__ import annotations
 
 from dataslot.client import dumps
-from dataslot.entities.annotation import Annotation, AnnotationBuilder
+from dataslot.entities.annotation import Annotation, AnnotationCollection
 from dataslot.entities.base import plain
-from dataslot.filters import Filters
+from dataslot.filters import Filters, query_for
 from dataslot.paging import DEFAULT_PAGE_SIZE, PagedEntities
 from dataslot.repositories.base import need
 
 
 class AnnotationsRepository:
-    """``item.annotations``; ``project.annotations.list(filters)`` queries a whole project."""
+    """``item.annotations``; ``dataset.annotations`` and ``project.annotations`` query all of theirs."""
 
-    def __init__(self, client, item=None, project=None):
+    def __init__(self, client, item=None, project=None, dataset=None):
         self._client = client
         self.item = item
         self.project = project
+        self.dataset = dataset
 
     def _entity(self, json: dict) -> Annotation:
         return Annotation(json, self._client)
@@ -26,26 +27,38 @@ class AnnotationsRepository:
     def get(self, annotation_id) -> Annotation:
         return self._entity(self._client.get(f"/api/annotations/{annotation_id}/"))
 
-    def list(self, filters: Filters | dict | None = None, page_size: int = DEFAULT_PAGE_SIZE):
-        """An item's annotations as a list; a project's as lazy pages."""
+    def list(self, filters: Filters | dict | None = None, page_size: int | None = None):
+        """An item's annotations (those matching ``filters``, filtered by the server) as an
+        ``AnnotationCollection``; a dataset's or a project's as pages (``pages.all()``)."""
         client = self._client
-        params = {"page_size": page_size}
-        query = filters.prepare() if isinstance(filters, Filters) else filters
+        size = page_size or (filters.page_size if isinstance(filters, Filters) else None) or DEFAULT_PAGE_SIZE
+        params = {"page_size": size}
+        if self.item is not None:
+            query = query_for(filters, client, self.item._json.get("projectId"))
+            if query:
+                params["filter"] = dumps(query)
+            found = [self._entity(j) for page in client.iter_pages(self._item_path(), params) for j in page]
+            return AnnotationCollection(item=self.item, annotations=found)
+        need(self.project or self.dataset, "This needs an item, a dataset or a project: use item.annotations")
+        project_id = self.project.id if self.project is not None else self.dataset.project_id
+        query = query_for(filters, client, project_id)
+        if self.dataset is not None:
+            scope = {"datasetId": self.dataset.id}
+            query = {"$and": [query, scope]} if query else scope
         if query:
             params["filter"] = dumps(query)
-        if self.item is None and self.project is not None:
-            return PagedEntities(
-                client, f"/api/projects/{self.project.id}/annotations/", params, lambda j: Annotation(j, client)
-            )
-        return [self._entity(j) for page in client.iter_pages(self._item_path(), params) for j in page]
+        sort = filters.sort if isinstance(filters, Filters) else None
+        return PagedEntities(
+            client, f"/api/projects/{project_id}/annotations/", params, lambda j: Annotation(j, client), sort=sort
+        )
 
-    def builder(self) -> AnnotationBuilder:
-        return AnnotationBuilder(item=self.item)
+    def builder(self) -> AnnotationCollection:
+        return AnnotationCollection(item=self.item)
 
     def upload(self, annotations) -> list[Annotation]:
         """Save annotations on the item in one request: a builder, a shape (``dl.Box``...),
         an ``Annotation`` or dict, or a list of those."""
-        if isinstance(annotations, AnnotationBuilder):
+        if isinstance(annotations, AnnotationCollection):
             body = annotations.to_json()
         else:
             many = annotations if isinstance(annotations, list | tuple) else [annotations]

@@ -15,7 +15,17 @@ class IntegrationsRepository:
         need(self.project, "This needs a project: use project.integrations")
         return f"/api/projects/{self.project.id}/integrations/"
 
-    def create(self, name: str, value: str) -> Integration:
+    def create(
+        self, name: str | None = None, value: str | None = None, integrations_type=None, options: dict | None = None
+    ) -> Integration:
+        """A key-value secret: ``create(name, value)``, or dtlpy's
+        ``create(integrations_type='key_value', name=..., options={'key': ..., 'value': ...})``."""
+        if value is None and options is not None:
+            value = options.get("value")
+        if integrations_type not in (None, "key_value"):
+            raise ValueError(f"Only key_value integrations exist in Dataslot, not {integrations_type!r}")
+        need(name, "integrations.create needs a name")
+        need(value, "integrations.create needs a value (or options={'key': ..., 'value': ...})")
         return Integration(self._client.post(self._path(), {"name": name, "value": value}), self._client)
 
     def list(self) -> list[Integration]:

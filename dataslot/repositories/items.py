@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
 
 from dataslot.client import dumps
 from dataslot.entities.item import Item
-from dataslot.filters import Filters
+from dataslot.filters import Filters, query_for
 from dataslot.paging import DEFAULT_PAGE_SIZE, PagedEntities
 from dataslot.repositories.base import need, results
 from dataslot.uploads import payloads
+
+logger = logging.getLogger("dataslot")
 
 # Files per request when uploading a folder: one bad file refuses only its own batch.
 FOLDER_BATCH = 50
@@ -39,29 +42,47 @@ class ItemsRepository:
             raise NotFound(f"Item not found: {filepath!r} in dataset {self.dataset.name!r}")
         return found
 
-    def list(self, filters: Filters | dict | None = None, page_size: int = DEFAULT_PAGE_SIZE) -> PagedEntities:
-        """Every item matching ``filters`` (default: visible files), fetched page by page as it is iterated."""
-        params = {"page_size": page_size}
+    def list(self, filters: Filters | dict | None = None, page_size: int | None = None) -> PagedEntities:
+        """The items matching ``filters`` (default: visible files) as pages: ``for page in
+        pages``, ``pages.all()``, ``pages[i]``, ``pages.items_count``."""
         # No filters means dtlpy's default item query: visible files only.
         filters = Filters() if filters is None else filters
-        query = filters.prepare() if isinstance(filters, Filters) else filters
+        is_filters = isinstance(filters, Filters)
+        size = page_size or (filters.page_size if is_filters else None) or DEFAULT_PAGE_SIZE
+        params = {"page_size": size}
+        query = query_for(filters, self._client, self.dataset._json.get("projectId")) if is_filters else filters
         if query:
             params["filter"] = dumps(query)
         client = self._client
-        return PagedEntities(client, self._path(), params, lambda j: Item(j, client))
+        sort = filters.sort if is_filters else None
+        return PagedEntities(client, self._path(), params, lambda j: Item(j, client), sort=_non_native(sort))
 
     def upload(
-        self, local_path, remote_path: str = "/", remote_name: str | None = None, item_metadata: dict | None = None
+        self,
+        local_path,
+        remote_path: str = "/",
+        remote_name: str | None = None,
+        item_metadata: dict | None = None,
+        return_as_list: bool = False,
+        **ignored,
     ):
         """Upload a file path, bytes, a file object (``BytesIO``), a PIL image or a NumPy
-        array (sent as PNG) and return its ``Item``. A list of them, or a folder, uploads
-        each and returns a list of items."""
+        array (sent as PNG). As in dtlpy, one file uploaded returns its ``Item`` and several
+        (a list, or a folder) return a list of items; ``return_as_list=True`` always a list."""
+        if ignored:
+            _warn_ignored(ignored)
         if isinstance(local_path, str | os.PathLike) and Path(local_path).is_dir():
-            return self._upload_folder(Path(local_path), remote_path, item_metadata)
-        if isinstance(local_path, list | tuple):
+            uploaded = self._upload_folder(Path(local_path), remote_path, item_metadata)
+        elif isinstance(local_path, list | tuple):
             files = [f for source in local_path for f in payloads(source, None)]
-            return self._post(files, remote_path, None, item_metadata)
-        return self._post(payloads(local_path, remote_name), remote_path, remote_name, item_metadata)[0]
+            uploaded = self._post(files, remote_path, None, item_metadata) if files else []
+        else:
+            uploaded = self._post(payloads(local_path, remote_name), remote_path, remote_name, item_metadata)
+        if return_as_list:
+            return uploaded
+        if len(uploaded) == 1:
+            return uploaded[0]
+        return uploaded or None
 
     def _upload_folder(self, folder: Path, remote_path: str, item_metadata) -> list[Item]:
         uploaded = []
@@ -93,3 +114,16 @@ class ItemsRepository:
     def delete(self, item_id) -> bool:
         self._client.delete(f"/api/items/{item_id}/")
         return True
+
+
+def _non_native(sort):
+    """The sort to make in the SDK, or None when it is the server's own order (id ascending)."""
+    if sort is None or (sort[0] in ("id", "createdAt") and sort[1] == "ascending"):
+        return None
+    return sort
+
+
+def _warn_ignored(options: dict) -> None:
+    # dtlpy's upload options with no meaning here (overwrite, local_annotations_path...) are
+    # said out loud rather than dropped in silence.
+    logger.warning("items.upload: %s not applied in Dataslot", ", ".join(sorted(options)))

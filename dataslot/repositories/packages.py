@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import io
 import json
+import logging
 import os
 import zipfile
 from pathlib import Path
@@ -12,6 +13,8 @@ from dataslot.entities.module import PackageFunction, PackageModule, module_from
 from dataslot.entities.package import Package
 from dataslot.entities.slot import slot_from
 from dataslot.repositories.base import need, one_by_name
+
+logger = logging.getLogger("dataslot")
 
 # Never shipped in a package archive.
 SKIP_DIRS = {"__pycache__", ".git", ".hg", ".svn", ".venv", "venv", ".mypy_cache", ".pytest_cache", ".ruff_cache"}
@@ -47,10 +50,20 @@ class PackagesRepository:
         package_name: str | None = None,
         modules: list | None = None,
         slots: list | None = None,
+        service_update: bool = False,
+        checkout: bool = False,
+        **ignored,
     ) -> Package:
         """Zip ``src_path`` (default: the working directory) and push it with its modules
         and slots. A name that exists gets a new revision. Without ``modules``, a
-        ``package.json`` in the folder supplies them (and the name and slots), as in dtlpy."""
+        ``package.json`` in the folder supplies them (and the name and slots), as in dtlpy.
+        ``modules`` may be one module; ``service_update=True`` moves the package's services
+        to the new revision."""
+        unused = {k: v for k, v in ignored.items() if v not in (None, False)}
+        if unused:
+            logger.warning("packages.push: %s not applied in Dataslot", ", ".join(sorted(unused)))
+        if isinstance(modules, PackageModule | dict):
+            modules = [modules]
         folder = Path(src_path or os.getcwd()).resolve()
         if not folder.is_dir():
             raise FileNotFoundError(f"Package source folder not found: {folder}")
@@ -68,7 +81,12 @@ class PackagesRepository:
             data["slots"] = dumps([plain(slot_from(s)) for s in slots])
         archive = zip_folder(folder)
         body = self._client.post(self._path(), None, data=data, files={"archive": ("package.zip", archive)})
-        return self._entity(body)
+        package = self._entity(body)
+        if service_update:
+            for service in package.services.list():
+                service.package_revision = package.version
+                service.update()
+        return package
 
     def patch(self, package_id, modules=None, slots=None, src_path=None) -> dict:
         """A new revision; the archive is sent only with a new ``src_path``."""

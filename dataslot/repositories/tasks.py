@@ -26,13 +26,14 @@ class TasksRepository:
         need(task_name, "tasks.get needs task_id or task_name")
         return one_by_name(self.list(), task_name, "Task", f" in project {self.project.name!r}")
 
-    def list(self, filters: Filters | dict | None = None, page_size: int = DEFAULT_PAGE_SIZE) -> PagedEntities:
+    def list(self, filters: Filters | dict | None = None, page_size: int = DEFAULT_PAGE_SIZE) -> list[Task]:
+        """The project's tasks (matching ``filters``) as a list, as dtlpy's ``tasks.list()`` is."""
         params = {"page_size": page_size}
         query = filters.prepare() if isinstance(filters, Filters) else filters
         if query:
             params["filter"] = dumps(query)
         client = self._client
-        return PagedEntities(client, self._path(), params, lambda j: Task(j, client))
+        return list(PagedEntities(client, self._path(), params, lambda j: Task(j, client)).all())
 
     def create(
         self,

@@ -75,12 +75,20 @@ def _database_problem() -> str | None:
 
     where = f"{settings.DATABASES['default'].get('HOST') or 'localhost'}:{settings.DATABASES['default'].get('PORT') or 5432}"
     try:
+        if getattr(connection, "pool", None) is not None:
+            # One plain connection first: a pool would retry in the background and say
+            # only that it timed out, not why.
+            import psycopg
+
+            psycopg.connect(**connection.get_connection_params()).close()
         connection.ensure_connection()
         loader = MigrationLoader(connection)  # reads the applied migrations
     except DatabaseError as exc:
         return f"The database ({where}) cannot be reached: {_first_line(exc)}"
-    except Exception as exc:  # a URL that is not a database's
-        return f"The database (DATABASE_URL) cannot be used: {_first_line(exc)}"
+    except Exception as exc:
+        if type(exc).__module__.startswith("psycopg"):
+            return f"The database ({where}) cannot be reached: {_first_line(exc)}"
+        return f"The database (DATABASE_URL) cannot be used: {_first_line(exc)}"  # not a database's URL
     ours = set(loader.disk_migrations)
     applied = set(loader.applied_migrations)
     apps = {app for app, _ in ours}

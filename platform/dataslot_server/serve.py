@@ -93,7 +93,7 @@ class BoundedHTTPFactory(HTTPFactory):
 
 
 class BoundedServer(Server):
-    """daphne's server with ``BoundedHTTPFactory``.
+    """daphne's server with ``BoundedHTTPFactory`` and ``BoundedWebSocketProtocol``.
 
     ``Server.run()`` builds its factory inline (``self.http_factory = HTTPFactory(self)``);
     this property takes that assignment and builds ours instead.
@@ -106,6 +106,18 @@ class BoundedServer(Server):
     @http_factory.setter
     def http_factory(self, _daphne_factory):
         self._http_factory = BoundedHTTPFactory(self)
+
+    @property
+    def ws_factory(self):
+        return self._ws_factory
+
+    @ws_factory.setter
+    def ws_factory(self, factory):
+        # A client that does not read costs a bounded buffer (live/backpressure.py).
+        from live.backpressure import BoundedWebSocketProtocol
+
+        factory.protocol = BoundedWebSocketProtocol
+        self._ws_factory = factory
 
     def kill_all_applications(self):
         # daphne's shutdown expects an application on every connection; a refused body has none.

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "rest_framework",
     "rest_framework.authtoken",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # Swagger UI's files, served from our static: no CDN
     "channels",
     "workspace",
     "faas",
@@ -121,6 +122,18 @@ if os.environ.get("DATABASE_URL"):
             "tcp_user_timeout": 10_000,
         }.items():
             DATABASES["default"]["OPTIONS"].setdefault(option, value)
+        # A pool, not persistent connections: under ASGI each request runs on a thread of
+        # its own, so a per-thread connection would be a new PostgreSQL backend per request.
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
+        DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # with a pool: a cut connection is replaced
+        DATABASES["default"]["OPTIONS"].setdefault(
+            "pool",
+            {
+                "min_size": 2,
+                "max_size": int(os.environ.get("DATASLOT_DB_POOL_SIZE", "20")),
+                "timeout": 10,
+            },
+        )
 else:
     DATABASES = {
         "default": {
@@ -156,7 +169,8 @@ if os.environ.get("REDIS_URL"):
 else:
     # A batch of executions sends thousands of events at once; the default capacity (100
     # per channel) would drop most of them for a websocket that is a moment behind.
-    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 5000}}}
+    # live.layers: channels' own, with its per-receive cleanup bounded to once a second.
+    CHANNEL_LAYERS = {"default": {"BACKEND": "live.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 5000}}}
 
 AUTH_PASSWORD_VALIDATORS = (
     []
@@ -190,6 +204,9 @@ STORAGES = {
 DATASLOT_MAX_UPLOAD_BYTES = env_int("DATASLOT_MAX_UPLOAD_BYTES", 100 * 1024 * 1024)
 DATASLOT_MAX_JSON_BYTES = env_int("DATASLOT_MAX_JSON_BYTES", 10 * 1024 * 1024)
 DATA_UPLOAD_MAX_MEMORY_SIZE = DATASLOT_MAX_JSON_BYTES  # the form fields of a request, files excluded
+# A websocket client that reads nothing for this long while messages wait for it is
+# disconnected (live/backpressure.py); meanwhile its messages are dropped, not buffered.
+DATASLOT_WS_SLOW_CLIENT_SECONDS = env_int("DATASLOT_WS_SLOW_CLIENT_SECONDS", 30)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 DATA_UPLOAD_MAX_NUMBER_FILES = 500
@@ -218,6 +235,11 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Datasets, items, annotations, tasks, and the functions bound to UI slots.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # /api/docs/ loads Swagger UI from our own static files: a self-hosted install often
+    # cannot reach a CDN (drf-spectacular-sidecar, pinned in requirements.txt).
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
     # The schema and its docs page are behind a login, like every page and API.
     "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
     "COMPONENT_SPLIT_REQUEST": True,
@@ -265,5 +287,10 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DATASLOT_LOG_LEVEL", "INFO")},
-    "loggers": {"django.channels.server": {"level": "WARNING"}, "daphne": {"level": "WARNING"}},
+    "loggers": {
+        "django.channels.server": {"level": "WARNING"},
+        "daphne": {"level": "WARNING"},
+        # The pool's own retries: what cannot reach the database says so itself, once.
+        "psycopg.pool": {"level": "ERROR"},
+    },
 }

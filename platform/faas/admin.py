@@ -1,10 +1,10 @@
 """Admin for packages, services, slot activations, executions and integrations.
 
-The admin inspects and steers; it does not deploy. Packages are pushed and services
-deployed through the API or the SDK (which validate the code and start replicas), so
-those pages are mostly read-only, and the controls the admin does offer (pause/resume,
-terminate/rerun, a service's runtime settings, an integration's value) call
-``faas.services``.
+Packages can be pushed (a new revision per upload), services deployed or updated from a
+revision, and a project's slots activated, deactivated and edited here. Every write goes
+through ``faas.services``, the same functions as the API (the forms in
+``faas.admin_forms`` call them), so the admin keeps the API's rules and its errors; the
+controls for running work (pause/resume, terminate/rerun) call them too.
 """
 
 import json
@@ -13,14 +13,29 @@ from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
+from faas import admin_forms
 from faas.errors import Conflict
-from faas.models import Execution, ExecutionLog, Integration, Package, PackageRevision, Service, SlotActivation
+from faas.models import (
+    Execution,
+    ExecutionLog,
+    Integration,
+    Package,
+    PackageRevision,
+    Service,
+    SlotActivation,
+    Trigger,
+    TriggerEvent,
+    TriggerFire,
+    TriggerOnce,
+)
 from faas.services import executions as execution_services
 from faas.services import integrations as integration_services
 from faas.services import packages as package_services
 from faas.services import services as service_services
+from faas.services import triggers as trigger_services
 
 LOG_PREVIEW_LINES = 200
 
@@ -96,25 +111,69 @@ class IntegrationAdmin(admin.ModelAdmin):
         integration_services.integration_delete(integration=obj)
 
 
-class PackageRevisionInline(admin.TabularInline):
-    model = PackageRevision
-    fields = ("version", "archive_sha256", "created_at")
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = True
+class ServiceCallAdmin(admin.ModelAdmin):
+    """Its forms save through ``faas.services`` while validating (faas.admin_forms); the
+    object shown afterwards is the one the service returned."""
 
-    def has_add_permission(self, request, obj=None):
-        return False
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
+
+    def save_form(self, request, form, change):
+        return form.saved
+
+    def save_model(self, request, obj, form, change):
+        pass  # saved by the service already
+
+    def save_related(self, request, form, formsets, change):
+        pass
 
 
 @admin.register(Package)
-class PackageAdmin(ReadOnlyAdmin):
+class PackageAdmin(ServiceCallAdmin):
     list_display = ("name", "project", "version", "created_by", "updated_at")
     list_filter = ("project",)
     search_fields = ("name", "project__name")
     list_select_related = ("project", "created_by")
-    inlines = (PackageRevisionInline,)
+
+    def get_form(self, request, obj=None, **kwargs):
+        kwargs["form"] = admin_forms.PackageRevisionForm if obj else admin_forms.PackagePushForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return ((None, {"fields": ("project", "name", "archive", "modules", "slots")}),)
+        return (
+            (None, {"fields": ("project", "name", "version", "created_by", "revisions_list")}),
+            (
+                "Upload a new revision",
+                {
+                    "fields": ("archive", "modules", "slots"),
+                    "description": "Saving makes a new revision, checked like a push through the API. "
+                    "Services keep running their revision until they are updated to the new one.",
+                },
+            ),
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("project", "name", "version", "created_by", "revisions_list") if obj else ()
+
+    @admin.display(description="revisions")
+    def revisions_list(self, obj):
+        rows = format_html_join(
+            "",
+            '<li><a href="{}">{}</a> · {} · sha256 {}</li>',
+            (
+                (
+                    reverse("admin:faas_packagerevision_change", args=[r.pk]),
+                    r.version,
+                    f"{r.created_at:%Y-%m-%d %H:%M}",
+                    r.archive_sha256[:12],
+                )
+                for r in obj.revisions.order_by("-version")
+            ),
+        )
+        return format_html('<ul style="margin:0;padding-left:1.2em">{}</ul>', rows)
 
     def delete_model(self, request, obj):
         package_services.package_delete(package=obj)
@@ -149,29 +208,8 @@ class PackageRevisionAdmin(ReadOnlyAdmin):
         return _pretty_json(obj.slots)
 
 
-class ServiceAdminForm(forms.ModelForm):
-    class Meta:
-        model = Service
-        fields = (
-            "init_input",
-            "concurrency",
-            "num_replicas",
-            "execution_timeout",
-            "drain_time",
-            "on_reset",
-            "max_attempts",
-        )
-
-    def clean_init_input(self):
-        value = self.cleaned_data["init_input"]
-        if not isinstance(value, dict):
-            raise ValidationError("Must be a JSON object keyed by the module's init input names.")
-        return value
-
-
 @admin.register(Service)
-class ServiceAdmin(admin.ModelAdmin):
-    form = ServiceAdminForm
+class ServiceAdmin(ServiceCallAdmin):
     list_display = (
         "name",
         "project",
@@ -189,45 +227,57 @@ class ServiceAdmin(admin.ModelAdmin):
     search_fields = ("name", "module_name", "package__name", "project__name")
     list_select_related = ("project", "package")
     actions = ("pause_services", "resume_services")
-    fieldsets = (
-        (None, {"fields": ("name", "project", "package", "package_revision", "module_name", "active", "bot")}),
-        # Set by the runner, read-only here: an update of the service or a resume retries it.
-        ("Health", {"fields": ("broken", "sandbox_gaps_list")}),
-        (
-            "Runtime",
-            {
-                "fields": (
-                    "init_input",
-                    "concurrency",
-                    "num_replicas",
-                    "execution_timeout",
-                    "drain_time",
-                    "on_reset",
-                    "max_attempts",
-                )
-            },
-        ),
-        ("Record", {"fields": ("secret_names", "config_version", "created_at", "updated_at")}),
-    )
-    readonly_fields = (
-        "name",
-        "project",
-        "package",
-        "package_revision",
-        "module_name",
-        "active",
-        "bot",
-        "broken",
-        "sandbox_gaps_list",
-        "secret_names",
-        "config_version",
-        "created_at",
-        "updated_at",
-    )
+    runtime_fieldset = ("Runtime", {"fields": admin_forms.RUNTIME_FIELDS})
 
-    def has_add_permission(self, request):
-        # Deploying validates the package revision and creates the bot: use the API or the SDK.
-        return False
+    def get_form(self, request, obj=None, **kwargs):
+        kwargs["form"] = admin_forms.ServiceUpdateForm if obj else admin_forms.ServiceDeployForm
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return (
+                (
+                    None,
+                    {
+                        "fields": ("package", "package_revision", "module_name", "name"),
+                        "description": "Deploys a revision of a package in the package's project; "
+                        "a name that exists there is updated to that revision.",
+                    },
+                ),
+                self.runtime_fieldset,
+            )
+        return (
+            (None, {"fields": ("name", "project", "package", "active", "bot", "service_page")}),
+            # Another revision (or module) replaces the replicas once running work drains.
+            ("Revision", {"fields": ("package_revision", "module_name")}),
+            # Set by the runner, read-only here: an update of the service or a resume retries it.
+            ("Health", {"fields": ("broken", "sandbox_gaps_list")}),
+            self.runtime_fieldset,
+            ("Record", {"fields": ("secret_names", "config_version", "created_at", "updated_at")}),
+        )
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        return (
+            "name",
+            "project",
+            "package",
+            "active",
+            "bot",
+            "service_page",
+            "broken",
+            "sandbox_gaps_list",
+            "secret_names",
+            "config_version",
+            "created_at",
+            "updated_at",
+        )
+
+    @admin.display(description="service page")
+    def service_page(self, obj):
+        url = f"/projects/{obj.project_id}/services/{obj.pk}/"
+        return format_html('<a href="{}">{}</a> (state, replicas, queue, charts, log)', url, url)
 
     @admin.display(description="health")
     def health(self, obj):
@@ -259,12 +309,6 @@ class ServiceAdmin(admin.ModelAdmin):
     def secret_names(self, obj):
         return ", ".join(i.name for i in obj.secrets.all()) or "—"
 
-    def save_model(self, request, obj, form, change):
-        # service_update bumps config_version when replicas must be replaced.
-        fields = {k: form.cleaned_data[k] for k in form.changed_data if k in service_services.EDITABLE}
-        if fields:
-            service_services.service_update(service=Service.objects.get(pk=obj.pk), fields=fields)
-
     def delete_model(self, request, obj):
         service_services.service_delete(service=obj)
 
@@ -289,21 +333,47 @@ class ServiceAdmin(admin.ModelAdmin):
 
 
 @admin.register(SlotActivation)
-class SlotActivationAdmin(ReadOnlyAdmin):
+class SlotActivationAdmin(ServiceCallAdmin):
+    """A project's slots of one service: activate (add), edit, deactivate (untick, or delete)."""
+
     list_display = ("service", "project", "slot_names", "updated_at")
     list_filter = ("project",)
     search_fields = ("service__name", "project__name")
     list_select_related = ("service", "project")
-    fields = ("project", "service", "slots_json", "updated_at")
-    readonly_fields = fields
+
+    def get_form(self, request, obj=None, **kwargs):
+        kwargs["form"] = admin_forms.SlotActivationForm if obj else admin_forms.SlotActivationAddForm
+        # The slot fields are made per activation by the form itself, not from the model.
+        kwargs["fields"] = () if obj else ("service",)
+        return super().get_form(request, obj, **kwargs)
+
+    def get_fieldsets(self, request, obj=None):
+        if obj is None:
+            return (
+                (
+                    None,
+                    {
+                        "fields": ("service",),
+                        "description": "Activates all the slots of the service's package revision in the "
+                        "service's project; edit or deactivate them on the next page.",
+                    },
+                ),
+            )
+        return ((None, {"fields": ("project", "service", "updated_at")}), *admin_forms.slot_fieldsets(obj))
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("project", "service", "updated_at") if obj else ()
+
+    def response_add(self, request, obj, post_url_continue=None):
+        # Straight on to the slots just activated: that is where they are edited.
+        if "_addanother" not in request.POST and "_popup" not in request.POST:
+            request.POST = request.POST.copy()
+            request.POST["_continue"] = "1"
+        return super().response_add(request, obj, post_url_continue)
 
     @admin.display(description="slots")
     def slot_names(self, obj):
         return ", ".join(s.get("displayName") or s.get("functionName", "?") for s in obj.slots) or "—"
-
-    @admin.display(description="slots")
-    def slots_json(self, obj):
-        return _pretty_json(obj.slots)
 
 
 @admin.register(Execution)
@@ -435,3 +505,90 @@ class ExecutionLogAdmin(ReadOnlyAdmin):
     @admin.display(description="text")
     def short_text(self, obj):
         return obj.text[:120]
+
+
+@admin.register(Trigger)
+class TriggerAdmin(ReadOnlyAdmin):
+    """Triggers are made through the API or the SDK (their checks live in the service);
+    here they are listed, paused, resumed and deleted."""
+
+    list_display = ("name", "service", "project", "type", "what", "function_name", "active", "last_fired_at")
+    list_filter = ("type", "active", "project")
+    search_fields = ("name", "service__name", "function_name")
+    list_select_related = ("service", "project")
+    fields = (
+        "name",
+        "project",
+        "service",
+        "type",
+        "active",
+        "function_name",
+        "resource",
+        "actions",
+        "filters",
+        "execution_mode",
+        "cron",
+        "start_at",
+        "end_at",
+        "inputs",
+        "last_fired_at",
+        "created_by",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = fields
+    actions = ("pause_triggers", "resume_triggers")
+
+    @admin.display(description="on")
+    def what(self, obj):
+        return obj.cron if obj.type == "Cron" else f"{obj.resource}: {', '.join(obj.actions)}"
+
+    def delete_model(self, request, obj):
+        trigger_services.trigger_delete(trigger=obj)
+
+    @admin.action(description="Pause the selected triggers")
+    def pause_triggers(self, request, queryset):
+        for trigger in queryset.select_related("service__package", "service__project"):
+            trigger_services.trigger_set_active(trigger=trigger, active=False)
+        self.message_user(request, f"Paused {len(queryset)} trigger(s).", messages.SUCCESS)
+
+    @admin.action(description="Resume the selected triggers")
+    def resume_triggers(self, request, queryset):
+        for trigger in queryset.select_related("service__package", "service__project"):
+            trigger_services.trigger_set_active(trigger=trigger, active=True)
+        self.message_user(request, f"Resumed {len(queryset)} trigger(s).", messages.SUCCESS)
+
+
+@admin.register(TriggerEvent)
+class TriggerEventAdmin(ReadOnlyAdmin):
+    """The triggers' outbox: changes waiting for the trigger pump (normally empty within a second)."""
+
+    list_display = ("id", "project", "resource", "action", "size", "created_at")
+    list_select_related = ("project",)
+    fields = ("project", "resource", "action", "entity_ids", "records", "created_at")
+    readonly_fields = fields
+
+    @admin.display(description="entities")
+    def size(self, obj):
+        return len(obj.entity_ids)
+
+
+@admin.register(TriggerFire)
+class TriggerFireAdmin(ReadOnlyAdmin):
+    """The last fire time each cron trigger ran (its claim: one row per fire time)."""
+
+    list_display = ("trigger", "fire_at")
+    list_select_related = ("trigger",)
+    fields = ("trigger", "fire_at")
+    readonly_fields = fields
+
+
+@admin.register(TriggerOnce)
+class TriggerOnceAdmin(ReadOnlyAdmin):
+    """Entities a ``Once`` trigger has run on."""
+
+    list_display = ("trigger", "entity_id")
+    list_select_related = ("trigger",)
+    search_fields = ("=entity_id",)
+    fields = ("trigger", "entity_id")
+    readonly_fields = fields

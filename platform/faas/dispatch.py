@@ -31,17 +31,22 @@ def notify() -> None:
         listener()
 
 
-def enqueue(execution_ids: Iterable[int]) -> None:
-    """These executions became ``created``: wake the embedded dispatcher, or publish them."""
+def enqueue(execution_ids: Iterable[int], *, service=None) -> None:
+    """These executions became ``created``: wake the embedded dispatcher, or publish them.
+
+    ``service``: the one service they all belong to, when the caller knows it; its id and
+    config version travel in the messages so that a worker that already runs that config
+    claims at once, without a full look at the database.
+    """
     execution_ids = list(execution_ids)
     if execution_ids and settings.DATASLOT_EXECUTOR == "celery":
         from runner.tasks import publish  # the runner app owns the broker's side
 
-        publish(execution_ids)
+        publish(execution_ids, service=None if service is None else (service.id, service.config_version))
     notify()
 
 
-def enqueue_on_commit(execution_ids: list[int]) -> None:
+def enqueue_on_commit(execution_ids: list[int], *, service=None) -> None:
     # robust: a broker that is down must not turn a committed create into a 500; the
     # execution stays `created` and the sweep publishes it again (DATASLOT_REQUEUE_AFTER).
-    transaction.on_commit(lambda: enqueue(execution_ids), robust=True)
+    transaction.on_commit(lambda: enqueue(execution_ids, service=service), robust=True)

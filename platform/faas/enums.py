@@ -1,4 +1,4 @@
-"""The wire vocabulary of functions (design.md §3). These strings are the API."""
+"""The wire vocabulary of functions (docs/design.md "Vocabulary"). These strings are the API."""
 
 from django.db import models
 
@@ -36,6 +36,31 @@ class UiBindingPanel(models.TextChoices):
     STUDIO = "studio"
     TABLE = "table"
     ALL = "all"
+
+
+class TriggerType(models.TextChoices):
+    EVENT = "Event"
+    CRON = "Cron"
+
+
+class TriggerResource(models.TextChoices):
+    ITEM = "Item"
+    DATASET = "Dataset"
+    ANNOTATION = "Annotation"
+    TASK = "Task"
+    ITEM_STATUS = "ItemStatus"
+
+
+class TriggerAction(models.TextChoices):
+    CREATED = "Created"
+    UPDATED = "Updated"
+    DELETED = "Deleted"
+    STATUS_CHANGED = "statusChanged"
+
+
+class TriggerExecutionMode(models.TextChoices):
+    ONCE = "Once"
+    ALWAYS = "Always"
 
 
 ENTITY_INPUT_TYPES = ("Item", "Annotation", "Task", "Dataset")

@@ -1,6 +1,6 @@
 """Execution inputs: checked against the function's declared inputs, entities as references.
 
-Input is keyed by input name (design.md §4, docs/api.md). An entity may be given as a
+Input is keyed by input name (docs/design.md "Executions", docs/api.md). An entity may be given as a
 reference object (``{"item_id": 7}``) or a bare id; it is stored as a full reference
 after checking that it belongs to the service's project.
 """

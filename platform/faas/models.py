@@ -1,4 +1,4 @@
-"""Packages, services, slot activations, executions and integrations (design.md §4).
+"""Packages, services, slot activations, executions and integrations (docs/design.md "Semantics").
 
 A package's revisions are immutable: every push or update adds a ``PackageRevision``
 holding the archive, its modules and its slots. A service points at one revision of
@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from faas.enums import ExecutionStatus, OnResetAction
+from faas.enums import ExecutionStatus, OnResetAction, TriggerExecutionMode, TriggerType
 from workspace.models import Project
 
 
@@ -25,9 +25,17 @@ RESERVED_ENV_PREFIXES = ("DATASLOT_", "PYTHON", "LD_")
 
 
 def validate_env_name(value: str):
-    if not value or not (value[0].isalpha() or value[0] == "_") or not all(c.isalnum() or c == "_" for c in value):
+    # Hyphens too, as Dataloop users name integrations ("my-api-key"): os.environ['my-api-key']
+    # reads such a variable; '=' or NUL could not be in one, and ASCII keeps it portable.
+    if (
+        not value
+        or not value.isascii()
+        or not (value[0].isalpha() or value[0] == "_")
+        or not all(c.isalnum() or c in "_-" for c in value)
+    ):
         raise ValidationError(
-            "An integration name becomes an environment variable: letters, digits and '_', not starting with a digit."
+            "An integration name becomes an environment variable: letters, digits, '_' and '-', "
+            "starting with a letter or '_'."
         )
     if value in RESERVED_ENV_NAMES or value.startswith(RESERVED_ENV_PREFIXES):
         raise ValidationError(f"'{value}' is reserved for the runtime; choose another name.")
@@ -129,6 +137,9 @@ class Service(models.Model):
     # The replica sandbox's protections that the host could not apply, as last reported
     # by a replica of this service (e.g. "signal scoping: Landlock ABI 5 < 6").
     sandbox_gaps = models.JSONField(default=list, blank=True)
+    # dtlpy's runtime beyond concurrency and replicas (podType, runnerImage, autoscaler, ...),
+    # kept as sent; faas/services/runtime.py says which are applied.
+    runtime_settings = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -159,6 +170,9 @@ class SlotActivation(models.Model):
     class Meta:
         constraints = [models.UniqueConstraint(fields=["project", "service"], name="one_activation_per_service")]
 
+    def __str__(self):
+        return f"Applications of {self.service.name} in {self.project.name}"
+
 
 class Execution(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="executions")
@@ -185,6 +199,10 @@ class Execution(models.Model):
     # `created` execution untouched for DATASLOT_REQUEUE_AFTER seconds is published again.
     enqueued_at = models.DateTimeField(null=True, blank=True)
     creator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    # The trigger that queued it (null: a slot click, the API or a batch).
+    trigger = models.ForeignKey(
+        "faas.Trigger", null=True, blank=True, on_delete=models.SET_NULL, related_name="executions"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     started_at = models.DateTimeField(null=True, blank=True)
@@ -196,6 +214,8 @@ class Execution(models.Model):
             models.Index(fields=["status", "id"], name="execution_queue"),
             models.Index(fields=["project", "id"], name="execution_project"),
             models.Index(fields=["service", "status"], name="execution_service_status"),
+            # A service's page: its recent executions and its activity over the last hour or day.
+            models.Index(fields=["service", "created_at"], name="execution_service_created"),
         ]
 
     def __str__(self):
@@ -221,3 +241,80 @@ class ExecutionLog(models.Model):
 
     class Meta:
         ordering = ["id"]
+
+
+# --- triggers (faas/services/triggers.py) --------------------------------------------
+
+
+class Trigger(models.Model):
+    """Runs a function of a service on events of a resource (``Event``) or on a schedule (``Cron``)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="triggers")
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="triggers")
+    name = models.CharField(max_length=200)
+    type = models.CharField(max_length=10, choices=TriggerType.choices, default=TriggerType.EVENT)
+    active = models.BooleanField(default=True)
+    function_name = models.CharField(max_length=200)
+    # Event triggers: which changes of which resource, filtered by a DQL query.
+    resource = models.CharField(max_length=20, blank=True)
+    actions = models.JSONField(default=list, blank=True)
+    filters = models.JSONField(default=dict, blank=True)
+    execution_mode = models.CharField(
+        max_length=10, choices=TriggerExecutionMode.choices, default=TriggerExecutionMode.ONCE
+    )
+    # Cron triggers: a schedule (UTC) between start_at and end_at, run with ``inputs``.
+    cron = models.CharField(max_length=200, blank=True)
+    start_at = models.DateTimeField(null=True, blank=True)
+    end_at = models.DateTimeField(null=True, blank=True)
+    inputs = models.JSONField(default=dict, blank=True)
+    # The schedule's last fire time that ran; moved forward only by a conditional update.
+    last_fired_at = models.DateTimeField(null=True, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["service", "name"], name="trigger_name_unique_in_service")]
+        indexes = [models.Index(fields=["project", "type", "active"], name="trigger_lookup")]
+
+    def __str__(self):
+        return self.name
+
+
+class TriggerEvent(models.Model):
+    """An outbox row: entities of one project changed, written in the transaction that changed
+    them, so it exists exactly when the change committed. The trigger pump turns it into
+    executions and deletes it in one transaction (exactly once per event)."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    resource = models.CharField(max_length=20)
+    action = models.CharField(max_length=20)
+    entity_ids = models.JSONField(default=list)
+    # Deleted entities: their JSON as it was (filters are matched on it, in memory).
+    records = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class TriggerFire(models.Model):
+    """One fire time of a cron trigger that ran: the unique pair makes firing idempotent
+    whichever dispatcher (embedded or one of many workers) fires it."""
+
+    trigger = models.ForeignKey(Trigger, on_delete=models.CASCADE, related_name="fires")
+    fire_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["trigger", "fire_at"], name="trigger_fire_once")]
+
+
+class TriggerOnce(models.Model):
+    """An entity an ``Once`` trigger already ran on."""
+
+    trigger = models.ForeignKey(Trigger, on_delete=models.CASCADE, related_name="+")
+    entity_id = models.BigIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["trigger", "entity_id"], name="trigger_once_per_entity")]

@@ -5,7 +5,7 @@ before and after decompression (in total, per member, member count and compressi
 ratio), every member read to its end (a zip member's CRC is checked as it is read),
 only regular files and folders with relative paths, and the entry point parsed with
 ``ast`` to check that the class and every function exist and that each argument is a
-declared input (design.md §4). A replica unpacks the same archive with the same checks.
+declared input (docs/design.md "Packages and revisions"). A replica unpacks the same archive with the same checks.
 """
 
 from __future__ import annotations

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from faas.models import Execution, Integration, Package, Service
+from faas.services.runtime import not_applied, runtime_json
 
 
 def _ts(value):
@@ -37,6 +38,8 @@ def execution_json(execution: Execution) -> dict:
         "finishedAt": _ts(execution.finished_at),
         "duration": execution.duration,
         "creator": execution.creator.username if execution.creator_id and execution.creator else None,
+        # The trigger that queued it (dtlpy's ``triggerId``), or null.
+        "triggerId": execution.trigger_id,
         # The worker that ran it (last), or null: load executions with select_related("worker").
         "worker": worker_ref(execution.worker) if execution.worker_id else None,
     }
@@ -55,7 +58,7 @@ def service_json(service: Service) -> dict:
         "packageRevision": service.package_revision,
         "moduleName": service.module_name,
         "initParams": service.init_input,
-        "runtime": {"concurrency": service.concurrency, "numReplicas": service.num_replicas},
+        "runtime": runtime_json(service),
         "executionTimeout": service.execution_timeout,
         "drainTime": service.drain_time,
         "onReset": service.on_reset,
@@ -66,6 +69,8 @@ def service_json(service: Service) -> dict:
         "brokenReason": service.broken_reason or None,
         # Replica sandbox protections this host could not apply (empty: all of them hold).
         "sandboxGaps": list(service.sandbox_gaps or []),
+        # Settings kept as sent but not acted on here (pod type, runner image...): [{field, value, reason}].
+        "notApplied": not_applied(service.runtime_settings),
         "botUserId": service.bot_id,
         "createdAt": _ts(service.created_at),
         "updatedAt": _ts(service.updated_at),

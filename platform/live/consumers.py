@@ -5,6 +5,10 @@ A refused connection is accepted and then closed with a code, before it joins an
 no reason): 4401 without a valid login or token; 4404 when the project or execution does
 not exist or the user is not a member, one code for both as the API's 404 is one answer;
 4403 when a connected member loses access to the project.
+
+Execution events reach a consumer as ``live.batch`` messages whose text was made once for
+the whole group (live/events.py): the consumer forwards the same string, nothing is
+parsed or rendered per connection.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from __future__ import annotations
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from live.events import execution_logs_group, project_group, remember_server_loop, user_group
+from live.events import batch_text, execution_logs_group, project_group, remember_server_loop, user_group
 
 UNAUTHENTICATED = 4401
 FORBIDDEN = 4403
@@ -82,6 +86,16 @@ class MemberConsumer(AsyncJsonWebsocketConsumer):
 
     async def live_event(self, message):
         await self.send_json(message["event"])
+
+    async def dispatch(self, message):
+        # A batch needs no database: channels' dispatch would first close old database
+        # connections in a thread (a thread hop per message per connection).
+        if message["type"] == "live.batch":
+            text = await batch_text(message)
+            if text is not None:
+                await self.send(text_data=text)
+            return
+        await super().dispatch(message)
 
 
 class ProjectConsumer(MemberConsumer):

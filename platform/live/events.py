@@ -1,20 +1,64 @@
 """Publishing live events to websocket groups, only after the transaction commits.
 
-Events may be published from request threads or the dispatcher's thread. The
-in-memory channel layer lives on the server's event loop, so events are handed to that
-loop thread-safely; a Redis layer is reached from any thread.
+Execution events are the many ones (every state change of every execution), so they do
+not go to the channel layer one by one. Each process has one broadcaster (a thread) that
+collects them for ``TICK`` seconds (a final state: until ``URGENT_GAP`` after the previous
+batch) and then, per project, sends one message to each of the project's two groups, the
+same bytes to every subscriber:
+
+- ``project.<pid>`` (``/ws/projects/<pid>/``, the SDK and integrations): JSON
+  ``{"type": "executions", "seq": n, "executions": [Execution, ...]}``. Coalescing only
+  merges progress: an execution's pending event is replaced by a newer one *with the same
+  status*, so every status it went through (created, in-progress, the final state) is
+  sent, in order, and progress is its latest value.
+- ``studio.project.<pid>`` (``/ws/studio/projects/<pid>/``, the pages): the HTML rows of
+  each execution's latest state (a page shows states, not transitions), rendered once
+  (``STUDIO_RENDERER``), behind a ``<template data-live-seq="n">`` marker.
+
+``seq`` counts a project's batches; both streams carry the same number. It is one
+counter per project for every process: a Redis ``INCR`` when the channel layer is Redis
+(scale-out: web processes and workers all publish), a counter in the process with the
+in-memory layer (the embedded server is one process). A subscriber that sees a number
+missing (the channel layer dropped a message for a full channel, or its connection
+dropped messages while the client did not read, ``live/backpressure.py``) and not filled
+within ``GAP_GRACE`` seconds (batches of two processes may cross) re-reads what it shows.
+So that a loss at the end of a burst is noticed too, each group that was active in the
+last ``HEARTBEAT_FOR`` seconds gets ``{"type": "seq", "seq": n}`` (HTML: the bare marker
+with ``data-live-heartbeat``) every ``HEARTBEAT`` seconds, without a new number.
+
+Other events (logs, tasks, access revoked) are sent at once, as they come.
+Events may be published from request threads or the dispatcher's thread. The in-memory
+channel layer lives on the server's event loop, so sends are handed to that loop
+thread-safely; a Redis layer is reached from one long-lived loop of our own.
 """
 
 from __future__ import annotations
 
 import asyncio
+import atexit
+import json
 import logging
 import threading
+import time
+from collections import OrderedDict
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
-from django.db import transaction
+from django.db import close_old_connections, transaction
+from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
+
+TICK = 0.1  # seconds an execution event may wait to share a message with others
+# A final state waits for no tick: it goes as soon as this long has passed since the
+# previous batch (so one watched run is not slowed by the tick, and a burst still
+# shares messages: at most 1 / URGENT_GAP batches a second per project).
+URGENT_GAP = 0.02
+FINAL = frozenset({"success", "failed", "terminated"})
+HEARTBEAT = 2.0
+HEARTBEAT_FOR = 60.0
+GAP_GRACE = 1.5  # what clients wait for a missing number before they re-read (documented here)
+# Renders a batch of executions (latest states) as the studio's HTML; lives with the pages.
+STUDIO_RENDERER = "studio.browse.consumers.render_batch"
 
 _server_loop: asyncio.AbstractEventLoop | None = None
 
@@ -29,6 +73,10 @@ def project_group(project_id: int) -> str:
     return f"project.{project_id}"
 
 
+def studio_group(project_id: int) -> str:
+    return f"studio.project.{project_id}"
+
+
 def execution_logs_group(execution_id: int) -> str:
     return f"execution.{execution_id}.logs"
 
@@ -39,10 +87,16 @@ def user_group(user_id: int) -> str:
 
 def publish(group: str, message: dict, *, kind: str = "live.event") -> None:
     """Send now (the caller has committed). Never raises: live events are best-effort."""
+    if kind == "live.event" and message.get("type") == "execution" and group.startswith("project."):
+        _broadcaster().add(int(group.split(".", 1)[1]), message["execution"])
+        return
+    _send(group, {"type": kind, "event": message})
+
+
+def _send(group: str, payload: dict) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    payload = {"type": kind, "event": message}
     try:
         if isinstance(layer, InMemoryChannelLayer):
             loop = _server_loop
@@ -60,6 +114,248 @@ def publish(group: str, message: dict, *, kind: str = "live.event") -> None:
             _outbox().send(layer, group, payload)
     except Exception:  # noqa: BLE001 - an event lost must not fail the state change
         logger.exception("could not publish a live event to %s", group)
+
+
+# --- sequence numbers ----------------------------------------------------------------
+
+
+class _LocalSequences:
+    """The in-memory layer: one process, so a counter of its own is the project's."""
+
+    def __init__(self):
+        self.values: dict[int, int] = {}
+
+    def next(self, project_id: int) -> int:
+        self.values[project_id] = self.values.get(project_id, 0) + 1
+        return self.values[project_id]
+
+    def current(self, project_id: int) -> int:
+        return self.values.get(project_id, 0)
+
+    def payload(self, name: str, text: str) -> dict:
+        # deepcopy (per channel) of a str is the str itself: nothing is copied per subscriber.
+        return {"type": "live.batch", "text": text}
+
+
+class _RedisSequences:
+    """The Redis layer: one ``INCR`` key per project in the layer's own Redis and prefix,
+    shared by every process that publishes (web processes, workers)."""
+
+    def __init__(self, config: dict):
+        import redis
+
+        host = config["hosts"][0]
+        address = host["address"] if isinstance(host, dict) else host
+        self.redis = redis.Redis.from_url(address, socket_timeout=5, socket_connect_timeout=5)
+        self.prefix = f"{config.get('prefix', 'asgi')}:live-seq:"
+        self.batch_prefix = f"{config.get('prefix', 'asgi')}:live-batch:"
+
+    def next(self, project_id: int) -> int:
+        return int(self.redis.incr(f"{self.prefix}{project_id}"))
+
+    def current(self, project_id: int) -> int:
+        return int(self.redis.get(f"{self.prefix}{project_id}") or 0)
+
+    def payload(self, name: str, text: str) -> dict:
+        """The text is stored once; the group's message names it. channels_redis serialises
+        and stores a message once per subscriber: the whole batch N times, where each web
+        process now reads it once (``batch_text``)."""
+        key = f"{self.batch_prefix}{name}"
+        self.redis.set(key, text, ex=BATCH_TTL)
+        return {"type": "live.batch", "ref": key}
+
+
+def _sequences():
+    from django.conf import settings
+
+    layer = settings.CHANNEL_LAYERS.get("default", {})
+    if layer.get("BACKEND", "").startswith("channels_redis"):
+        return _RedisSequences(layer.get("CONFIG", {}))
+    return _LocalSequences()
+
+
+# --- the broadcaster -------------------------------------------------------------------
+
+
+class _Pending:
+    """A project's execution events of one tick, coalesced (see the module's docstring)."""
+
+    def __init__(self):
+        self.events: list[dict] = []
+        self.position: dict[int, int] = {}  # execution id -> index of its newest event
+
+    def add(self, execution: dict) -> None:
+        index = self.position.get(execution["id"])
+        if index is not None and self.events[index]["status"] == execution["status"]:
+            self.events[index] = execution  # progress of the same state: the latest is enough
+            return
+        self.position[execution["id"]] = len(self.events)
+        self.events.append(execution)
+
+    def latest(self) -> list[dict]:
+        return [self.events[i] for i in sorted(self.position.values())]
+
+
+class _Broadcaster:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.wake = threading.Event()
+        self.hurry = threading.Event()  # a final state is pending
+        self.urgent = False
+        self.last_batch = 0.0
+        self.pending: dict[int, _Pending] = {}
+        self.active: dict[int, float] = {}  # project id -> when it last had a batch
+        self.sequences = None
+        threading.Thread(target=self._run, name="dataslot-live", daemon=True).start()
+
+    def add(self, project_id: int, execution: dict) -> None:
+        with self.lock:
+            self.pending.setdefault(project_id, _Pending()).add(execution)
+            if execution.get("status") in FINAL:
+                self.urgent = True
+                self.hurry.set()
+        self.wake.set()
+
+    def _gather(self) -> None:
+        """Let a burst gather for up to ``TICK``; a final state cuts it to ``URGENT_GAP``
+        after the previous batch."""
+        deadline = time.monotonic() + TICK
+        while True:
+            now = time.monotonic()
+            if self.urgent:
+                deadline = min(deadline, max(now, self.last_batch + URGENT_GAP))
+            if now >= deadline:
+                return
+            self.hurry.wait(deadline - now)
+            self.hurry.clear()
+
+    def drain(self) -> None:
+        """Send what is pending now (the process is exiting: a worker's last events)."""
+        with self.lock:
+            pending, self.pending = self.pending, {}
+        for project_id, batch in pending.items():
+            self._flush(project_id, batch)
+
+    def _run(self) -> None:
+        next_heartbeat = time.monotonic() + HEARTBEAT
+        while True:
+            woken = self.wake.wait(timeout=max(0.0, next_heartbeat - time.monotonic()))
+            try:
+                if woken:
+                    self._gather()
+                    self.wake.clear()
+                    with self.lock:
+                        pending, self.pending = self.pending, {}
+                        self.urgent = False
+                    for project_id, batch in pending.items():
+                        self._flush(project_id, batch)
+                    self.last_batch = time.monotonic()
+                if time.monotonic() >= next_heartbeat:
+                    next_heartbeat = time.monotonic() + HEARTBEAT
+                    self._heartbeat()
+            except Exception:  # noqa: BLE001 - the thread must outlive any one failure
+                logger.exception("live broadcaster failed a turn")
+            finally:
+                close_old_connections()
+
+    def _seq(self):
+        if self.sequences is None:
+            self.sequences = _sequences()
+        return self.sequences
+
+    def _flush(self, project_id: int, batch: _Pending) -> None:
+        seq = self._seq().next(project_id)
+        self.active[project_id] = time.monotonic()
+        text = json.dumps({"type": "executions", "seq": seq, "executions": batch.events}, separators=(",", ":"))
+        _send(project_group(project_id), self._seq().payload(f"{project_id}:{seq}:json", text))
+        try:
+            html = import_string(STUDIO_RENDERER)(project_id=project_id, executions=batch.latest())
+        except Exception:  # noqa: BLE001 - pages then see a gap and re-read
+            logger.exception("could not render live rows of project %s", project_id)
+            html = ""
+        html = f'<template data-live-seq="{seq}"></template>{html}'
+        _send(studio_group(project_id), self._seq().payload(f"{project_id}:{seq}:html", html))
+
+    def _heartbeat(self) -> None:
+        now = time.monotonic()
+        for project_id, at in list(self.active.items()):
+            if now - at > HEARTBEAT_FOR:
+                del self.active[project_id]
+                continue
+            seq = self._seq().current(project_id)
+            _send(
+                project_group(project_id),
+                {"type": "live.batch", "text": json.dumps({"type": "seq", "seq": seq}, separators=(",", ":"))},
+            )
+            marker = f'<template data-live-seq="{seq}" data-live-heartbeat></template>'
+            _send(studio_group(project_id), {"type": "live.batch", "text": marker})
+
+
+_broadcaster_lock = threading.Lock()
+_the_broadcaster: _Broadcaster | None = None
+
+
+def _broadcaster() -> _Broadcaster:
+    global _the_broadcaster
+    if _the_broadcaster is None:
+        with _broadcaster_lock:
+            if _the_broadcaster is None:
+                _the_broadcaster = _Broadcaster()
+                atexit.register(_drain_at_exit)
+    return _the_broadcaster
+
+
+def _drain_at_exit() -> None:
+    """A process that stops (a worker's clean shutdown) sends its last tick's events, and
+    waits a moment for its outbox: an event never sent has no number, so no client could
+    notice it missing."""
+    try:
+        _the_broadcaster.drain()
+        if _the_outbox is not None:
+            _the_outbox.flush(timeout=2.0)
+    except Exception:  # noqa: BLE001 - exiting anyway
+        logger.exception("could not send the last live events")
+
+
+BATCH_TTL = 120  # seconds a batch's text stays in Redis (channels_redis expires messages after 60)
+_texts: OrderedDict[str, asyncio.Future] = OrderedDict()
+_async_redis = None
+
+
+async def batch_text(message: dict) -> str | None:
+    """A ``live.batch`` message's text: inline (in-memory layer), or read from Redis once per
+    process however many of its websockets subscribe (None when it has expired: the
+    client then sees the number missing)."""
+    if "text" in message:
+        return message["text"]
+    key = message["ref"]
+    future = _texts.get(key)
+    if future is None:
+        future = asyncio.get_running_loop().create_future()
+        _texts[key] = future
+        while len(_texts) > 256:
+            _texts.popitem(last=False)
+        try:
+            value = await _redis_reader().get(key)
+            future.set_result(value.decode() if value is not None else None)
+        except Exception:  # noqa: BLE001 - a lost batch is a gap, which clients handle
+            logger.exception("could not read live batch %s", key)
+        finally:
+            if not future.done():  # failed, or the reading consumer was cancelled
+                future.set_result(None)
+    return await asyncio.shield(future)
+
+
+def _redis_reader():
+    global _async_redis
+    if _async_redis is None:
+        import redis.asyncio
+        from django.conf import settings
+
+        host = settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]
+        address = host["address"] if isinstance(host, dict) else host
+        _async_redis = redis.asyncio.Redis.from_url(address, socket_timeout=5, socket_connect_timeout=5)
+    return _async_redis
 
 
 class _Outbox:
@@ -86,9 +382,19 @@ class _Outbox:
                 await layer.group_send(group, payload)
             except Exception:  # noqa: BLE001 - best-effort, as above
                 logger.exception("could not publish a live event to %s", group)
+            finally:
+                self.queue.task_done()
 
     def send(self, layer, group: str, payload: dict) -> None:
         self.loop.call_soon_threadsafe(self.queue.put_nowait, (layer, group, payload))
+
+    def flush(self, *, timeout: float) -> None:
+        """Wait (at most ``timeout``) until what was handed over so far has been sent."""
+
+        async def sent():
+            await self.queue.join()
+
+        asyncio.run_coroutine_threadsafe(sent(), self.loop).result(timeout=timeout)
 
 
 _outbox_lock = threading.Lock()

@@ -33,7 +33,9 @@ from faas.models import Execution, ExecutionLog, PackageRevision, Service
 from faas.services import executions as lifecycle
 from faas.services import services as service_services
 from faas.services.integrations import service_secret_env
+from faas.trigger_pump import TriggerPump
 from live.events import execution_logs_group, publish_on_commit
+from runner import autoscale
 from runner.code import CodeUnavailable, code_dir
 from runner.entities import entity_payloads
 from runner.replicas import MAX_REJECTED, ReplicaProcess
@@ -78,6 +80,7 @@ class Dispatcher:
         self._last_poll = 0.0
         self._stop = threading.Event()
         self._functions: dict[tuple[int, int, str], dict] = {}
+        self.cold_starts: dict[int, float] = {}  # service -> when its first replica was started
 
     # --- control ---------------------------------------------------------------------
 
@@ -96,6 +99,8 @@ class Dispatcher:
         self.lease = self.make_lease()
         self.recover()
         self.lease.start()
+        # Triggers' events and schedules become executions beside every dispatcher (faas/trigger_pump.py).
+        pump = TriggerPump().start()
         while not self._stop.is_set():
             try:
                 self.step()
@@ -109,6 +114,7 @@ class Dispatcher:
                 logger.exception("dispatcher step failed; going on")
                 connection.close()
                 time.sleep(0.5)
+        pump.stop()
         self.lease.stop()
         for replicas in self.replicas.values():
             for replica in replicas:
@@ -389,10 +395,30 @@ class Dispatcher:
             self.queued.discard(service.id)
             return
         current = [r for r in self.replicas[service.id] if r.config_version == service.config_version]
-        for _ in range(service.num_replicas - len(current)):
+        running = sum(len(r.runs) for r in current)
+        wanted = autoscale.replicas_wanted(service, queued=queued, running=running)
+        for _ in range(wanted - len(current)):
             self._spawn(service)
+        self._scale_down(service, current, wanted)
         if service.id in self.queued:
             self._claim(service)
+
+    def _scale_down(self, service: Service, current: list[ReplicaProcess], wanted: int) -> None:
+        """Replicas beyond what the autoscaler wants stop once idle for its cooldown."""
+        now = time.monotonic()
+        for replica in current:
+            if replica.runs or not replica.ready:
+                replica.idle_since = None
+            elif replica.idle_since is None:
+                replica.idle_since = now
+        if autoscale.autoscaler_of(service) is None or len(current) <= wanted:
+            return
+        idle = [r for r in current if r.idle_since is not None and now - r.idle_since >= autoscale.cooldown(service)]
+        for replica in idle[: len(current) - wanted]:
+            replica.log_event("stopped an idle replica: the service's autoscaler wants fewer.")
+            self._forget(replica)
+            # Off this loop: a replica may take a moment to exit, and others' runs go on meanwhile.
+            threading.Thread(target=replica.stop, name="dataslot-replica-stop", daemon=True).start()
 
     def _record_start_failures(self) -> None:
         """Replicas that could not start (noted in ``self.broken``) mark their service broken,
@@ -444,9 +470,21 @@ class Dispatcher:
                     execution_id=execution.id, runner_id=self.runner_id, status=ExecutionStatus.FAILED, message=reason
                 )
 
+    def cold_start_note(self, service: Service) -> str:
+        """What the first executions run after a cold start say in their status log."""
+        started = self.cold_starts.pop(service.id, None)
+        if started is None or autoscale.autoscaler_of(service) is None:
+            return ""
+        return (
+            f"Waited {time.monotonic() - started:.1f} s for a replica to start "
+            "(cold start: the service's autoscaler had no replica running)."
+        )
+
     def _take(self, service: Service, capacity: int) -> list[Execution]:
         """Queued executions of a service to run now, claimed for this dispatcher."""
-        claimed = lifecycle.executions_claim(service=service, limit=capacity, runner_id=self.runner_id)
+        claimed = lifecycle.executions_claim(
+            service=service, limit=capacity, runner_id=self.runner_id, note=self.cold_start_note(service)
+        )
         if len(claimed) < capacity:
             self.queued.discard(service.id)  # drained; a new execution wakes us
         return claimed
@@ -488,6 +526,8 @@ class Dispatcher:
                 return
 
     def _spawn(self, service: Service) -> None:
+        if not self.replicas[service.id]:
+            self.cold_starts.setdefault(service.id, time.monotonic())  # its first run waits for it
         revision = PackageRevision.objects.get(package_id=service.package_id, version=service.package_revision)
         module = revision.module(service.module_name)
         secrets = service_secret_env(service=service)

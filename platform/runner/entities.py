@@ -33,6 +33,8 @@ def entity_payloads(executions: list[Execution], functions: dict[int, dict]) -> 
     """For each execution id, ``{"Item:7": <item JSON>, ...}`` for its entity inputs."""
     wanted: dict[str, set[int]] = defaultdict(set)
     refs: dict[int, list[tuple[str, int]]] = defaultdict(list)
+    # A deleted entity's JSON as it was (a trigger on Deleted carries it in the reference).
+    snapshots: dict[tuple[str, int], dict] = {}
     for execution in executions:
         for io in functions[execution.id]["inputs"]:
             kind = io["type"].removesuffix("[]")
@@ -44,11 +46,14 @@ def entity_payloads(executions: list[Execution], functions: dict[int, dict]) -> 
                 if ident is not None:
                     wanted[kind].add(ident)
                     refs[execution.id].append((kind, ident))
+                    if isinstance(ref.get("entity"), dict):
+                        snapshots[(kind, ident)] = ref["entity"]
     loaded: dict[tuple[str, int], dict] = {}
     for kind, ids in wanted.items():
         query, serializer, _ = KINDS[kind]
         for entity in query(ids):
             loaded[(kind, entity.pk)] = serializer(entity).data
+    loaded = {**snapshots, **loaded}
     return {
         execution_id: {f"{kind}:{ident}": loaded[(kind, ident)] for kind, ident in pairs if (kind, ident) in loaded}
         for execution_id, pairs in refs.items()

@@ -22,8 +22,9 @@ from collections import defaultdict, deque
 from faas.enums import ExecutionStatus
 from faas.models import Execution, Service
 from faas.services import executions as lifecycle
+from runner import autoscale
 from runner.code import CodeNotFetched
-from runner.dispatcher import TRANSIENT, Dispatcher
+from runner.dispatcher import POLL_INTERVAL, TRANSIENT, Dispatcher
 from runner.workers import Lease
 
 logger = logging.getLogger(__name__)
@@ -40,9 +41,11 @@ class Offer:
     NOT_CLAIMABLE = "not-claimable"  # already taken, finished, terminated, or its service paused
     RELEASED = "released"  # not taken here: to be published again
 
-    def __init__(self, execution_id: int):
+    def __init__(self, execution_id: int, hint: tuple[int, int] | None = None):
         self.execution_id = execution_id
         self.since = time.monotonic()
+        # (service id, config version) from the message: what the service ran when queued.
+        self.hint = hint
         self.service_id: int | None = None
         self.claimed = False
         self.outcome: str | None = None
@@ -68,11 +71,14 @@ class WorkerDispatcher(Dispatcher):
         self._incoming: deque[Offer] = deque()
         self.offers: dict[int, list[Offer]] = defaultdict(list)
         self.thread: threading.Thread | None = None
+        self._last_look = 0.0
+        self._unseen = False  # an offer came whose service this worker has not looked at
 
     # --- the task threads' side (any thread) -------------------------------------------
 
-    def offer(self, execution_id: int) -> Offer:
-        offer = Offer(execution_id)
+    def offer(self, execution_id: int, *, service_id=None, config_version=None) -> Offer:
+        hinted = isinstance(service_id, int) and isinstance(config_version, int)
+        offer = Offer(execution_id, (service_id, config_version) if hinted else None)
         self._incoming.append(offer)  # deque: safe across threads
         self.wake()
         return offer
@@ -123,6 +129,11 @@ class WorkerDispatcher(Dispatcher):
         while self._incoming:
             offer = self._incoming.popleft()
             self.offers[offer.execution_id].append(offer)
+            service = self.services.get(offer.hint[0]) if offer.hint else None
+            if service is not None and service.config_version == offer.hint[1] and service.active:
+                offer.service_id = service.id
+            else:
+                self._unseen = True
 
     def _settle(self, execution_id: int, outcome: str) -> None:
         for offer in self.offers.pop(execution_id, []):
@@ -155,7 +166,20 @@ class WorkerDispatcher(Dispatcher):
                     self._settle(eid, Offer.RELEASED)
 
     def schedule(self) -> None:
+        """A full look at the database (offers' executions and services, terminations) once
+        a ``POLL_INTERVAL`` or when an offer names a service or config this worker has not
+        seen; otherwise offers of services it already runs are claimed at once."""
         self._ingest()
+        if self._unseen or time.monotonic() - self._last_look >= POLL_INTERVAL:
+            self._look()
+        else:
+            waiting = {o[0].service_id for o in self.offers.values() if not o[0].claimed}
+            self.queued = waiting & set(self.services)
+        self._hand_out()
+
+    def _look(self) -> None:
+        self._unseen = False
+        self._last_look = time.monotonic()
         waiting = [eid for eid, offers in self.offers.items() if not offers[0].claimed]
         found = dict(
             Execution.objects.filter(pk__in=waiting, status=ExecutionStatus.CREATED, service__active=True).values_list(
@@ -175,6 +199,15 @@ class WorkerDispatcher(Dispatcher):
         self._record_start_failures()
         self._retire(self.services)
         self._signal_terminations()
+        for service_id, replicas in list(self.replicas.items()):
+            # Services with nothing waiting here: the autoscaler may want fewer replicas.
+            if service_id not in self.queued and service_id in self.services:
+                service = self.services[service_id]
+                current = [r for r in replicas if r.config_version == service.config_version]
+                running = sum(len(r.runs) for r in current)
+                self._scale_down(service, current, autoscale.replicas_wanted(service, queued=0, running=running))
+
+    def _hand_out(self) -> None:
         for service_id in self.queued.copy():
             service = self.services[service_id]
             try:
@@ -195,10 +228,17 @@ class WorkerDispatcher(Dispatcher):
             r for r in self.replicas[service.id] if r.config_version == service.config_version and not r.init_failed
         ]
         room = sum(r.concurrency - len(r.runs) for r in current if r.draining_since is None)
-        while room < len(waiting) and len(current) < service.num_replicas:
-            self._spawn(service)  # on demand; it stays warm for the next messages
+        running = sum(len(r.runs) for r in current)
+        # On demand, up to numReplicas, or what the autoscaler wants for the work held here.
+        if autoscale.autoscaler_of(service) is None:
+            limit = service.num_replicas
+        else:
+            limit = autoscale.replicas_wanted(service, queued=len(waiting), running=running)
+        while room < len(waiting) and len(current) < limit:
+            self._spawn(service)
             current.append(self.replicas[service.id][-1])
             room += service.concurrency
+        self._scale_down(service, current, limit)
         self._claim(service)
 
     def _take(self, service: Service, capacity: int) -> list[Execution]:
@@ -206,7 +246,13 @@ class WorkerDispatcher(Dispatcher):
         if not wanted:
             self.queued.discard(service.id)
             return []
-        claimed = lifecycle.executions_claim(service=service, limit=capacity, runner_id=self.runner_id, only=wanted)
+        claimed = lifecycle.executions_claim(
+            service=service,
+            limit=capacity,
+            runner_id=self.runner_id,
+            only=wanted,
+            note=self.cold_start_note(service),
+        )
         taken = {e.id for e in claimed}
         for eid in wanted:
             if eid in taken:

@@ -56,6 +56,7 @@ class ReplicaProcess:
         self.draining_since: float | None = None
         self.drain_limit = drain_limit
         self.runs: dict[int, Run] = {}
+        self.idle_since: float | None = None  # since when it runs nothing (for the autoscaler)
         self.init_failed = False
         self.rejected = 0  # messages dropped (see ``reject``)
         self._buffer = b""

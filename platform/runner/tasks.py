@@ -24,7 +24,9 @@ def serve(dispatcher) -> None:
 
 
 @app.task(name="runner.tasks.run_execution", ignore_result=True)
-def run_execution(execution_id: int) -> str:
+def run_execution(execution_id: int, service_id: int | None = None, config_version: int | None = None) -> str:
+    """``service_id`` and ``config_version`` (what the service ran when the execution was
+    queued) let a worker already running that config claim without a full look."""
     from runner.offers import Offer
 
     dispatcher = _dispatcher
@@ -36,20 +38,23 @@ def run_execution(execution_id: int) -> str:
     elif not dispatcher.alive():
         outcome = Offer.RELEASED
     else:
-        outcome = dispatcher.offer(int(execution_id)).wait(dispatcher.alive)
+        offer = dispatcher.offer(int(execution_id), service_id=service_id, config_version=config_version)
+        outcome = offer.wait(dispatcher.alive)
     if outcome == Offer.RELEASED:
         from runner.workers import executions_touch
 
-        publish([int(execution_id)])
+        publish([int(execution_id)], service=None if service_id is None else (service_id, config_version))
         executions_touch([int(execution_id)])
     return outcome
 
 
-def publish(execution_ids: list[int]) -> None:
-    """One message per execution, on one broker connection."""
+def publish(execution_ids: list[int], *, service: tuple[int, int] | None = None) -> None:
+    """One message per execution, on one broker connection. ``service``: (id, config
+    version) of the one service they all belong to, when known."""
+    extra = () if service is None else tuple(service)
     with app.producer_or_acquire() as producer:
         for execution_id in execution_ids:
-            run_execution.apply_async((execution_id,), producer=producer, queue=QUEUE)
+            run_execution.apply_async((execution_id, *extra), producer=producer, queue=QUEUE)
 
 
 def queue_empty() -> bool:

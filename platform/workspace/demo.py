@@ -28,6 +28,9 @@ DEMO_USERNAME = "demo"
 DEMO_PASSWORD = "demo"
 PROJECT_NAME = "Demo"
 DATASET_NAME = "Samples"
+# Where the demo's functions put what they make (RGB2GRAY's gray copies): outputs stay out
+# of the dataset being labelled, its filters and its previous/next.
+OUTPUTS_DATASET_NAME = f"{DATASET_NAME} outputs"
 TASK_NAME = "Review shapes"
 TASK_QUERY = {"$and": [{"dir": "/shapes"}, {"hidden": False}]}
 
@@ -302,6 +305,8 @@ def load_demo(*, demo_user) -> LoadResult:
         project=project, name=DATASET_NAME
     )
     result.project, result.dataset = project, dataset
+    if not Dataset.objects.filter(project=project, name=OUTPUTS_DATASET_NAME).exists():
+        dataset_create(project=project, name=OUTPUTS_DATASET_NAME)
 
     existing = {(i.dir, i.name): i for i in Item.objects.filter(dataset=dataset).only("id", "dir", "name")}
     annotated = set(Annotation.objects.filter(item__dataset=dataset).values_list("item_id", flat=True).distinct())

@@ -111,8 +111,13 @@ def _open(data: bytes | BinaryIO, name: str) -> Image.Image:
     return img
 
 
-def _decode(data: bytes | BinaryIO, name: str) -> Image.Image:
+def _decode(data: bytes | BinaryIO, name: str, *, draft_box: tuple[int, int] | None = None) -> Image.Image:
+    """The image decoded completely; a JPEG with ``draft_box`` at the smallest DCT scale (1/2,
+    1/4, 1/8) still at least that large: libjpeg still reads every byte, so a truncated or
+    corrupt file is refused all the same, at a fraction of a full decode's cost."""
     img = _open(data, name)
+    if draft_box and img.format == "JPEG":
+        img.draft("RGB" if img.mode not in ("L", "CMYK") else img.mode, draft_box)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
@@ -151,14 +156,24 @@ def _has_alpha(img: Image.Image) -> bool:
     return img.mode in ("RGBA", "LA", "PA", "P", "RGBa", "La") or "transparency" in img.info
 
 
+def _thumbnail_box(width: int, height: int, size: int) -> tuple[int, int]:
+    """The thumbnail's own size: what a JPEG needs to be decoded at, at least."""
+    scale = min(1.0, size / max(width, height))
+    return max(1, round(width * scale)), max(1, round(height * scale))
+
+
 def make_thumbnail(data: bytes | BinaryIO, *, size: int | None = None) -> tuple[bytes, str]:
     """A thumbnail no larger than ``size`` on either side: JPEG, or PNG for alpha/palette."""
     size = size or settings.DATASLOT_THUMBNAIL_SIZE
     img = Image.open(_readable(data))
     if img.format == "JPEG":
         # Let libjpeg decode at 1/2, 1/4 or 1/8 scale: far faster than a full decode.
-        img.draft("RGB" if img.mode not in ("L", "CMYK") else img.mode, (size, size))
+        img.draft("RGB" if img.mode not in ("L", "CMYK") else img.mode, _thumbnail_box(*img.size, size))
     img = ImageOps.exif_transpose(img) or img
+    return _thumbnail_of(img, size)
+
+
+def _thumbnail_of(img: Image.Image, size: int) -> tuple[bytes, str]:
     if _has_alpha(img):
         img = img.convert("RGBA") if img.mode != "LA" else img
         img.thumbnail((size, size))
@@ -178,6 +193,28 @@ def process_image(data: bytes | BinaryIO, *, name: str) -> ProcessedImage:
     stored; raise ``ValidationError`` if bad."""
     if not _size(data):
         raise _refuse(name, "the file is empty.")
+    size = settings.DATASLOT_THUMBNAIL_SIZE
+    header = _open(data, name)
+    full_size, upright = header.size, _orientation(header) not in range(2, 9)
+    if header.format == "JPEG" and upright:
+        # One decode, at the thumbnail's scale, checks the whole file and gives the thumbnail.
+        img = _decode(data, name, draft_box=_thumbnail_box(*full_size, size))
+        try:
+            thumbnail, thumbnail_extension = _thumbnail_of(img, size)
+        except (OSError, ValueError) as exc:
+            raise _refuse(name, f"no thumbnail could be made ({exc}).")
+        return ProcessedImage(
+            content=data if isinstance(data, bytes) else None,
+            size=_size(data),
+            width=full_size[0],
+            height=full_size[1],
+            format="JPEG",
+            mimetype="image/jpeg",
+            extension=".jpg",
+            thumbnail=thumbnail,
+            thumbnail_extension=thumbnail_extension,
+            reencoded=False,
+        )
     img = _decode(data, name)
     fmt = img.format or ""
     Image.init()

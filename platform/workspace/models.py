@@ -85,7 +85,13 @@ class Item(models.Model):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["dataset", "id"], name="item_dataset_keyset")]
+        indexes = [
+            models.Index(fields=["dataset", "id"], name="item_dataset_keyset"),
+            # The browser's sortable columns, each keyset-paged on (value, id).
+            models.Index(fields=["dataset", "name", "id"], name="item_dataset_name"),
+            models.Index(fields=["dataset", "size", "id"], name="item_dataset_size"),
+            models.Index(fields=["dataset", "created_at", "id"], name="item_dataset_created"),
+        ]
 
     def __str__(self):
         return self.filename
@@ -97,6 +103,44 @@ class Item(models.Model):
     @property
     def mimetype(self) -> str:
         return (self.metadata.get("system") or {}).get("mimetype", "")
+
+
+class ItemMetadataValue(models.Model):
+    """One node of an item's metadata, flattened, so that a filter on any ``metadata.<path>``
+    is an index lookup (docs/architecture.md, "A million items").
+
+    Written only by database triggers on ``workspace_item`` (migration 0002), never by Python:
+    every writer (services, bulk creates, the admin, raw SQL) keeps it exact. ``path`` is the
+    database's own spelling of the key path (SQLite: ``json_tree``'s ``fullkey``; PostgreSQL:
+    the keys as a JSON array), see ``workspace.dql.index.path_key``.
+    """
+
+    item_id = models.BigIntegerField()
+    dataset_id = models.BigIntegerField()
+    path = models.TextField()
+    kind = models.CharField(max_length=8)  # string, number, true, false, null, object, array
+    number = models.FloatField(null=True)
+    text = models.TextField(null=True)
+
+    class Meta:
+        managed = False  # created, indexed and kept by migration 0002's SQL (per backend)
+        db_table = "workspace_item_metadata_value"
+
+
+class ItemBlock(models.Model):
+    """How many items of a dataset have ids in one block of ``BLOCK`` ids: a dataset's total
+    is the sum of a few hundred rows, and page N is found by walking them, not by counting
+    items. Kept by database triggers on ``workspace_item`` (migration 0002)."""
+
+    BLOCK = 4096
+
+    dataset_id = models.BigIntegerField()
+    block = models.BigIntegerField()
+    items = models.BigIntegerField()
+
+    class Meta:
+        managed = False
+        db_table = "workspace_item_block"
 
 
 class Annotation(models.Model):
@@ -182,3 +226,8 @@ class TaskItem(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["task", "item"], name="task_item_once")]
+        # The studio's "next unfinished" (studio/annotate/task_work.py): only the items not
+        # done yet are in this index, so it is one lookup even when nearly all are done.
+        indexes = [
+            models.Index(fields=["task", "item"], condition=models.Q(done=False), name="task_item_unfinished"),
+        ]

@@ -1,7 +1,9 @@
 /* The annotation studio (docs/studio.md): draws an item's annotations as an SVG overlay
    whose viewBox is the image's pixel size, so every coordinate here is an image pixel.
-   Drawing, moving and deleting go through the REST API (docs/api.md) and are shown as
-   soon as the server answers. User text is only ever set with textContent/setAttribute. */
+   Every change (draw, move, resize, vertex, relabel, classify, delete, undo, redo) goes
+   through the REST API (docs/api.md) and is shown as the server answers it.
+   Zoom and pan: annotate_viewport.js; undo and redo: annotate_history.js.
+   User text is only ever set with textContent/setAttribute. */
 (function () {
   "use strict";
 
@@ -10,15 +12,18 @@
   var COLORS = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#0fa3b1",
                 "#f032e6", "#7cb518", "#9a6324", "#1d3557", "#d4a900", "#469990"];
   var TOOLS = ["select", "box", "point", "polygon"];
+  var TOOL_KEYS = { v: "select", b: "box", p: "point", g: "polygon" };
   var HINTS = {
-    select: "Select: click an annotation to select it, drag to move it, Delete to remove it.",
+    select: "Select: click an annotation, drag it to move it, drag its handles to resize or reshape it; drag the image to pan.",
     box: "Box: drag on the image to draw a box.",
     point: "Point: click on the image to place a point.",
     polygon: "Polygon: click to add points; double-click, Enter or a click on the first point closes it; Esc cancels.",
   };
-  var KEYS_HINT = " Keys: 1–4 tools, ← → (or k j) previous and next item.";
+  var KEYS_HINT = " Keys: V B P G tools, 1–9 labels, Ctrl+Z / Ctrl+Shift+Z undo/redo, + − 0 zoom, ← → items.";
   var POINT_RADIUS_PX = 6; // on screen
+  var GRIP_RADIUS_PX = 5; // on screen
   var MIN_DRAG_PX = 3; // on screen: less is a click, not a drag
+  var RECENT_SHOWN = 5;
 
   function labelColor(label) {
     var h = 0;
@@ -35,31 +40,41 @@
   var overlay = document.getElementById("annotation-overlay");
   if (!cfg || !overlay) return;
 
+  var stage = overlay.closest(".stage");
+  var content = overlay.closest(".stage__content") || stage;
   var list = document.getElementById("annotation-list");
   var emptyNote = document.getElementById("annotation-list-empty");
   var countBadge = document.getElementById("annotation-count");
   var labelInput = document.getElementById("annotation-label");
   var labelOptions = document.getElementById("project-labels");
   var hint = document.getElementById("tool-hint");
+  var classificationInput = document.getElementById("classification-label");
+  var classificationCurrent = document.getElementById("classification-current");
 
   var annotations = new Map();
   (readJSON("studio-annotations") || []).forEach(function (a) { annotations.set(a.id, a); });
   var selectedId = null;
   var tool = "select";
   var gesture = null; // the drag or drawing in progress
+  var spaceHeld = false;
 
   // ----- notices and API -------------------------------------------------------------
 
   // Notices go to #notices (base.html) through studio.js: role=status, role=alert for failures.
   function notify(message, kind) {
-    if (window.Dataslot && Dataslot.toast) Dataslot.toast(message, kind);
+    if (window.Dataslot && Dataslot.toast) return Dataslot.toast(message, kind);
+    return null;
   }
 
-  // Dataslot.api (studio.js) sends the session and CSRF token; here an HTTP error rejects
-  // with the server's message (e.g. a 400 "coordinates: ... outside the image").
+  // Dataslot.api (studio.js) sends the session and CSRF token; an HTTP error rejects with
+  // the server's message (e.g. a 400 "coordinates: ... outside the image") and its status.
   function api(method, url, body) {
     return Dataslot.api(method, url, body).then(function (answer) {
-      if (!answer.ok) throw new Error(Dataslot.errorMessage(answer));
+      if (!answer.ok) {
+        var error = new Error(answer.status === 404 ? "it was deleted elsewhere." : Dataslot.errorMessage(answer));
+        error.status = answer.status;
+        throw error;
+      }
       return answer.data;
     }, function () { throw new Error("The server could not be reached."); });
   }
@@ -72,7 +87,7 @@
   function round1(v) { return Math.round(v * 10) / 10; }
   function clamp(v, low, high) { return Math.min(high, Math.max(low, v)); }
 
-  // Image pixels per screen pixel (the overlay scales with the image).
+  // Image pixels per screen pixel (the overlay scales with the image and the zoom).
   function scale() {
     var box = overlay.getBoundingClientRect();
     return box.width ? cfg.width / box.width : 1;
@@ -108,6 +123,8 @@
     return coordinates.map(function (p) { return [round1(p[0] + dx), round1(p[1] + dy)]; });
   }
 
+  function copy(coordinates) { return JSON.parse(JSON.stringify(coordinates || [])); }
+
   // ----- drawing the overlay and the list ----------------------------------------------
 
   function svgElement(tag, attrs) {
@@ -131,7 +148,7 @@
     if (!node) {
       node = svgElement(shape.tag, {});
       node.appendChild(document.createElementNS(SVG_NS, "title"));
-      overlay.appendChild(node);
+      overlay.insertBefore(node, grips);
     }
     node.setAttribute("class", "shape" + (a.id === selectedId ? " is-selected" : ""));
     node.setAttribute("data-annotation-id", a.id);
@@ -140,6 +157,7 @@
     node.style.setProperty("--c", labelColor(a.label));
     setAttrs(node, shape.attrs);
     node.querySelector("title").textContent = a.label;
+    if (a.id === selectedId) drawGrips(coordinates || a.coordinates);
   }
 
   var DELETE_ICON = '<svg viewBox="0 0 20 20" aria-hidden="true" focusable="false"><path d="M5 5l10 10M15 5L5 15"/></svg>';
@@ -172,7 +190,7 @@
       remove.type = "button";
       remove.className = "annotation-row__delete";
       remove.setAttribute("data-action", "delete");
-      remove.title = "Delete";
+      remove.title = "Delete (Ctrl+Z undoes)";
       remove.innerHTML = DELETE_ICON; // a constant, no user text
       row.append(select, remove);
       // Keep the list in id order, like the server renders it.
@@ -216,9 +234,12 @@
     drawRow(a);
     rememberLabel(a.label);
     updateCount();
+    if (a.type === "classification") showClassification();
+    return a;
   }
 
   function forget(id) {
+    var a = annotations.get(id);
     annotations.delete(id);
     var node = shapeNode(id);
     if (node) node.remove();
@@ -226,12 +247,46 @@
     if (row) row.remove();
     if (selectedId === id) select(null);
     updateCount();
+    if (a && a.type === "classification") showClassification();
   }
 
-  // Points keep their on-screen size whatever the image's scale.
-  function resizePoints() {
+  // Points and grips keep their on-screen size whatever the image's scale and zoom.
+  function resizeMarks() {
     var r = POINT_RADIUS_PX * scale();
-    overlay.querySelectorAll("circle").forEach(function (c) { c.setAttribute("r", r); });
+    overlay.querySelectorAll("circle.shape").forEach(function (c) { c.setAttribute("r", r); });
+    var a = selectedId !== null ? annotations.get(selectedId) : null;
+    if (a) drawGrips(a.coordinates);
+  }
+
+  // ----- grips: resize handles of the selected box, vertices of the selected polygon ----
+
+  var grips = svgElement("g", { id: "edit-grips" });
+  overlay.appendChild(grips);
+  var BOX_GRIPS = ["nw", "n", "ne", "e", "se", "s", "sw", "w"];
+
+  function gripPoints(a, coordinates) {
+    if (a.type === "box" && coordinates.length === 2) {
+      var x1 = coordinates[0][0], y1 = coordinates[0][1], x2 = coordinates[1][0], y2 = coordinates[1][1];
+      var mx = (x1 + x2) / 2, my = (y1 + y2) / 2;
+      var at = { nw: [x1, y1], n: [mx, y1], ne: [x2, y1], e: [x2, my], se: [x2, y2], s: [mx, y2], sw: [x1, y2], w: [x1, my] };
+      return BOX_GRIPS.map(function (name) { return { name: name, p: at[name] }; });
+    }
+    if (a.type === "polygon") return coordinates.map(function (p, i) { return { name: "v" + i, p: p }; });
+    return [];
+  }
+
+  function drawGrips(coordinates) {
+    var a = selectedId !== null ? annotations.get(selectedId) : null;
+    var wanted = a && tool === "select" ? gripPoints(a, coordinates || a.coordinates) : [];
+    while (grips.children.length < wanted.length) grips.appendChild(svgElement("circle", { class: "grip" }));
+    while (grips.children.length > wanted.length) grips.lastElementChild.remove();
+    var r = GRIP_RADIUS_PX * scale();
+    wanted.forEach(function (g, i) {
+      var node = grips.children[i];
+      setAttrs(node, { cx: g.p[0], cy: g.p[1], r: r, "data-grip": g.name }); // no data-annotation-id: one element per annotation (docs/studio.md)
+      node.style.setProperty("--c", labelColor(a.label));
+    });
+    overlay.appendChild(grips); // always on top
   }
 
   // ----- selection (what annotation-scope slots run on) --------------------------------
@@ -253,8 +308,9 @@
     });
     if (id !== null) {
       var node = shapeNode(id);
-      if (node) overlay.appendChild(node); // on top, so it can be dragged
+      if (node) overlay.insertBefore(node, grips); // on top, so it can be dragged
     }
+    drawGrips(null);
     if (previous !== id) selectionChanged();
   }
 
@@ -266,22 +322,81 @@
     selectionChanged();
   }
 
-  // ----- saving --------------------------------------------------------------------------
+  // ----- server operations and the steps of the history ---------------------------------
 
-  function currentLabel() {
-    var label = labelInput.value.trim();
-    if (!label) {
-      notify("Enter a label for new annotations first.", "error");
-      labelInput.focus();
-    }
-    return label;
+  var refs = new Map(); // annotation id -> {id}, shared by every step about that annotation
+
+  function refOf(id) {
+    var ref = refs.get(id);
+    if (!ref) { ref = { id: id }; refs.set(id, ref); }
+    return ref;
+  }
+
+  function rebind(ref, id) {
+    refs.delete(ref.id);
+    ref.id = id;
+    refs.set(id, ref);
+  }
+
+  function bodyOf(a) {
+    return { type: a.type, label: a.label, coordinates: copy(a.coordinates), attributes: a.attributes || {} };
+  }
+
+  function describe(a) { return a.type + " “" + a.label + "”"; }
+
+  // A 404 means someone else deleted it: the page drops it too.
+  function goneElsewhere(ref) {
+    return function (error) {
+      if (error && error.status === 404) forget(ref.id);
+      throw error;
+    };
+  }
+
+  function serverCreate(ref, body) {
+    return api("POST", annotationsUrl, body).then(function (a) { rebind(ref, a.id); return show(a); });
+  }
+
+  function serverDelete(ref) {
+    return api("DELETE", annotationUrl(ref.id)).then(function () { forget(ref.id); }, goneElsewhere(ref));
+  }
+
+  function serverPatch(ref, fields) {
+    return api("PATCH", annotationUrl(ref.id), fields).then(show, goneElsewhere(ref));
+  }
+
+  var history = new Dataslot.History(notify, updateHistoryButtons);
+
+  function createStep(ref, body) {
+    return {
+      name: "draw " + body.type + " “" + body.label + "”",
+      undo: function () { return serverDelete(ref); },
+      redo: function () { return serverCreate(ref, body); },
+    };
+  }
+
+  function deleteStep(ref, body) {
+    return {
+      name: "delete " + body.type + " “" + body.label + "”",
+      undo: function () { return serverCreate(ref, body).then(function (a) { if (a.type !== "classification") select(a.id); }); },
+      redo: function () { return serverDelete(ref); },
+    };
+  }
+
+  function patchStep(name, ref, before, after) {
+    return {
+      name: name,
+      undo: function () { return serverPatch(ref, before); },
+      redo: function () { return serverPatch(ref, after); },
+    };
   }
 
   function create(body) {
     return api("POST", annotationsUrl, body).then(function (a) {
       show(a);
       if (a.type !== "classification") select(a.id);
-      notify("Saved " + a.type + " “" + a.label + "”.");
+      history.record(createStep(refOf(a.id), body));
+      useLabel(a.label);
+      notify("Saved " + describe(a) + ".");
       return a;
     }, function (error) {
       notify("Not saved: " + error.message, "error");
@@ -291,20 +406,207 @@
 
   function remove(id) {
     var a = annotations.get(id);
-    if (!a) return;
-    api("DELETE", annotationUrl(id)).then(function () {
+    if (!a) return Promise.resolve();
+    var ref = refOf(id);
+    var body = bodyOf(a);
+    return api("DELETE", annotationUrl(id)).then(function () {
       forget(id);
-      notify("Deleted " + a.type + " “" + a.label + "”.");
-    }, function (error) { notify("Not deleted: " + error.message, "error"); });
-  }
-
-  function move(id, coordinates) {
-    var a = annotations.get(id);
-    api("PATCH", annotationUrl(id), { coordinates: coordinates }).then(show, function (error) {
-      drawShape(a); // back where the server has it
-      notify("Not moved: " + error.message, "error");
+      var step = deleteStep(ref, body);
+      history.record(step);
+      var note = notify("Deleted " + describe(a) + ".");
+      if (note) addUndoButton(note, step);
+    }, function (error) {
+      if (error.status === 404) forget(id);
+      notify("Not deleted: " + error.message, "error");
     });
   }
+
+  // A notice's own Undo button (the notice stays clickable; see .toast__action).
+  function addUndoButton(note, step) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "toast__action";
+    button.setAttribute("data-action", "undo");
+    button.textContent = "Undo";
+    button.addEventListener("click", function () { note.remove(); history.undoStep(step); });
+    note.insertBefore(button, note.querySelector(".toast__close"));
+  }
+
+  // Move, resize, vertex drag: one PATCH of the coordinates, one step.
+  function reshape(id, coordinates, verb) {
+    var a = annotations.get(id);
+    var before = copy(a.coordinates);
+    var ref = refOf(id);
+    return api("PATCH", annotationUrl(id), { coordinates: coordinates }).then(function (saved) {
+      show(saved);
+      history.record(patchStep(verb + " " + describe(saved), ref, { coordinates: before }, { coordinates: copy(saved.coordinates) }));
+    }, function (error) {
+      if (error.status === 404) forget(id);
+      else drawShape(a); // back where the server has it
+      notify("Not saved: " + error.message, "error");
+    });
+  }
+
+  function relabel(id, label) {
+    var a = annotations.get(id);
+    if (!a || !label || a.label === label) return Promise.resolve();
+    var before = a.label;
+    var ref = refOf(id);
+    return api("PATCH", annotationUrl(id), { label: label }).then(function (saved) {
+      show(saved);
+      history.record(patchStep("relabel " + saved.type + " “" + before + "” as “" + label + "”", ref, { label: before }, { label: label }));
+      useLabel(label);
+      notify("Relabelled " + saved.type + " “" + before + "” as “" + label + "”.");
+    }, function (error) {
+      if (error.status === 404) forget(id);
+      notify("Not relabelled: " + error.message, "error");
+    });
+  }
+
+  // ----- undo/redo buttons -----------------------------------------------------------------
+
+  var undoButton = document.getElementById("undo");
+  var redoButton = document.getElementById("redo");
+
+  function updateHistoryButtons() {
+    if (undoButton) undoButton.disabled = !history.canUndo();
+    if (redoButton) redoButton.disabled = !history.canRedo();
+  }
+  if (undoButton) undoButton.addEventListener("click", function () { history.undo(); });
+  if (redoButton) redoButton.addEventListener("click", function () { history.redo(); });
+
+  // ----- labels: the current one, shortcuts 1–9, recent ones -------------------------------
+
+  var storedLabelKey = "dataslot:label:" + cfg.projectId;
+  var recentKey = "dataslot:recent-labels:" + cfg.projectId;
+  var shortcuts = document.getElementById("label-shortcuts");
+  var recentBox = document.getElementById("recent-labels");
+
+  function readRecent() {
+    try { return JSON.parse(localStorage.getItem(recentKey) || "[]").filter(function (l) { return typeof l === "string"; }); } catch (e) { return []; }
+  }
+
+  function setCurrentLabel(label) {
+    labelInput.value = label;
+    try { localStorage.setItem(storedLabelKey, label); } catch (e) { /* storage may be off */ }
+    markCurrentLabel();
+  }
+
+  // The label was just used: it becomes the current one and the first recent one.
+  function useLabel(label) {
+    var recent = readRecent().filter(function (l) { return l !== label; });
+    recent.unshift(label);
+    try { localStorage.setItem(recentKey, JSON.stringify(recent.slice(0, RECENT_SHOWN))); } catch (e) { /* ignore */ }
+    drawRecent();
+  }
+
+  function chip(label, shortcut) {
+    var button = document.createElement("button");
+    button.type = "button";
+    button.className = "label-chip";
+    button.setAttribute("data-label", label);
+    button.style.setProperty("--c", labelColor(label));
+    if (shortcut) {
+      var key = document.createElement("kbd");
+      key.textContent = String(shortcut);
+      button.appendChild(key);
+      button.setAttribute("data-shortcut", String(shortcut));
+    }
+    var text = document.createElement("span");
+    text.textContent = label;
+    button.appendChild(text);
+    button.title = (shortcut ? "(" + shortcut + ") " : "") + "Use “" + label + "”; relabels the selected annotation";
+    return button;
+  }
+
+  function drawShortcuts() {
+    if (!shortcuts) return;
+    var labels = Array.prototype.map.call(labelOptions.options, function (o) { return o.value; }).slice(0, 9);
+    shortcuts.replaceChildren.apply(shortcuts, labels.map(function (l, i) { return chip(l, i + 1); }));
+    shortcuts.hidden = labels.length === 0;
+  }
+
+  function drawRecent() {
+    if (!recentBox) return;
+    var recent = readRecent().slice(0, RECENT_SHOWN);
+    var row = recentBox.querySelector("[data-recent-list]") || recentBox;
+    row.replaceChildren.apply(row, recent.map(function (l) { return chip(l, 0); }));
+    recentBox.hidden = recent.length === 0;
+    markCurrentLabel();
+  }
+
+  function markCurrentLabel() {
+    var current = labelInput.value.trim();
+    document.querySelectorAll(".label-chip").forEach(function (b) {
+      b.setAttribute("aria-pressed", b.getAttribute("data-label") === current ? "true" : "false");
+    });
+  }
+
+  // Picking a label (chip, shortcut, Enter in the field): the current label, and the
+  // selected annotation's new label.
+  function pickLabel(label) {
+    label = (label || "").trim();
+    if (!label) return;
+    setCurrentLabel(label);
+    if (selectedId !== null) relabel(selectedId, label);
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest ? event.target.closest(".label-chip[data-label]") : null;
+    if (button) pickLabel(button.getAttribute("data-label"));
+  });
+
+  // ----- classification: one value per item ------------------------------------------------
+
+  function classifications() {
+    return Array.from(annotations.values()).filter(function (a) { return a.type === "classification"; })
+      .sort(function (x, y) { return y.id - x.id; });
+  }
+
+  function showClassification() {
+    var current = classifications()[0];
+    if (classificationCurrent) {
+      classificationCurrent.textContent = current ? current.label : "none";
+      classificationCurrent.classList.toggle("muted", !current);
+    }
+    if (document.activeElement !== classificationInput) classificationInput.value = current ? current.label : "";
+  }
+
+  // The newest classification takes the new value; any older ones go (one value per item).
+  function classify(label) {
+    var all = classifications();
+    var current = all[0];
+    if (!current) return create({ type: "classification", label: label, coordinates: [] });
+    if (current.label === label && all.length === 1) { notify("The item is already classified “" + label + "”."); return Promise.resolve(); }
+    var ref = refOf(current.id);
+    var before = current.label;
+    var extras = all.slice(1);
+    return api("PATCH", annotationUrl(current.id), { label: label }).then(function (saved) {
+      show(saved);
+      var steps = [patchStep("classify", ref, { label: before }, { label: label })];
+      return extras.reduce(function (p, a) {
+        return p.then(function () {
+          var r = refOf(a.id);
+          var body = bodyOf(a);
+          return serverDelete(r).then(function () { steps.push(deleteStep(r, body)); }, function () { /* already gone */ });
+        });
+      }, Promise.resolve()).then(function () {
+        history.record(Dataslot.History.group("classify as “" + label + "” (was “" + before + "”)", steps));
+        useLabel(label);
+        notify("Classified “" + label + "” (was “" + before + "”).");
+      });
+    }, function (error) {
+      if (error.status === 404) forget(current.id);
+      notify("Not classified: " + error.message, "error");
+    });
+  }
+
+  document.getElementById("classification-form").addEventListener("submit", function (event) {
+    event.preventDefault();
+    var label = classificationInput.value.trim();
+    if (!label) { notify("Enter a classification label.", "error"); classificationInput.focus(); return; }
+    classify(label).then(function () { classificationInput.blur(); showClassification(); });
+  });
 
   // ----- tools ---------------------------------------------------------------------------
 
@@ -317,18 +619,27 @@
       b.setAttribute("aria-pressed", b.getAttribute("data-tool") === name ? "true" : "false");
     });
     if (hint) hint.textContent = HINTS[name] + KEYS_HINT;
+    drawGrips(null);
   }
 
   function cancelGesture() {
     if (!gesture) return;
     if (gesture.preview) gesture.preview.remove();
-    if (gesture.kind === "move") drawShape(annotations.get(gesture.id));
+    if (gesture.id != null && annotations.has(gesture.id)) drawShape(annotations.get(gesture.id));
     gesture = null;
   }
 
   function screenDistance(p, q) {
-    var s = scale();
-    return Math.hypot(p[0] - q[0], p[1] - q[1]) / s;
+    return Math.hypot(p[0] - q[0], p[1] - q[1]) / scale();
+  }
+
+  function currentLabel() {
+    var label = labelInput.value.trim();
+    if (!label) {
+      notify("Enter a label for new annotations first.", "error");
+      labelInput.focus();
+    }
+    return label;
   }
 
   // The polygon being drawn: its outline to the cursor, and its vertices as handles (the
@@ -354,16 +665,49 @@
     if (label) create({ type: "polygon", label: label, coordinates: points });
   }
 
-  overlay.addEventListener("pointerdown", function (event) {
+  // A resized box: the dragged edges follow the pointer, the others stay.
+  function resizedBox(start, grip, p) {
+    var x1 = start[0][0], y1 = start[0][1], x2 = start[1][0], y2 = start[1][1];
+    if (grip.indexOf("w") >= 0) x1 = p[0];
+    if (grip.indexOf("e") >= 0) x2 = p[0];
+    if (grip.indexOf("n") >= 0) y1 = p[1];
+    if (grip.indexOf("s") >= 0) y2 = p[1];
+    return boxFrom([x1, y1], [x2, y2]);
+  }
+
+  function startPan(event) {
+    gesture = { kind: "pan", x: event.clientX, y: event.clientY, moved: false };
+    stage.classList.add("is-panning");
+  }
+
+  stage.addEventListener("pointerdown", function (event) {
+    // Middle button, or Space held: pan whatever the tool.
+    if (event.button === 1 || (event.button === 0 && spaceHeld)) {
+      event.preventDefault();
+      cancelGesture();
+      startPan(event);
+      stage.setPointerCapture(event.pointerId);
+      return;
+    }
     if (event.button !== 0) return;
     var p = toImage(event);
+    var grip = event.target.closest ? event.target.closest(".grip[data-grip]") : null;
     var target = event.target.closest ? event.target.closest(".shape[data-annotation-id]") : null;
 
     if (tool === "select") {
-      if (!target) { select(null); return; }
-      var id = Number(target.getAttribute("data-annotation-id"));
-      select(id);
-      gesture = { kind: "move", id: id, start: p, coordinates: annotations.get(id).coordinates, moved: null };
+      if (grip && selectedId !== null) {
+        var a = annotations.get(selectedId);
+        var name = grip.getAttribute("data-grip");
+        gesture = name.charAt(0) === "v" && name !== "w"
+          ? { kind: "vertex", id: a.id, index: Number(name.slice(1)), coordinates: copy(a.coordinates), changed: null }
+          : { kind: "resize", id: a.id, grip: name, coordinates: copy(a.coordinates), changed: null };
+      } else if (target) {
+        var id = Number(target.getAttribute("data-annotation-id"));
+        select(id);
+        gesture = { kind: "move", id: id, start: p, coordinates: copy(annotations.get(id).coordinates), changed: null };
+      } else {
+        startPan(event); // a drag pans; a click clears the selection
+      }
     } else if (tool === "box") {
       gesture = { kind: "box", start: p, preview: svgElement("rect", { class: "preview", x: p[0], y: p[1], width: 0, height: 0 }) };
       gesture.preview.style.setProperty("--c", labelColor(labelInput.value.trim()));
@@ -390,38 +734,70 @@
       drawPolygonPreview(null);
       return;
     }
-    if (gesture) overlay.setPointerCapture(event.pointerId);
+    if (gesture) stage.setPointerCapture(event.pointerId);
   });
 
-  overlay.addEventListener("pointermove", function (event) {
+  stage.addEventListener("pointermove", function (event) {
     if (!gesture) return;
+    if (gesture.kind === "pan") {
+      var dx = event.clientX - gesture.x, dy = event.clientY - gesture.y;
+      if (!gesture.moved && Math.hypot(dx, dy) < MIN_DRAG_PX) return;
+      gesture.moved = true;
+      gesture.x = event.clientX;
+      gesture.y = event.clientY;
+      viewport.panBy(dx, dy);
+      return;
+    }
     var p = toImage(event);
+    var a = gesture.id != null ? annotations.get(gesture.id) : null;
     if (gesture.kind === "box") {
       var box = boxFrom(gesture.start, p);
       setAttrs(gesture.preview, { x: box[0][0], y: box[0][1], width: box[1][0] - box[0][0], height: box[1][1] - box[0][1] });
-    } else if (gesture.kind === "move") {
-      if (!gesture.moved && screenDistance(gesture.start, p) < MIN_DRAG_PX) return;
-      var a = annotations.get(gesture.id);
+    } else if (gesture.kind === "move" && a) {
+      if (!gesture.changed && screenDistance(gesture.start, p) < MIN_DRAG_PX) return;
       var xs = gesture.coordinates.map(function (q) { return q[0]; });
       var ys = gesture.coordinates.map(function (q) { return q[1]; });
       // Keep the whole shape inside the image.
-      var dx = clamp(p[0] - gesture.start[0], -Math.min.apply(null, xs), cfg.width - Math.max.apply(null, xs));
-      var dy = clamp(p[1] - gesture.start[1], -Math.min.apply(null, ys), cfg.height - Math.max.apply(null, ys));
-      gesture.moved = translated(gesture.coordinates, dx, dy);
-      drawShape(a, gesture.moved);
+      var mx = clamp(p[0] - gesture.start[0], -Math.min.apply(null, xs), cfg.width - Math.max.apply(null, xs));
+      var my = clamp(p[1] - gesture.start[1], -Math.min.apply(null, ys), cfg.height - Math.max.apply(null, ys));
+      gesture.changed = translated(gesture.coordinates, mx, my);
+      drawShape(a, gesture.changed);
+    } else if (gesture.kind === "resize" && a) {
+      gesture.changed = resizedBox(gesture.coordinates, gesture.grip, p);
+      drawShape(a, gesture.changed);
+    } else if (gesture.kind === "vertex" && a) {
+      gesture.changed = copy(gesture.coordinates);
+      gesture.changed[gesture.index] = p;
+      drawShape(a, gesture.changed);
     } else if (gesture.kind === "polygon") {
       drawPolygonPreview(p);
     }
   });
 
-  overlay.addEventListener("pointerup", function (event) {
+  stage.addEventListener("pointerup", function (event) {
     if (!gesture || gesture.kind === "polygon") return;
     var g = gesture;
     gesture = null;
+    if (g.kind === "pan") {
+      stage.classList.remove("is-panning");
+      if (!g.moved && tool === "select" && !spaceHeld && event.button === 0) select(null);
+      return;
+    }
     var p = toImage(event);
     if (g.preview) g.preview.remove();
     if (g.kind === "move") {
-      if (g.moved) move(g.id, g.moved);
+      if (g.changed) reshape(g.id, g.changed, "move");
+    } else if (g.kind === "resize") {
+      if (!g.changed) return;
+      var b = g.changed;
+      if ((b[1][0] - b[0][0]) / scale() < MIN_DRAG_PX || (b[1][1] - b[0][1]) / scale() < MIN_DRAG_PX) {
+        drawShape(annotations.get(g.id));
+        notify("A box must stay at least a few pixels wide and high.", "error");
+        return;
+      }
+      reshape(g.id, b, "resize");
+    } else if (g.kind === "vertex") {
+      if (g.changed) reshape(g.id, g.changed, "reshape");
     } else if (g.kind === "box") {
       var box = boxFrom(g.start, p);
       if ((box[1][0] - box[0][0]) / scale() < MIN_DRAG_PX || (box[1][1] - box[0][1]) / scale() < MIN_DRAG_PX) return;
@@ -433,7 +809,7 @@
     }
   });
 
-  overlay.addEventListener("pointercancel", cancelGesture);
+  stage.addEventListener("pointercancel", function () { stage.classList.remove("is-panning"); cancelGesture(); });
   overlay.addEventListener("dblclick", function (event) {
     event.preventDefault();
     if (gesture && gesture.kind === "polygon") closePolygon();
@@ -451,14 +827,20 @@
     else if (event.target.closest(".annotation-row__select")) select(selectedId === id ? null : id);
   });
 
-  document.getElementById("classification-form").addEventListener("submit", function (event) {
-    event.preventDefault();
-    var input = document.getElementById("classification-label");
-    var label = input.value.trim();
-    if (!label) { notify("Enter a classification label.", "error"); input.focus(); return; }
-    var exists = Array.from(annotations.values()).some(function (a) { return a.type === "classification" && a.label === label; });
-    if (exists) { notify("The item is already classified “" + label + "”."); return; }
-    create({ type: "classification", label: label, coordinates: [] }).then(function (a) { if (a) input.value = ""; });
+  // ----- zoom and pan -----------------------------------------------------------------------
+
+  var zoomLevel = document.getElementById("zoom-level");
+  var shownZoom = 1;
+  var viewport = new Dataslot.Viewport(stage, content, function (zoom) {
+    // A pan changes no size: touching the shapes then would repaint all of them each frame.
+    if (zoom === shownZoom) return;
+    shownZoom = zoom;
+    if (zoomLevel) zoomLevel.textContent = Math.round(zoom * 100) + "%";
+    resizeMarks();
+  });
+  [["zoom-in", "zoomIn"], ["zoom-out", "zoomOut"], ["zoom-fit", "fit"]].forEach(function (pair) {
+    var button = document.getElementById(pair[0]);
+    if (button) button.addEventListener("click", function () { viewport[pair[1]](); });
   });
 
   // ----- keyboard -----------------------------------------------------------------------
@@ -472,19 +854,53 @@
     if (link && link.href) window.location.assign(link.href);
   }
 
+  // Enter in the label field picks that label (and relabels the selected annotation).
+  labelInput.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !(gesture && gesture.kind === "polygon")) {
+      event.preventDefault();
+      pickLabel(labelInput.value);
+    }
+  });
+  labelInput.addEventListener("change", function () { setCurrentLabel(labelInput.value.trim()); });
+
   document.addEventListener("keydown", function (event) {
-    if (event.ctrlKey || event.metaKey || event.altKey || typing(event.target)) return;
-    if (event.target.closest && event.target.closest("[role=menu]")) return; // the Applications menu
     var key = event.key;
-    if (gesture && gesture.kind === "polygon") {
-      if (key === "Enter") { event.preventDefault(); closePolygon(); return; }
-      if (key === "Backspace" && gesture.points.length > 1) { event.preventDefault(); gesture.points.pop(); drawPolygonPreview(null); return; }
+    // The polygon being drawn owns Enter and Escape, whichever field has focus.
+    if (gesture && gesture.kind === "polygon" && !event.ctrlKey && !event.metaKey && !event.altKey) {
+      if (key === "Enter") { event.preventDefault(); event.stopPropagation(); closePolygon(); return; }
+      if (key === "Escape") { event.preventDefault(); event.stopPropagation(); cancelGesture(); return; }
+    }
+    if (typing(event.target)) return; // the field's own keys (its own Ctrl+Z too)
+    if (event.target.closest && event.target.closest("[role=menu]")) return; // the Applications menu
+    if ((event.ctrlKey || event.metaKey) && !event.altKey) {
+      var lower = key.toLowerCase();
+      if (lower === "z" && event.shiftKey) { event.preventDefault(); history.redo(); }
+      else if (lower === "z") { event.preventDefault(); history.undo(); }
+      else if (lower === "y") { event.preventDefault(); history.redo(); }
+      return;
+    }
+    if (event.altKey) return;
+    if (key === " ") { event.preventDefault(); spaceHeld = true; stage.classList.add("can-pan"); return; }
+    if (gesture && gesture.kind === "polygon" && key === "Backspace" && gesture.points.length > 1) {
+      event.preventDefault(); gesture.points.pop(); drawPolygonPreview(null); return;
     }
     if (key === "Escape") { if (gesture) cancelGesture(); else select(null); return; }
     if ((key === "Delete" || key === "Backspace") && selectedId !== null) { event.preventDefault(); remove(selectedId); return; }
     if (key === "ArrowLeft" || key === "k") { event.preventDefault(); go("previous"); return; }
     if (key === "ArrowRight" || key === "j") { event.preventDefault(); go("next"); return; }
-    if (/^[1-4]$/.test(key)) setTool(TOOLS[Number(key) - 1]);
+    if (key === "+" || key === "=") { viewport.zoomIn(); return; }
+    if (key === "-") { viewport.zoomOut(); return; }
+    if (key === "0") { viewport.fit(); return; }
+    if (/^[1-9]$/.test(key)) {
+      var button = shortcuts && shortcuts.querySelector('.label-chip[data-shortcut="' + key + '"]');
+      if (button) pickLabel(button.getAttribute("data-label"));
+      return;
+    }
+    var toolName = TOOL_KEYS[key.toLowerCase()];
+    if (toolName && !event.shiftKey) setTool(toolName);
+  });
+  document.addEventListener("keyup", function (event) {
+    if (event.key === " ") { spaceHeld = false; stage.classList.remove("can-pan"); }
   });
 
   // ----- annotations returned by functions (post-action drawAnnotation) ----------------
@@ -499,17 +915,17 @@
 
   // ----- start ----------------------------------------------------------------------------
 
-  var storedLabelKey = "dataslot:label:" + cfg.projectId;
   try { labelInput.value = localStorage.getItem(storedLabelKey) || ""; } catch (e) { /* storage may be off */ }
   if (!labelInput.value) labelInput.value = labelOptions.options.length ? labelOptions.options[0].value : "object";
-  labelInput.addEventListener("change", function () {
-    try { localStorage.setItem(storedLabelKey, labelInput.value.trim()); } catch (e) { /* ignore */ }
-  });
 
+  drawShortcuts();
+  drawRecent();
+  showClassification();
+  updateHistoryButtons();
   annotations.forEach(function (a) { drawShape(a); });
   setTool("select");
-  if (window.ResizeObserver) new ResizeObserver(resizePoints).observe(overlay);
-  resizePoints();
+  if (window.ResizeObserver) new ResizeObserver(function () { viewport.clampPan(); viewport.apply(); }).observe(stage);
+  resizeMarks();
   // DOMContentLoaded comes after every deferred script, so the Applications script is there.
   if (document.readyState === "complete") registerSelections();
   else document.addEventListener("DOMContentLoaded", registerSelections);

@@ -166,6 +166,7 @@
       case "Tab": close(false); break;
       case "Enter":
       case " ":
+        if (event.key === "Enter" && event.target.matches("a[href]")) break; // a link: the browser follows it
         event.preventDefault();
         if (event.target.matches("[role=menuitem]")) activate(event.target);
         break;

@@ -1,10 +1,17 @@
 /* Executions, live: the drawer, the executions pages, terminate, and post-actions.
 
    The studio websocket (/ws/studio/projects/<pid>/, opened by htmx's ws extension on
-   #executions-drawer) sends each execution change as rows with hx-swap-oob, one per
-   layout (drawer, executions table, execution page). The "dataslot-executions" htmx
-   extension below keeps the layouts this page shows, and makes room at the top of a
-   list for an execution the page has not shown yet; htmx then swaps them in by id.
+   #executions-drawer) sends each batch of execution changes as rows, one per layout
+   (drawer, executions table, execution page). The "dataslot-executions" htmx extension
+   below swaps in the layouts this page shows, by id, and puts an execution the page has
+   not shown yet at the top of its list when the list's filter accepts it; anything else
+   in a message (a task's progress) is left to htmx's out-of-band swap.
+
+   Every message starts with <template data-live-seq="n">: the project's batch number
+   (live/events.py). A number that is missing for GAP_GRACE ms (the server dropped
+   messages for this page, or the socket reconnected) makes the page re-read every
+   execution it shows and the newest rows of its lists ("resync"); rows carry
+   data-version, so an older rendering never replaces a newer one.
 
    Post-actions run only for executions this page started (Dataslot.executionsStarted,
    called by applications.js with the run's answer), when they reach `success`. */
@@ -27,14 +34,40 @@
       status: el.getAttribute("data-status"),
       postAction: el.getAttribute("data-post-action") || "",
       output: output,
+      summary: el.getAttribute("data-output-summary") || "", // a short rendering, by the server
       message: message ? message.textContent.trim() : "",
     };
   }
 
+  // A message's elements. A table row comes inside a <template> of its own: after an <li>,
+  // an HTML parser drops a bare <tr> (and htmx's own parsing would too).
   function parse(html) {
-    var template = document.createElement("template"); // keeps <tr> as it is
+    var template = document.createElement("template");
     template.innerHTML = html;
-    return Array.prototype.slice.call(template.content.children);
+    var out = [];
+    Array.prototype.forEach.call(template.content.children, function (el) {
+      if (el.tagName === "TEMPLATE" && !el.hasAttribute("data-live-seq")) {
+        out.push.apply(out, Array.prototype.slice.call(el.content.children));
+      } else {
+        out.push(el);
+      }
+    });
+    return out;
+  }
+
+  // One execution in one layout: replaces the shown one unless older; a new one goes into
+  // its list (newest first) when this page shows that list and its filter accepts it.
+  function applyRow(el) {
+    el.removeAttribute("hx-swap-oob");
+    var shown = el.id && document.getElementById(el.id);
+    if (shown) {
+      if (older(el, shown)) return;
+      shown.replaceWith(el);
+    } else {
+      var list = document.querySelector('[data-execution-list="' + el.getAttribute("data-list") + '"]');
+      if (!list || !accepts(list, el) || !insertOrdered(list, el)) return; // a layout this page does not show
+    }
+    if (window.htmx) htmx.process(el);
   }
 
   // Newest first: before the first row with a smaller id. An older row than all shown
@@ -93,39 +126,122 @@
         var kept = [];
         var states = [];
         parse(text).forEach(function (el) {
-          if (el.hasAttribute("data-execution-id") && el.getAttribute("data-list") === "drawer") states.push(stateOf(el));
-          if (el.id && document.getElementById(el.id)) {
-            kept.push(el.outerHTML);
+          if (el.hasAttribute("data-live-seq")) {
+            live.seen(Number(el.getAttribute("data-live-seq")), el.hasAttribute("data-live-heartbeat"));
             return;
           }
-          var list = document.querySelector('[data-execution-list="' + el.getAttribute("data-list") + '"]');
-          if (!list || !accepts(list, el)) return; // a layout this page does not show
-          var placeholder = document.createElement(el.tagName);
-          placeholder.id = el.id;
-          placeholder.setAttribute("data-execution-id", el.getAttribute("data-execution-id"));
-          if (insertOrdered(list, placeholder)) kept.push(el.outerHTML);
+          if (!el.hasAttribute("data-list")) {
+            kept.push(el.outerHTML); // not an execution (a task's progress): htmx swaps it by id
+            return;
+          }
+          if (el.hasAttribute("data-execution-id") && el.getAttribute("data-list") === "drawer") states.push(stateOf(el));
+          applyRow(el);
         });
-        setTimeout(function () {
-          afterRowsChanged();
-          states.forEach(observe);
-        }, 0);
+        afterRowsChanged();
+        setTimeout(function () { states.forEach(observe); }, 0);
         return kept.join("");
       },
     });
   }
 
+  function older(el, shown) {
+    var a = el.getAttribute("data-version") || "";
+    var b = shown.getAttribute("data-version") || "";
+    return a < b;
+  }
+
+  // --- no silent gaps: the batch numbers, and re-reading what the page shows -----------
+
+  var GAP_GRACE = 1500;
+  var live = {
+    last: null, // every batch up to this one has been applied
+    target: 0, // the newest number known to exist
+    received: {},
+    timer: null,
+    resyncs: 0,
+    seen: function (seq, heartbeat) {
+      if (live.last === null) live.last = heartbeat ? seq : seq - 1;
+      if (!heartbeat) live.received[seq] = true;
+      if (seq > live.target) live.target = seq;
+      while (live.received[live.last + 1]) {
+        delete live.received[live.last + 1];
+        live.last += 1;
+      }
+      if (live.last < live.target && !live.timer) {
+        var waitingFor = live.target;
+        live.timer = setTimeout(function () {
+          live.timer = null;
+          if (live.last < waitingFor) {
+            live.last = Math.max(live.last, waitingFor);
+            resync();
+          }
+          live.seen(live.last, true);
+        }, GAP_GRACE);
+      }
+    },
+  };
+  Dataslot.live = live; // read by the browser tests
+
+  // Rows re-read from the server, swapped in where they are not older than what is shown.
+  function applyRows(html) {
+    parse(html).forEach(function (el) {
+      if (el.hasAttribute("data-list")) applyRow(el);
+    });
+  }
+
+  function resync() {
+    live.resyncs += 1;
+    var el = drawer();
+    if (!el) return;
+    var rowsUrl = el.getAttribute("data-rows-url");
+    var ids = {};
+    document.querySelectorAll("[data-execution-id]").forEach(function (row) { ids[row.getAttribute("data-execution-id")] = true; });
+    var shown = Object.keys(ids).slice(0, 1000);
+    var reads = [];
+    if (shown.length) reads.push(fetch(rowsUrl + "?layout=live&ids=" + shown.join(","), { credentials: "same-origin" }));
+    var table = document.querySelector('[data-execution-list="table"]');
+    if (table) {
+      // The newest page of the table, with its filter: executions this page has not seen.
+      var query = new URLSearchParams(location.search);
+      query.set("layout", "table");
+      query.delete("cursor");
+      reads.push(fetch(rowsUrl + "?" + query.toString(), { credentials: "same-origin" }));
+    }
+    reads.forEach(function (read) {
+      read.then(function (response) { return response.ok ? response.text() : ""; }).then(function (html) {
+        applyRows(html.replace(/<tr class="load-more"[\s\S]*?<\/tr>/, ""));
+        afterRowsChanged();
+      }, function () { /* the next gap or reconnect tries again */ });
+    });
+    loadRows(null); // the drawer's newest rows
+  }
+
+  // htmx's websocket extension reconnects by itself; what happened meanwhile is re-read.
+  var opened = 0;
+  document.addEventListener("htmx:wsOpen", function () {
+    opened += 1;
+    live.last = null;
+    live.target = 0;
+    live.received = {};
+    if (opened > 1) resync();
+  });
+
   // --- the drawer ---------------------------------------------------------------------
 
   function drawer() { return document.getElementById("executions-drawer"); }
 
-  function setDrawerOpen(open) {
+  // Only the person's own open/close is remembered, across pages and visits (localStorage):
+  // a run opens the drawer on this page without changing what they chose.
+  function setDrawerOpen(open, remember) {
     var toggle = document.getElementById("executions-drawer-toggle");
     var body = document.getElementById("executions-drawer-body");
     if (!toggle || !body) return;
     toggle.setAttribute("aria-expanded", open ? "true" : "false");
     body.hidden = !open;
     drawer().classList.toggle("drawer--open", open);
-    try { sessionStorage.setItem("dataslot.drawer", open ? "open" : "closed"); } catch (e) { /* private mode */ }
+    if (remember) {
+      try { localStorage.setItem("dataslot.drawer", open ? "open" : "closed"); } catch (e) { /* private mode */ }
+    }
   }
 
   // Rows from the server (the page's first rows, or the ones a run just created), added
@@ -249,6 +365,21 @@
     };
   }
 
+  function executionUrl(id) {
+    return "/projects/" + drawer().getAttribute("data-project-id") + "/executions/" + (id ? id + "/" : "");
+  }
+
+  // A link inside a notice, after its text (notices are text only: built here, not from HTML).
+  function noticeLink(note, href, text) {
+    if (!note) return;
+    var link = document.createElement("a");
+    link.className = "toast__link";
+    link.href = href;
+    link.textContent = text;
+    var message = note.firstChild;
+    note.insertBefore(link, message ? message.nextSibling : null);
+  }
+
   function zipUrl(ids) {
     return "/projects/" + drawer().getAttribute("data-project-id") + "/executions/download/?ids=" + ids.join(",");
   }
@@ -261,7 +392,9 @@
     }
     if (!succeeded.length || batch.ids.length === 1) {
       if (batch.ids.length === 1 && succeeded.length && batch.postAction === "noAction") {
-        Dataslot.toast(batch.name + " finished.", "success");
+        var only = succeeded[0];
+        var note = Dataslot.toast(batch.name + " finished" + (only.summary ? ": " + only.summary : ", with no output."), "success");
+        noticeLink(note, executionUrl(only.id), "View execution #" + only.id);
       }
       return;
     }
@@ -274,7 +407,8 @@
         Dataslot.toast(batch.name + " finished, but returned no items to download.");
       }
     } else if (batch.postAction === "noAction") {
-      Dataslot.toast(batch.name + " finished: " + succeeded.length + " of " + batch.ids.length + " succeeded.", "success");
+      var several = Dataslot.toast(batch.name + " finished: " + succeeded.length + " of " + batch.ids.length + " succeeded.", "success");
+      noticeLink(several, executionUrl(""), "View executions");
     }
   }
 
@@ -283,7 +417,7 @@
   document.addEventListener("click", function (event) {
     var toggle = event.target.closest("#executions-drawer-toggle");
     if (toggle) {
-      setDrawerOpen(toggle.getAttribute("aria-expanded") !== "true");
+      setDrawerOpen(toggle.getAttribute("aria-expanded") !== "true", true);
       return;
     }
     var button = event.target.closest('button[data-action="terminate"]');
@@ -321,25 +455,35 @@
       if (atBottom) pre.scrollTop = pre.scrollHeight;
     }
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
-    var socket = new WebSocket(scheme + location.host + pre.getAttribute("data-follow-logs"));
-    socket.addEventListener("open", function () {
-      // Lines written between the page's render and this connection come from the API.
-      Dataslot.api("GET", pre.getAttribute("data-logs-api") + "?after=" + last).then(function (answer) {
-        if (answer.ok) append(answer.data.lines);
+    var retry = 1000;
+    function connect() {
+      var socket = new WebSocket(scheme + location.host + pre.getAttribute("data-follow-logs"));
+      socket.addEventListener("open", function () {
+        retry = 1000;
+        // Lines written before this connection (the page's render, or while reconnecting) come from the API.
+        Dataslot.api("GET", pre.getAttribute("data-logs-api") + "?after=" + last).then(function (answer) {
+          if (answer.ok) append(answer.data.lines);
+        });
       });
-    });
-    socket.addEventListener("message", function (event) {
-      var message = JSON.parse(event.data);
-      if (message.type === "logs") append(message.lines);
-    });
+      socket.addEventListener("message", function (event) {
+        var message = JSON.parse(event.data);
+        if (message.type === "logs") append(message.lines);
+      });
+      socket.addEventListener("close", function (event) {
+        if (event.code >= 4000) return; // refused (4401, 4403, 4404): asking again changes nothing
+        setTimeout(connect, retry);
+        retry = Math.min(retry * 2, 30000);
+      });
+    }
+    connect();
   }
 
   document.addEventListener("DOMContentLoaded", function () {
     if (drawer()) {
       var open = false;
-      // On a phone an open drawer covers the page: it opens only when this page runs something.
+      // On a phone an open drawer takes much of the screen: it opens only when this page runs something.
       var phone = window.matchMedia("(max-width: 40rem)").matches;
-      try { open = !phone && sessionStorage.getItem("dataslot.drawer") === "open"; } catch (e) { /* private mode */ }
+      try { open = !phone && localStorage.getItem("dataslot.drawer") === "open"; } catch (e) { /* private mode */ }
       setDrawerOpen(open);
       loadRows(null);
     }

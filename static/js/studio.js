@@ -27,7 +27,7 @@
     close.addEventListener("click", function () { note.remove(); });
     note.appendChild(text);
     note.appendChild(close);
-    box.appendChild(note);
+    box.prepend(note); // newest first: the status bar shows it without scrolling
     setTimeout(function () { note.remove(); }, kind === "error" ? 15000 : 6000);
     return note;
   }
@@ -89,6 +89,13 @@
       menu.removeAttribute("open");
       menu.querySelector("summary").focus();
     });
+  });
+
+  // The main area, not the window, scrolls (the page shell in dataslot.css); htmx's
+  // "revealed" trigger (infinite scroll) listens to the window's scroll events.
+  document.addEventListener("DOMContentLoaded", function () {
+    var main = document.getElementById("main");
+    if (main) main.addEventListener("scroll", function () { window.dispatchEvent(new Event("scroll")); }, { passive: true });
   });
 
   // A failed htmx request would otherwise fail silently.

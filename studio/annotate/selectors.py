@@ -194,10 +194,19 @@ def studio_context(*, user, project_id, item_id, filter_text: str | None) -> dic
 # ----- the tasks browser ----------------------------------------------------------------
 
 
-def tasks_page(*, user, project_id, after=None, before=None) -> dict:
+def tasks_page(*, user, project_id, after=None, before=None, show: str | None = None) -> dict:
+    """A page of the project's tasks; ``show="mine"`` keeps those assigned to ``user``.
+
+    An annotator's page shows "My tasks" unless asked for all: that is their day's work.
+    """
     project = project_get_for_user(user=user, project_id=project_id)
-    page = keyset_page(tasks_for_project(project=project), after=after, before=before, size=TASKS_PAGE_SIZE)
-    return {"project": project, "role": project.role, "tasks": page.rows, "page": page}
+    if show not in ("mine", "all"):
+        show = "mine" if project.role == "annotator" else "all"
+    tasks = tasks_for_project(project=project)
+    if show == "mine":
+        tasks = tasks.filter(assignees=user)
+    page = keyset_page(tasks, after=after, before=before, size=TASKS_PAGE_SIZE)
+    return {"project": project, "role": project.role, "tasks": page.rows, "page": page, "show": show}
 
 
 def task_page(*, user, project_id, task_id, after=None, before=None) -> dict:

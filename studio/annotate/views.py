@@ -6,6 +6,7 @@ from django.template import TemplateDoesNotExist
 from django.template.loader import get_template
 
 from studio.annotate import selectors
+from studio.annotate.task_work import task_work_get
 
 APPLICATIONS_TEMPLATE = "studio/partials/applications.html"
 
@@ -25,6 +26,14 @@ def annotation_studio(request, project_id: int, item_id: int):
         user=request.user, project_id=project_id, item_id=item_id, filter_text=request.GET.get("filter")
     )
     item = context["item"]
+    if request.GET.get("task"):
+        # Opened from a task: previous/next walk the task's items instead of the dataset's.
+        work, task_warning = task_work_get(
+            user=request.user, project=context["project"], item=item, task_id=request.GET["task"]
+        )
+        context.update(task_work=work, task_warning=task_warning)
+        if work:
+            context.update(previous_id=work.previous_id, next_id=work.next_id, filter=None, filter_query="")
     # What static/js/annotate.js needs, passed with json_script (never inlined into JS).
     config = {
         "projectId": context["project"].pk,
@@ -43,7 +52,11 @@ def annotation_studio(request, project_id: int, item_id: int):
 @login_required
 def task_list(request, project_id: int):
     context = selectors.tasks_page(
-        user=request.user, project_id=project_id, after=request.GET.get("after"), before=request.GET.get("before")
+        user=request.user,
+        project_id=project_id,
+        after=request.GET.get("after"),
+        before=request.GET.get("before"),
+        show=request.GET.get("show"),
     )
     return render(
         request,

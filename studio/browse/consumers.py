@@ -1,47 +1,65 @@
 """The studio's websocket: a project's execution events as HTML rows for htmx.
 
-``/ws/studio/projects/<pid>/`` joins the same project group as ``/ws/projects/<pid>/``
-(with the same membership check and close codes, live/consumers.py) and turns each
-``{"type": "execution"}`` event into ``hx-swap-oob`` fragments that htmx's websocket
-extension swaps into the executions drawer, the executions page and an execution's page.
+``/ws/studio/projects/<pid>/`` has the same membership check and close codes as
+``/ws/projects/<pid>/`` (live/consumers.py) but joins the project's studio group, whose
+messages are HTML made once per batch by ``render_batch`` (called by live/events.py's
+broadcaster, in whichever process published the events): ``hx-swap-oob`` rows that
+htmx's websocket extension swaps into the executions drawer, the executions page and an
+execution's page, behind a ``<template data-live-seq>`` marker (executions.js).
 
-Rows are rendered from the event's JSON; the only other thing a row needs is its
-slot's post-action, kept per connection in a small cache keyed by (service, function)
-and re-read at most every ``POST_ACTIONS_TTL`` seconds or when a function is unknown,
+Rows are rendered from the events' JSON; the only other thing a row needs is its slot's
+post-action, kept per project in a small cache keyed by (service, function) and re-read
+at most every ``POST_ACTIONS_TTL`` seconds, or once a second while a function is unknown,
 so a burst of events costs no queries.
 """
 
 from __future__ import annotations
 
+import threading
 import time
 
-from channels.db import database_sync_to_async
-
 from live.consumers import ProjectConsumer
+from live.events import studio_group
+from studio.annotate.live import render_task_update
 from studio.browse import rows, selectors
+from studio.browse.labels import labels_for
 
 POST_ACTIONS_TTL = 30.0
 
+_post_actions: dict[int, tuple[float, dict]] = {}  # project id -> (read at, {(service, function): action})
+_post_actions_lock = threading.Lock()
+
+
+def post_actions_of(project_id: int, keys: set[tuple[int, str]]) -> dict:
+    now = time.monotonic()
+    with _post_actions_lock:
+        read_at, actions = _post_actions.get(project_id, (0.0, {}))
+    stale = now - read_at > POST_ACTIONS_TTL
+    # An unknown function re-reads at most once a second (a function without a slot stays unknown).
+    if stale or (not keys <= actions.keys() and now - read_at > 1):
+        actions = selectors.post_actions(project_id=project_id)
+        with _post_actions_lock:
+            _post_actions[project_id] = (now, actions)
+    return actions
+
+
+def render_batch(*, project_id: int, executions: list[dict]) -> str:
+    """The rows of these executions (each one's latest state), every layout, out-of-band."""
+    actions = post_actions_of(project_id, {(e["serviceId"], e["functionName"]) for e in executions})
+    # Slot display names and entity names: a few queries per batch, none per row or subscriber.
+    names = labels_for(project_id=project_id, executions=executions)
+    return "".join(
+        rows.render_live_update(e, post_action=actions.get((e["serviceId"], e["functionName"]), ""), labels=names)
+        for e in executions
+    )
+
 
 class StudioProjectConsumer(ProjectConsumer):
-    post_actions: dict | None = None
-    post_actions_read_at: float = 0.0
-
-    async def post_action_for(self, service_id: int, function_name: str) -> str:
-        key = (service_id, function_name)
-        stale = time.monotonic() - self.post_actions_read_at > POST_ACTIONS_TTL
-        # An unknown function re-reads at most once a second (a function without a slot stays unknown).
-        missing = self.post_actions is not None and key not in self.post_actions
-        if self.post_actions is None or stale or (missing and time.monotonic() - self.post_actions_read_at > 1):
-            project_id = await self.project_id()
-            self.post_actions = await database_sync_to_async(selectors.post_actions)(project_id=project_id)
-            self.post_actions_read_at = time.monotonic()
-        return self.post_actions.get(key, "")
+    async def group_name(self):
+        return studio_group(await self.project_id())
 
     async def live_event(self, message):
+        # Events sent one by one (not batched): a task's progress becomes its HTML here.
         event = message["event"]
-        if event.get("type") != "execution":
-            return
-        execution = event["execution"]
-        post_action = await self.post_action_for(execution["serviceId"], execution["functionName"])
-        await self.send(text_data=rows.render_live_update(execution, post_action=post_action))
+        if event.get("type") == "task":
+            await self.send(text_data=render_task_update(event))

@@ -12,6 +12,8 @@ import json
 from django.template.loader import render_to_string
 from django.utils.dateparse import parse_datetime
 
+from studio.browse.labels import Labels, describe_refs, input_refs, labels_for, output_summary
+
 STATUS_LABELS = {
     "created": "Queued",
     "in-progress": "Running",
@@ -58,22 +60,40 @@ def worker_label(worker: dict | None) -> str:
     return f"{worker['name']} on {worker['host']}" if worker else ""
 
 
-def execution_row(execution: dict, *, post_action: str = "") -> dict:
+def execution_row(execution: dict, *, post_action: str = "", labels: Labels | None = None) -> dict:
+    """``labels`` (``studio.browse.labels.labels_for``) names the slot and the entities;
+    without them a row says "item 30" and the function's name."""
     status = execution["status"]
     latest = execution.get("latestStatus") or {}
+    service_function = f"{execution.get('serviceName') or ''} · {execution['functionName']}"
+    slot_name = (labels.slot_names.get((execution["serviceId"], execution["functionName"])) if labels else "") or ""
+    entity, entity_url = describe_refs(input_refs(execution.get("input")), labels)
+    summary, summary_url = output_summary(execution.get("output"), labels)
     return {
         "id": execution["id"],
         "project_id": execution["projectId"],
         "service_id": execution["serviceId"],
         "service_name": execution.get("serviceName") or "",
         "function_name": execution["functionName"],
-        "entity": entity_label(execution.get("input")),
+        # The slot's display name when a slot runs this function, else "service · function".
+        "title": slot_name or service_function,
+        "service_function": service_function,
+        "entity": entity or entity_label(execution.get("input")),
+        "entity_url": entity_url,
+        # A short rendering of what it returned ("" when nothing), and the entity's page.
+        "output_summary": summary,
+        "output_url": summary_url,
+        "has_output": execution.get("output") is not None,
         "status": status,
         "status_label": STATUS_LABELS.get(status, status),
         "badge": STATUS_BADGES.get(status, ""),
         "percent": int(latest.get("percentComplete") or 0),
         "message": latest.get("message") or "",
         "finished": status in FINISHED,
+        # Which of two renderings of an execution is newer (live batches of two processes
+        # may cross, a re-read may race one): each status change adds a log entry, progress
+        # moves updatedAt. Compared as strings by executions.js.
+        "version": f"{len(execution.get('statusLog') or []):06d}|{execution.get('updatedAt') or ''}",
         "to_terminate": bool(execution.get("toTerminate")),
         "post_action": post_action,
         "output": output_json(execution.get("output")),
@@ -92,14 +112,16 @@ def rows_for(executions, *, post_actions: dict) -> list[dict]:
     """Rows of Execution objects, for pages (``post_actions`` from ``selectors.post_actions``)."""
     from faas.representations import execution_json
 
+    data = [execution_json(e) for e in executions]
+    labels = labels_for(project_id=data[0]["projectId"], executions=data) if data else None
     return [
-        execution_row(execution_json(e), post_action=post_actions.get((e.service_id, e.function_name), ""))
-        for e in executions
+        execution_row(d, post_action=post_actions.get((d["serviceId"], d["functionName"]), ""), labels=labels)
+        for d in data
     ]
 
 
-def render_live_update(execution: dict, *, post_action: str) -> str:
+def render_live_update(execution: dict, *, post_action: str, labels: Labels | None = None) -> str:
     """The websocket message for one event: the row in every layout a page may show it in,
     each swapped out-of-band by id (pages drop the layouts they do not show)."""
-    row = execution_row(execution, post_action=post_action)
+    row = execution_row(execution, post_action=post_action, labels=labels)
     return render_to_string("studio/partials/execution_oob.html", {"row": row, "oob": True})

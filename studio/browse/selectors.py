@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils.html import format_html, format_html_join
 
@@ -192,14 +194,69 @@ def tiles_for(items: list[Item]) -> list[Tile]:
     return list(tiles.values())
 
 
-def item_page(*, dataset: Dataset, query: dict, cursor: int | None, size: int = ITEMS_PER_PAGE) -> ItemPage:
+# The table's sortable columns: ``?sort=name`` ascending, ``?sort=-name`` descending.
+SORTS = {"name": "name", "size": "size", "created": "created_at", "annotations": "annotation_total"}
+
+
+def parse_sort(value: str | None) -> str:
+    """``""`` (id order) or one of ``SORTS``, optionally with a leading ``-``."""
+    value = (value or "").strip()
+    if value and value.lstrip("-") not in SORTS:
+        raise FilterError(f"Items cannot be sorted by “{value[:40]}”: use one of {', '.join(SORTS)}.")
+    return value
+
+
+def _sorted_after(items: QuerySet, *, sort: str, cursor: int | None) -> QuerySet:
+    """``items`` in ``sort`` order, after the row ``cursor`` (an item id): keyset paging on
+    (column, id), so a page deep in a sorted list costs what the first one does."""
+    descending, column = sort.startswith("-"), SORTS[sort.lstrip("-")]
+    if column == "annotation_total":
+        counts = Annotation.objects.filter(item_id=OuterRef("pk")).order_by().values("item_id")
+        counts = counts.annotate(n=Count("id")).values("n")
+        items = items.annotate(annotation_total=Coalesce(Subquery(counts, output_field=IntegerField()), Value(0)))
+    items = items.order_by(f"-{column}", "-id") if descending else items.order_by(column, "id")
+    if cursor is None:
+        return items
+    key = items.filter(pk=cursor).values_list(column, flat=True).first()
+    if key is None:
+        raise FilterError("The page cursor is not valid; reload the page.")
+    if descending:
+        return items.filter(Q(**{f"{column}__lt": key}) | Q(**{column: key, "id__lt": cursor}))
+    return items.filter(Q(**{f"{column}__gt": key}) | Q(**{column: key, "id__gt": cursor}))
+
+
+def item_page(
+    *, dataset: Dataset, query: dict, cursor: int | None, size: int = ITEMS_PER_PAGE, sort: str = ""
+) -> ItemPage:
     items = items_list(dataset=dataset, filter=query or None)
-    if cursor is not None:
+    if sort:
+        items = _sorted_after(items, sort=sort, cursor=cursor)
+    elif cursor is not None:
         items = items.filter(id__gt=cursor)
     rows = list(items[: size + 1])  # one more tells whether a next page exists, without a COUNT
     more = len(rows) > size
     rows = rows[:size]
     return ItemPage(tiles=tiles_for(rows), next_cursor=rows[-1].pk if more else None)
+
+
+UPLOADED_TILES_MAX = 100
+
+
+def parse_item_ids(text: str) -> list[int]:
+    """``?ids=1,2,3`` of the tiles an upload just made; at most ``UPLOADED_TILES_MAX``."""
+    parts = [p.strip() for p in (text or "").split(",") if p.strip()]
+    ids = [parse_id(p) for p in parts]
+    if not parts or None in ids:
+        raise FilterError("ids must be a comma-separated list of item ids.")
+    if len(ids) > UPLOADED_TILES_MAX:
+        raise FilterError(f"At most {UPLOADED_TILES_MAX} items at once.")
+    return sorted(set(ids))
+
+
+def tiles_by_ids(*, dataset: Dataset, query: dict, ids: list[int]) -> list[Tile]:
+    """The tiles of these items that match the browser's filter (just uploaded ones)."""
+    items = items_list(dataset=dataset, filter=query or None).filter(pk__in=ids)
+    return tiles_for(list(items))
 
 
 def tile_get(*, dataset: Dataset, item_id: int) -> Tile:

@@ -15,6 +15,8 @@ from django.views.decorators.http import require_GET
 from faas.enums import ExecutionStatus
 from faas.representations import execution_json
 from studio.browse import downloads, rows, selectors
+from studio.browse.labels import labels_for
+from workspace.selectors.items import items_count
 from workspace.selectors.projects import project_get_for_user
 
 VIEWS = ("grid", "table")
@@ -36,11 +38,25 @@ def _browser_state(request, project_id: int, dataset_id: int) -> dict:
     }
     try:
         state["query"] = browse_filter.query()
+        state["sort"] = selectors.parse_sort(request.GET.get("sort"))
     except selectors.FilterError as exc:
         state["filter_error"] = str(exc)
+    state.setdefault("sort", "")
     params = browse_filter.params()
     if view == "table":
         params["view"] = "table"
+    # Each column's header link sorts by it, ascending first, then the other way.
+    aria_sort = {state["sort"].lstrip("-"): "descending" if state["sort"].startswith("-") else "ascending"}
+    state["sort_columns"] = [
+        {
+            "key": key,
+            "href": "?" + urlencode({**params, "sort": f"-{key}" if state["sort"] == key else key}),
+            "aria_sort": aria_sort.get(key, "none"),
+        }
+        for key in selectors.SORTS
+    ]
+    if state["sort"]:
+        params["sort"] = state["sort"]
     # The query string of the fragments and of the other view; the studio gets the DQL.
     state["filter_params"] = urlencode(browse_filter.params())
     state["items_params"] = urlencode(params)
@@ -49,7 +65,7 @@ def _browser_state(request, project_id: int, dataset_id: int) -> dict:
 
 
 def _items_context(state: dict, cursor: int | None) -> dict:
-    page = selectors.item_page(dataset=state["dataset"], query=state["query"], cursor=cursor)
+    page = selectors.item_page(dataset=state["dataset"], query=state["query"], cursor=cursor, sort=state["sort"])
     return {**state, "tiles": page.tiles, "next_cursor": page.next_cursor}
 
 
@@ -64,6 +80,9 @@ def dataset_browser(request, project_id: int, dataset_id: int):
         context, status = {**state, "tiles": [], "next_cursor": None}, 400
     else:
         context = _items_context(state, None)
+        # The total that matches: kept counters without a filter, the index with one (exact up
+        # to items_count's limit); once per page view, not per fragment of infinite scroll.
+        context["match_count"], context["match_exact"] = items_count(dataset=state["dataset"], filter=state["query"])
     context.update(
         nav_section="datasets",
         panel="table" if state["view"] == "table" else "browser",
@@ -75,15 +94,27 @@ def dataset_browser(request, project_id: int, dataset_id: int):
 @login_required
 @require_GET
 def dataset_items(request, project_id: int, dataset_id: int):
-    """The next page of tiles (or table rows) for infinite scroll, after ``?cursor=``."""
+    """The next page of tiles (or table rows) for infinite scroll, after ``?cursor=``;
+    or ``?ids=``: those items' tiles, if they match the filter (an upload adds them)."""
     state = _browser_state(request, project_id, dataset_id)
+    if request.GET.get("ids") is not None and not state["filter_error"]:
+        try:
+            ids = selectors.parse_item_ids(request.GET["ids"])
+        except selectors.FilterError as exc:
+            return render(request, "studio/browse/_items_error.html", {**state, "filter_error": str(exc)}, status=400)
+        tiles = selectors.tiles_by_ids(dataset=state["dataset"], query=state["query"], ids=ids)
+        return render(request, "studio/browse/_items.html", {**state, "tiles": tiles, "next_cursor": None})
     try:
         cursor = selectors.parse_cursor(request.GET.get("cursor"))
     except selectors.FilterError as exc:
         state["filter_error"] = str(exc)
     if state["filter_error"]:
         return render(request, "studio/browse/_items_error.html", state, status=400)
-    return render(request, "studio/browse/_items.html", _items_context(state, cursor))
+    try:
+        context = _items_context(state, cursor)
+    except selectors.FilterError as exc:  # a sorted page's cursor row is gone
+        return render(request, "studio/browse/_items_error.html", {**state, "filter_error": str(exc)}, status=400)
+    return render(request, "studio/browse/_items.html", context)
 
 
 @login_required
@@ -117,8 +148,9 @@ def executions_page(request, project_id: int):
 @login_required
 @require_GET
 def execution_rows(request, project_id: int):
-    """Rows as HTML: ``?ids=`` (just started) or the latest, for the drawer; or
-    ``?layout=table&cursor=`` for the executions page's next page."""
+    """Rows as HTML: ``?ids=`` (just started) or the latest, for the drawer;
+    ``?layout=table&cursor=`` for the executions page's next page; or
+    ``?layout=live&ids=`` for every layout of those executions (a page's resync)."""
     project = project_get_for_user(user=request.user, project_id=project_id)
     post_actions = selectors.post_actions(project_id=project.pk)
     if request.GET.get("layout") == "table":
@@ -140,6 +172,15 @@ def execution_rows(request, project_id: int):
             ids = downloads.parse_ids(request.GET["ids"])
         except ValidationError as exc:
             return HttpResponseBadRequest(" ".join(exc.messages))
+    if request.GET.get("layout") == "live" and ids:
+        # A page that missed live messages re-reads the executions it shows, in every
+        # layout, as the websocket would have sent them (executions.js, resync).
+        executions = selectors.executions_latest(project=project, ids=ids, size=len(ids))
+        return render(
+            request,
+            "studio/partials/execution_oob_rows.html",
+            {"rows": rows.rows_for(executions, post_actions=post_actions)},
+        )
     executions = selectors.executions_latest(project=project, ids=ids)
     return render(
         request, "studio/partials/execution_rows.html", {"rows": rows.rows_for(executions, post_actions=post_actions)}
@@ -158,7 +199,10 @@ def execution_detail(request, project_id: int, execution_id: int):
         "project": project,
         "nav_section": "executions",
         "execution": execution,
-        "row": rows.execution_row(data, post_action=post_action),
+        "row": rows.execution_row(
+            data, post_action=post_action, labels=labels_for(project_id=project.pk, executions=[data])
+        ),
+        "service": execution.service,
         "input_json": json.dumps(data["input"], indent=2),
         "output_json": json.dumps(data["output"], indent=2),
         "log_lines": log_lines,

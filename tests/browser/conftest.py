@@ -261,6 +261,18 @@ def new_page(request, browser, server):
         page.context.close()
 
 
+@pytest.fixture(scope="session")
+def demo_session(browser, server) -> dict:
+    """The demo user's cookies, logged in once through the real form: tests that open many
+    pages pass it as `new_page(None, storage_state=demo_session)` instead of logging in each time."""
+    context = browser.new_context(base_url=server.url)
+    try:
+        log_in(context.new_page(), server.url, "demo", "demo")
+        return context.storage_state()
+    finally:
+        context.close()
+
+
 @pytest.fixture
 def page(new_page):
     """The demo user's page (demo/demo), 1280x800, downloads accepted."""

@@ -207,7 +207,7 @@ def test_setting_a_classification_shows_it_in_the_list_and_saves_it(page, demo, 
     page.fill("#classification-label", label)
     page.click("#classification-set")
     classification_id = new_row_id(page, "classification", label)
-    expect(page.locator("#classification-label")).to_have_value("")
+    expect(page.locator("#classification-label")).to_have_value(label)  # the field shows the current value
 
     stored = saved(api, item["id"])[classification_id]
     assert (stored["type"], stored["label"], stored["coordinates"]) == ("classification", label, [])
@@ -228,6 +228,7 @@ def test_previous_and_next_item_by_keyboard_but_not_while_typing(page, demo):
     page.locator("#annotation-label").fill("")
     page.locator("#annotation-label").press("ArrowRight")
     page.locator("#annotation-label").type("jk")
+    page.locator("#classification-label").fill("")  # it shows the item's classification, if any
     page.locator("#classification-label").press("ArrowLeft")
     page.locator("#classification-label").type("kj")
     page.wait_for_timeout(400)

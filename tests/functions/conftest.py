@@ -4,7 +4,7 @@ from tests.support.functions import FunctionsApi, function
 
 # The contract of executions, run against both modes (ids test_x[embedded], test_x[celery]):
 # the embedded dispatcher in the web process, and a scale-out cluster with one Celery worker.
-CONTRACT = {"test_execution_control", "test_secrets", "test_live_events"}
+CONTRACT = {"test_execution_control", "test_secrets", "test_live_events", "test_trigger_modes"}
 
 
 def pytest_generate_tests(metafunc):
@@ -88,6 +88,10 @@ class ServiceRunner(dl.BaseServiceRunner):
         time.sleep(seconds)
         return {{"slept": seconds}}
 
+    def nap(self, seconds):
+        time.sleep(seconds)
+        return os.getpid()
+
     def crash(self):
         os._exit(3)
 
@@ -153,6 +157,7 @@ FUNCTIONS = [
     function("busy"),
     function("swallow"),
     function("sleepy", ("seconds", "Float")),
+    function("nap", ("seconds", "Float")),
     function("crash"),
     function("secret"),
     function("chatty"),

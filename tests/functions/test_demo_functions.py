@@ -89,6 +89,8 @@ def test_rgb2gray_returns_a_new_grayscale_item(demo):
     assert done["status"] == "success", done
     output = done["output"]
     assert output["item_id"] != item["id"]
+    # Outputs stay out of the dataset being labelled.
+    assert api.call("GET", f"/datasets/{output['dataset_id']}/", 200).json()["name"] == "Samples outputs"
     data = api.call("GET", f"/items/{output['item_id']}/download/", 200).content
     image = Image.open(io.BytesIO(data))
     assert image.mode == "L" and image.size == (item["width"], item["height"])

@@ -1,4 +1,4 @@
-"""Execution control on real replica processes (design.md §4: termination, timeouts, resets)."""
+"""Execution control on real replica processes (docs/design.md "Termination", "Timeouts", "Service resets")."""
 
 import os
 import time
@@ -192,3 +192,26 @@ def test_logs_arrive_a_whole_line_at_a_time(project):
     ended = api.wait(api.execute(service["id"], "chatter")["id"])
     lines = api.call("GET", f"/executions/{ended['id']}/logs/", 200).json()["lines"]
     assert [line["text"] for line in lines] == ["epoch 3\n", "partial\n", "no newline at the end"]
+
+
+def test_an_autoscaled_service_starts_cold_grows_to_its_maximum_and_scales_back_to_zero(project):
+    api, _, _ = project
+    autoscaler = {"type": "rabbitmq", "minReplicas": 0, "maxReplicas": 2, "queueLength": 1, "cooldownPeriod": 1}
+    service = deploy(project, "autoscaled", runtime={"concurrency": 1, "numReplicas": 1, "autoscaler": autoscaler})
+
+    def started_cold(execution):
+        running = [e for e in execution["statusLog"] if e["status"] == "in-progress"]
+        return "cold start" in running[-1]["message"]
+
+    first = api.wait(api.execute(service["id"], "nap", {"seconds": 0})["id"], timeout=30)
+    assert first["status"] == "success" and started_cold(first), first["statusLog"]
+    # Four at once with one per replica: it grows to its maximum of two replicas, not more.
+    burst = [api.execute(service["id"], "nap", {"seconds": 1.0})["id"] for _ in range(4)]
+    ended = [api.wait(execution_id, timeout=30) for execution_id in burst]
+    assert [e["status"] for e in ended] == ["success"] * 4
+    assert len({e["output"] for e in ended}) == 2
+    # Idle past its cooldown, it has no replica left: the next execution starts cold again.
+    time.sleep(3)
+    again = api.wait(api.execute(service["id"], "nap", {"seconds": 0})["id"], timeout=30)
+    assert again["status"] == "success" and started_cold(again), again["statusLog"]
+    assert again["output"] not in {e["output"] for e in ended}

@@ -21,13 +21,15 @@ async def collect(url: str, token: str, execution_trigger, *, until_status: str,
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             message = json.loads(await asyncio.wait_for(ws.recv(), timeout=deadline - time.monotonic()))
-            if message["execution"]["id"] != execution["id"]:
-                continue
-            events.append((time.monotonic(), message["execution"]))
-            if on_event is not None:
-                await asyncio.to_thread(on_event, message["execution"])
-            if message["execution"]["status"] == until_status:
-                return execution, events
+            # A batch of events of the project (docs/api.md, "Websockets"); heartbeats carry none.
+            for event in message.get("executions", []):
+                if event["id"] != execution["id"]:
+                    continue
+                events.append((time.monotonic(), event))
+                if on_event is not None:
+                    await asyncio.to_thread(on_event, event)
+                if event["status"] == until_status:
+                    return execution, events
     raise AssertionError(f"no {until_status} event; got {[e['status'] for _, e in events]}")
 
 

@@ -4,6 +4,7 @@ Skipped, with the reason, where PostgreSQL or Redis cannot be reached.
 """
 
 import asyncio
+import json
 import os
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -78,12 +79,11 @@ def test_executions_run_terminate_and_stream_on_postgresql_and_redis(fresh_live_
             execution = await asyncio.to_thread(api.execute, service["id"], "whoami")
             statuses = []
             while "success" not in statuses:
-                event = await asyncio.wait_for(ws.recv(), timeout=20)
-                import json
-
-                message = json.loads(event)["execution"]
-                if message["id"] == execution["id"]:
-                    statuses.append(message["status"])
+                message = json.loads(await asyncio.wait_for(ws.recv(), timeout=20))
+                # Batches of executions, and heartbeats ({"type": "seq"}) between them.
+                for event in message.get("executions", []):
+                    if event["id"] == execution["id"]:
+                        statuses.append(event["status"])
             return statuses
 
     with ThreadPoolExecutor(max_workers=1) as pool:

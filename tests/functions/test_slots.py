@@ -1,4 +1,4 @@
-"""Which slots a page offers for a selection, and running them (design.md §4)."""
+"""Which slots a page offers for a selection, and running them (docs/design.md "Slots and display scopes")."""
 
 import json
 

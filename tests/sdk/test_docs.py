@@ -143,7 +143,9 @@ def test_the_walkthrough_runs_as_written(live_server_proc, default_client_at, tm
     # a reference to a new, gray item, and the function's print was captured.
     assert [r["version"] for r in package.revisions] == [1, 2]
     documented = re.search(r"^# (\{.*?\})", blocks[3].code, re.M).group(1)
-    output = ast.literal_eval(printed[4].strip())
+    streamed, result = printed[4].strip().rsplit("\n", 1)
+    assert streamed == "converted car.jpg"  # sync=True streams the execution's output first
+    output = ast.literal_eval(result)
     assert output.keys() == ast.literal_eval(documented).keys()
     gray = dataset.items.get(item_id=output["item_id"])
     assert (gray.dir, gray.name, output["dataset_id"]) == ("/gray/cars", "car.jpg", dataset.id)

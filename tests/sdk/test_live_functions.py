@@ -212,8 +212,8 @@ def test_deploy_options_are_kept_and_deploying_a_name_again_updates_it(live_proj
     )
     fetched = live_project.services.get(service_name="options")
     assert fetched.id == deployed.id
-    assert (fetched.runtime, fetched.execution_timeout, fetched.on_reset, fetched.max_attempts) == (
-        {"concurrency": 2, "numReplicas": 1},
+    assert (fetched.runtime.to_json(), fetched.execution_timeout, fetched.on_reset, fetched.max_attempts) == (
+        {"concurrency": 2, "numReplicas": 1, "podType": "regular-s", "autoscaler": None},
         30,
         "rerun",
         4,
@@ -260,9 +260,9 @@ def test_push_with_slots_and_service_activate_slots_shows_all_of_them(live_proje
 
 
 def test_executions_list_and_batch(live_project, service, item):
-    listed = list(service.executions.list())
+    listed = list(service.executions.list().all())
     assert listed and all(e.service_id == service.id for e in listed)
-    assert {e.id for e in live_project.executions.list(function_name="echo")}
+    assert {e.id for e in live_project.executions.list(function_name="echo").all()}
     filters = dl.Filters(field="dir", values="/in")
     batch = service.execute_batch(filters=filters, function_name="detect")
     assert len(batch) == 1

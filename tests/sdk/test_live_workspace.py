@@ -79,17 +79,17 @@ def test_list_iterates_every_page_and_filters(live_project):
     uploaded = dataset.items.upload(local_path=[png() for _ in range(5)], remote_path="/a")
     dataset.items.upload(local_path=png(), remote_path="/b", remote_name="only-b.png")
     assert len(uploaded) == 5
-    assert len(list(dataset.items.list(page_size=2))) == 6
+    assert len(list(dataset.items.list(page_size=2).all())) == 6
     assert [len(p) for p in dataset.items.list(page_size=2).pages()] == [2, 2, 2]
-    in_b = list(dataset.items.list(filters=dl.Filters(field="dir", values="/b")))
+    in_b = list(dataset.items.list(filters=dl.Filters(field="dir", values="/b")).all())
     assert [i.name for i in in_b] == ["only-b.png"]
     wide = dl.Filters(field="width", values=8, operator=dl.FiltersOperations.GREATER_THAN_OR_EQUAL)
-    assert len(list(dataset.items.list(filters=wide))) == 6
+    assert dataset.items.list(filters=wide).items_count == 6
     assert dataset.items.get(filepath="/b/only-b.png").name == "only-b.png"
     hidden = dataset.items.get(item_id=uploaded[0].id)
     hidden.hidden = True
     hidden.update()
-    assert len(list(dataset.items.list())) == 5  # the default filter leaves hidden items out
+    assert dataset.items.list().items_count == 5  # the default filter leaves hidden items out
 
 
 def test_annotations_builder_upload_and_list(dataset):
@@ -116,7 +116,7 @@ def test_tasks_create_list_get(live_project, dataset):
     assert task.items_total == 5 and task.progress == 0
     assert live_project.tasks.get(task_id=task.id).name == "label forms"
     assert "label forms" in [t.name for t in live_project.tasks.list()]
-    first = next(iter(task.get_items()))
+    first = next(task.get_items().all())
     assert task.set_item_done(first.id).items_done == 1
 
 

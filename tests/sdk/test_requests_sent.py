@@ -71,11 +71,12 @@ def test_sync_execute_waits_and_returns_the_output(fake_server, service):
     assert service.execute(item_id=7, sync=True) == {"item_id": 8}
 
 
-def test_sync_execute_of_a_failure_raises_with_its_message(fake_server, service):
+def test_sync_execute_of_a_failure_returns_its_output_as_dtlpy_does_and_warns(fake_server, service, caplog):
     failed = {**execution("failed"), "latestStatus": {"status": "failed", "message": "ValueError: boom"}}
     fake_server.route("GET", "/api/executions/11/", (200, failed))
-    with pytest.raises(dl.exceptions.ExecutionFailed, match="ValueError: boom"):
-        service.execute(item_id=7, sync=True)
+    fake_server.route("GET", "/api/executions/11/logs/", (200, {"lines": [], "finished": True}))
+    assert service.execute(item_id=7, sync=True) is None
+    assert "ValueError: boom" in caplog.text
     finished = service.execute(item_id=7, sync=True, return_output=False)
     assert finished.status == dl.ExecutionStatus.FAILED
 

@@ -1,4 +1,4 @@
-"""The JSON the SDK sends is the wire format of design.md §3 and dtlpy-facts.md."""
+"""The JSON the SDK sends is the wire format of docs/design.md ("Vocabulary", "Names shared with Dataloop's SDK")."""
 
 import json
 

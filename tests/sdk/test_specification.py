@@ -1,4 +1,4 @@
-"""The user's specification (seed/ui-slots-and-execution-control.txt), sections 5, 6 and 7,
+"""The user's specification (Dataloop's FaaS tutorial; docs/design.md "Purpose"), sections 5, 6 and 7,
 as a test: every code sample runs as written with only the import changed to
 ``import dataslot as dl`` (the 60-second timeout is shortened to 1 s where it must be
 enforced), against a real server with real replicas, and each documented effect is
@@ -225,11 +225,11 @@ def test_5_3_activated_slot_shows_in_the_browser_and_studio_and_runs_only_while_
     assert dl.services.get(service_id=service.id).active is False
     assert slot_names(project, "browser")["RGB2GRAY"] == (False, "Service paused.")
     assert slot_names(project, "studio")["RGB2GRAY"] == (False, "Service paused.")
-    before = {e.id for e in service.executions.list()}
+    before = {e.id for e in service.executions.list().all()}
     with pytest.raises(dl.exceptions.Conflict) as refused:
         click(project, service, item)
     assert refused.value.status_code == 409 and "paused" in str(refused.value)
-    assert {e.id for e in service.executions.list()} == before  # nothing was queued
+    assert {e.id for e in service.executions.list().all()} == before  # nothing was queued
 
 
 # --- §6 Executions control --------------------------------------------------------

@@ -12,7 +12,7 @@ from studio.annotate import selectors
 from tests.studio.test_annotate_studio import png
 from workspace.services.items import item_create
 from workspace.services.projects import dataset_create, membership_set, project_create
-from workspace.services.tasks import task_create, task_item_set_done
+from workspace.services.tasks import task_create, task_item_status_set
 
 pytestmark = pytest.mark.django_db
 
@@ -62,7 +62,7 @@ def task(dataset, owner, annotator):
         due_date=datetime.date(2030, 5, 17),
         user=owner,
     )
-    task_item_set_done(task=task, item=dataset.items.order_by("id").first())
+    task_item_status_set(task=task, item=dataset.items.order_by("id").first())
     return task
 
 
@@ -122,7 +122,7 @@ def test_a_tasks_page_lists_its_items_with_their_done_state_and_studio_links(cli
     assert ids == sorted(ids) and len(ids) == 3
     assert [i["data-done"] for i in items] == ["true", "false", "false"]
     links = [a["href"] for a in page.with_attr("a", "href") if "/items/" in a["href"]]
-    assert links[0].startswith(f"/projects/{project.pk}/items/{ids[0]}/?filter=")  # walks the task's query
+    assert links[0] == f"/projects/{project.pk}/items/{ids[0]}/?task={task.pk}"  # the studio in the task's context
     assert [a["src"] for a in page.with_attr("img", "src")] == [f"/api/items/{i}/thumbnail/" for i in ids]
 
 
@@ -146,3 +146,61 @@ def test_a_tasks_items_are_paginated_by_keyset(client, annotator, project, task,
     # A stale cursor past the end, or garbage, shows the first page rather than nothing.
     assert page(f"?after={second[0]}")[0] == first
     assert page("?before=abc")[0] == first
+
+
+def _task_bar(client, project, item_id, task_id) -> tuple[int, str]:
+    response = client.get(f"/projects/{project.pk}/items/{item_id}/?task={task_id}")
+    return response.status_code, response.content.decode()
+
+
+def test_the_studio_opened_from_a_task_walks_the_tasks_items_and_offers_the_next_unfinished(
+    client, annotator, project, task
+):
+    client.force_login(annotator)
+    first, second, third = task.items.order_by("id").values_list("id", flat=True)
+    task_item_status_set(task=task, item=task.items.get(pk=second))  # first and second done
+
+    status, body = _task_bar(client, project, third, task.pk)
+    assert status == 200
+    page = Rows(body)
+    (button,) = [a for t, a in page.found if a.get("id") == "task-item-done"]
+    assert button["aria-pressed"] == "false"
+    (previous,) = [a for t, a in page.found if a.get("id") == "previous-item"]
+    assert previous["href"] == f"/projects/{project.pk}/items/{second}/?task={task.pk}"
+    assert "Count &lt;b&gt;birds&lt;/b&gt;" in body and "2/3" in body
+    # Nothing unfinished after the last item and nothing before it either: no link.
+    (unfinished,) = [a for t, a in page.found if a.get("id") == "next-unfinished"]
+    assert "href" not in unfinished
+
+    task_item_status_set(task=task, item=task.items.get(pk=first), done=False)
+    _, body = _task_bar(client, project, third, task.pk)
+    (unfinished,) = [a for t, a in Rows(body).found if a.get("id") == "next-unfinished"]
+    assert unfinished["href"] == f"/projects/{project.pk}/items/{first}/?task={task.pk}"  # wraps to the start
+
+
+def test_a_task_link_for_an_item_outside_the_task_says_so_and_a_foreign_task_is_404(
+    client, owner, annotator, project, dataset, task, other_task
+):
+    client.force_login(owner)
+    outside = item_create(dataset=dataset, file=png((8, 8)), name="cat.png", dir="/street")
+    status, body = _task_bar(client, project, outside.pk, task.pk)
+    assert status == 200 and 'id="task-warning"' in body and 'id="task-bar"' not in body
+    for bad in (other_task.pk, "x", 2**70):
+        assert _task_bar(client, project, outside.pk, bad)[0] == 404
+
+
+def test_an_annotator_sees_my_tasks_first_and_can_see_all(client, owner, annotator, project, dataset, task):
+    mine_only = task_create(dataset=dataset, name="Owner's own", query={}, assignees=["olivia"], user=owner)
+    client.force_login(annotator)
+    body = client.get(f"/projects/{project.pk}/tasks/").content.decode()
+    assert "My tasks</h1>" in body and f'data-task-id="{task.pk}"' in body
+    assert f'data-task-id="{mine_only.pk}"' not in body
+    body = client.get(f"/projects/{project.pk}/tasks/?show=all").content.decode()
+    assert f'data-task-id="{mine_only.pk}"' in body
+
+
+def test_marking_an_item_done_twice_moves_the_progress_once(task):
+    item = task.items.order_by("id").last()
+    assert task_item_status_set(task=task, item=item).items_done == 2
+    assert task_item_status_set(task=task, item=item).items_done == 2
+    assert task_item_status_set(task=task, item=item, done=False).items_done == 1

@@ -105,3 +105,14 @@ def test_project_annotations_are_paged_and_filtered_by_dql(api, annotator, proje
     assert client.get(body["next"]).json()["results"][0]["label"] == "wren"
     response = client.get(url, {"filter": json.dumps({"colour": "red"})})
     assert response.status_code == 400 and response.json()["filter"]
+
+
+def test_an_items_annotations_are_filtered_by_dql_on_the_server(api, annotator, item):
+    client = api(annotator)
+    for label in ["wren", "robin", "wren"]:
+        _post(client, item, {"type": "classification", "label": label})
+    url = f"/api/items/{item['id']}/annotations/"
+    assert [a["label"] for a in client.get(url, {"filter": json.dumps({"label": "wren"})}).json()] == ["wren", "wren"]
+    assert len(client.get(url).json()) == 3  # no filter: all of them
+    response = client.get(url, {"filter": json.dumps({"colour": "red"})})
+    assert response.status_code == 400 and response.json()["filter"]

@@ -81,7 +81,7 @@ def test_datasets_are_made_renamed_and_deleted_by_writers(api, developer, annota
     response = api(developer).post(url, {"name": "Summer"}, format="json")
     assert response.status_code == 201
     dataset = response.json()
-    assert set(dataset) == {"id", "projectId", "name", "createdAt"} and dataset["projectId"] == project.pk
+    assert set(dataset) == {"id", "projectId", "name", "createdAt", "itemsCount"} and dataset["projectId"] == project.pk
     assert api(developer).post(url, {"name": "Summer"}, format="json").json()["name"] == [
         "A dataset named 'Summer' already exists in this project."
     ]

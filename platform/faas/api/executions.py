@@ -53,6 +53,7 @@ class ServiceExecuteBatchView(FunctionsView):
             query=_batch_filter(request.data),
             resource=request.data.get("resource"),
             user=request.user,
+            args=request.data.get("args"),
         )
         return Response({"count": len(executions), "ids": [e.id for e in executions]}, status=status.HTTP_201_CREATED)
 
@@ -112,6 +113,7 @@ class ProjectExecutionsView(FunctionsView):
             OpenApiParameter("status", OpenApiTypes.STR),
             OpenApiParameter("serviceId", OpenApiTypes.INT),
             OpenApiParameter("functionName", OpenApiTypes.STR),
+            OpenApiParameter("triggerId", OpenApiTypes.INT),
             OpenApiParameter("cursor", OpenApiTypes.STR),
             OpenApiParameter("page_size", OpenApiTypes.INT),
         ],
@@ -128,6 +130,9 @@ class ProjectExecutionsView(FunctionsView):
             queryset = queryset.filter(service_id=service_id)
         if params.get("functionName"):
             queryset = queryset.filter(function_name=params["functionName"])
+        trigger_id = id_field_from(params, "triggerId", required=False)
+        if trigger_id is not None:
+            queryset = queryset.filter(trigger_id=trigger_id)
         paginator = NewestFirstPagination()
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response([execution_json(e) for e in page])

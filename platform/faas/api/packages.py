@@ -9,11 +9,11 @@ from rest_framework.response import Response
 
 from faas.api import schema as s
 from faas.api.common import FunctionsView, get_for_user, json_field
-from faas.models import Package, PackageRevision, Service
+from faas.models import Integration, Package, PackageRevision, Service
 from faas.representations import package_json, service_json
 from faas.services import packages as package_services
 from faas.services import services as service_services
-from workspace.ids import id_field_from
+from workspace.ids import id_field_from, is_id
 from workspace.selectors.projects import MEMBERS, WRITERS, project_get_for_user
 
 
@@ -103,7 +103,7 @@ def service_fields(data, *, identity: tuple[str, ...] = ()) -> dict:
     """The API's camelCase service fields as model fields, values untouched (the service
     validates). Anything else is refused, so a change that cannot happen is never silent;
     ``identity`` names the keys a deploy uses to find or create the service."""
-    unknown = set(data) - set(SERVICE_FIELDS) - {"runtime", "secrets", *identity}
+    unknown = set(data) - set(SERVICE_FIELDS) - {"runtime", "secrets", "integrations", *identity}
     if unknown:
         errors = {
             key: ["Cannot be changed: deploy a new service under the new name."]
@@ -115,11 +115,43 @@ def service_fields(data, *, identity: tuple[str, ...] = ()) -> dict:
     fields = {model: data[api] for api, model in SERVICE_FIELDS.items() if api in data}
     runtime = data.get("runtime")
     if runtime is not None and not isinstance(runtime, dict):
-        raise exceptions.ValidationError({"runtime": ["Must be an object: {concurrency, numReplicas}."]})
+        raise exceptions.ValidationError({"runtime": ["Must be an object: {concurrency, numReplicas, podType, ...}."]})
     for api, model in RUNTIME_FIELDS.items():
         if runtime and api in runtime:
             fields[model] = runtime[api]
+    if runtime:
+        # The rest (podType, runnerImage, autoscaler, ...) is kept; see faas.services.runtime.
+        fields["runtime_settings"] = {k: v for k, v in runtime.items() if k not in RUNTIME_FIELDS}
     return fields
+
+
+def secret_ids(data):
+    """``secrets`` plus dtlpy's ``integrations`` (``[id]`` or ``[{"value": id, "env": name}]``):
+    the integration ids a service's replicas get as environment variables; None: unchanged."""
+    integrations = data.get("integrations")
+    if integrations is None:
+        return data.get("secrets")
+    if not isinstance(integrations, list):
+        raise exceptions.ValidationError({"integrations": ["Must be a list of integration ids or {value, env}."]})
+    ids = list(data.get("secrets") or [])
+    for index, entry in enumerate(integrations):
+        if isinstance(entry, dict):
+            if entry.get("env") is not None:
+                # The variable is named by the integration; another name would be silently not set.
+                integration = Integration.objects.filter(
+                    pk=entry.get("value") if is_id(entry.get("value")) else None
+                ).first()
+                if integration is None or integration.name != entry["env"]:
+                    raise exceptions.ValidationError(
+                        {
+                            f"integrations[{index}].env": [
+                                "The environment variable is named after the integration: leave env out or give its name."
+                            ]
+                        }
+                    )
+            entry = entry.get("value")
+        ids.append(entry)
+    return ids
 
 
 class ProjectServicesView(FunctionsView):
@@ -138,7 +170,7 @@ class ProjectServicesView(FunctionsView):
             package=package,
             name=request.data.get("name"),
             fields=service_fields(request.data, identity=("name", "packageId")),
-            secret_ids=request.data.get("secrets"),
+            secret_ids=secret_ids(request.data),
             user=request.user,
         )
         return Response(service_json(service), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
@@ -161,7 +193,7 @@ class ServiceView(FunctionsView):
         }
         data = {k: v for k, v in request.data.items() if not (k in fixed and v == fixed[k])}
         service = service_services.service_update(
-            service=service, fields=service_fields(data), secret_ids=request.data.get("secrets")
+            service=service, fields=service_fields(data), secret_ids=secret_ids(request.data)
         )
         return Response(service_json(service))
 
@@ -182,6 +214,10 @@ class ServicePauseView(FunctionsView):
 
 class ServiceResumeView(ServicePauseView):
     perform = staticmethod(service_services.service_resume)
+
+
+class ServiceRestartView(ServicePauseView):
+    perform = staticmethod(service_services.service_restart)
 
 
 class ServiceActivateSlotsView(FunctionsView):

@@ -87,9 +87,27 @@ class PackageRevisionSerializer(serializers.Serializer):
     createdAt = serializers.DateTimeField()
 
 
+class AutoscalerSerializer(serializers.Serializer):
+    type = serializers.ChoiceField(["rabbitmq", "cpu", "rps"], required=False)
+    minReplicas = serializers.IntegerField(required=False, help_text="At least 0; at most maxReplicas.")
+    maxReplicas = serializers.IntegerField(required=False, help_text="At least 1.")
+    queueLength = serializers.IntegerField(required=False, help_text="Queued executions per replica.")
+    cooldownPeriod = serializers.IntegerField(required=False, allow_null=True)
+    pollingInterval = serializers.IntegerField(required=False, allow_null=True)
+
+
 class RuntimeSerializer(serializers.Serializer):
     concurrency = serializers.IntegerField()
     numReplicas = serializers.IntegerField()
+    podType = serializers.CharField(required=False, help_text="dtlpy's pod size: kept, not applied.")
+    runnerImage = serializers.CharField(required=False, allow_null=True, help_text="Kept, not applied.")
+    autoscaler = AutoscalerSerializer(required=False, allow_null=True)
+
+
+class NotAppliedSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="e.g. runtime.podType")
+    value = serializers.JSONField()
+    reason = serializers.CharField()
 
 
 class ServiceSerializer(serializers.Serializer):
@@ -108,6 +126,7 @@ class ServiceSerializer(serializers.Serializer):
     secrets = serializers.ListField(child=serializers.IntegerField(), help_text="Integration ids.")
     active = serializers.BooleanField()
     brokenReason = serializers.CharField(allow_null=True, help_text="Why the service cannot run; null while it can.")
+    notApplied = NotAppliedSerializer(many=True, help_text="Settings kept as sent but not acted on here.")
     sandboxGaps = serializers.ListField(
         child=serializers.CharField(), help_text="Replica sandbox protections this host could not apply."
     )
@@ -156,6 +175,7 @@ class ExecutionSerializer(serializers.Serializer):
     finishedAt = serializers.DateTimeField(allow_null=True)
     duration = serializers.FloatField(allow_null=True, help_text="Seconds, once started.")
     creator = serializers.CharField(allow_null=True)
+    triggerId = serializers.IntegerField(allow_null=True, help_text="The trigger that queued it; null otherwise.")
     worker = WorkerRefSerializer(allow_null=True, help_text="The worker that ran it (last); null before it ran.")
 
 
@@ -227,6 +247,9 @@ class ServiceDeploySerializer(serializers.Serializer):
     onReset = serializers.ChoiceField(OnResetAction.choices, required=False)
     maxAttempts = serializers.IntegerField(required=False)
     secrets = serializers.ListField(child=IdField(), required=False, help_text="Integration ids.")
+    integrations = serializers.ListField(
+        child=serializers.JSONField(), required=False, help_text="dtlpy's form of secrets: ids or {value, env}."
+    )
     active = serializers.BooleanField(required=False)
 
 
@@ -244,6 +267,7 @@ class ExecuteBatchSerializer(serializers.Serializer):
     functionName = serializers.CharField(required=False)
     filter = serializers.JSONField(help_text="A DQL query; {} for every entity of the project.")
     resource = serializers.ChoiceField(SlotDisplayScopeResource.choices, required=False)
+    args = serializers.JSONField(required=False, help_text="The function's other inputs, the same for each execution.")
 
 
 class SlotResolveSerializer(serializers.Serializer):

@@ -13,11 +13,25 @@ import dataslot as dl
 
 class ServiceRunner(dl.BaseServiceRunner):
     def rgb2gray(self, item: dl.Item):
-        """A grayscale copy of the item, uploaded beside it under /gray."""
+        """A grayscale copy of the item, uploaded under /gray of the dataset "<its dataset> outputs"
+        (made if missing): outputs stay out of the dataset being labelled."""
         image = Image.open(item.download(save_locally=False)).convert("L")
         stem = item.name.rsplit(".", 1)[0]
-        uploaded = item.dataset.items.upload(local_path=image, remote_path="/gray", remote_name=f"{stem}-gray.png")
+        outputs = self.outputs_dataset(item.dataset)
+        uploaded = outputs.items.upload(local_path=image, remote_path="/gray", remote_name=f"{stem}-gray.png")
         return uploaded[0] if isinstance(uploaded, list) else uploaded
+
+    @staticmethod
+    def outputs_dataset(dataset: dl.Dataset) -> dl.Dataset:
+        name = f"{dataset.name} outputs"
+        datasets = dataset.project.datasets
+        try:
+            return datasets.get(dataset_name=name)
+        except dl.exceptions.NotFound:
+            try:
+                return datasets.create(dataset_name=name)
+            except dl.exceptions.BadRequest:  # made meanwhile by another run
+                return datasets.get(dataset_name=name)
 
     def detect(self, item: dl.Item):
         """A box around the middle of the image, as a detector would return."""

@@ -1,7 +1,7 @@
 """A selection of entities as sent by pages and the SDK, resolved on the server.
 
 ``{"ids": [...]}`` or ``{"all": true, "excluded": [...], "filter": DQL, "datasetId": N}``:
-"select all 100k" never ships ids (design.md §7).
+"select all 100k" never ships ids (docs/design.md "Lessons taken from other tools' trackers").
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Which slots a page shows, for which selection, enabled or not and why (design.md §4).
+"""Which slots a page shows, for which selection, enabled or not and why (docs/design.md "Slots and display scopes").
 
 | page | resource, panel that show there |
 | dataset browser grid | item with browser or all |

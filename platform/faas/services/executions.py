@@ -55,7 +55,7 @@ def function_for(service: Service, function_name: str | None) -> dict:
     return function
 
 
-def _new(service: Service, function: dict, input: dict, user, now) -> Execution:
+def _new(service: Service, function: dict, input: dict, user, now, trigger=None) -> Execution:
     return Execution(
         project_id=service.project_id,
         service=service,
@@ -66,6 +66,7 @@ def _new(service: Service, function: dict, input: dict, user, now) -> Execution:
         status_log=[_log_entry(CREATED, now=now)],
         max_attempts=service.max_attempts if service.on_reset == OnResetAction.RERUN else 1,
         creator=user if user is not None and user.is_authenticated else None,
+        trigger=trigger,
         enqueued_at=now,
     )
 
@@ -90,25 +91,32 @@ def execution_create(
         )
         execution.save()
         announce(execution)
-        dispatch.enqueue_on_commit([execution.id])
+        dispatch.enqueue_on_commit([execution.id], service=service)
     return execution
 
 
 def executions_create_batch(
-    *, service: Service, function_name: str | None, inputs: Iterable[dict], user=None, require_active: bool = False
+    *,
+    service: Service,
+    function_name: str | None,
+    inputs: Iterable[dict],
+    user=None,
+    require_active: bool = False,
+    trigger=None,
 ) -> list[Execution]:
-    """Queue many executions in one transaction; inputs are already normalised references."""
+    """Queue many executions in one transaction; inputs are already normalised references.
+    ``trigger``: the trigger that queued them (faas/services/triggers.py)."""
     if require_active and not service.active:
         raise Conflict(f"Service '{service.name}' is paused.")
     function = function_for(service, function_name)
     now = timezone.now()
     with transaction.atomic():
         executions = Execution.objects.bulk_create(
-            [_new(service, function, input, user, now) for input in inputs], batch_size=500
+            [_new(service, function, input, user, now, trigger) for input in inputs], batch_size=500
         )
         for execution in executions:
             announce(execution)
-        dispatch.enqueue_on_commit([e.id for e in executions])
+        dispatch.enqueue_on_commit([e.id for e in executions], service=service)
     return executions
 
 
@@ -166,7 +174,7 @@ def execution_rerun(*, execution: Execution, user=None) -> Execution:
         execution.status_log.append(_log_entry(CREATED, "Rerun requested.", now))
         execution.save()
         announce(execution)
-        dispatch.enqueue_on_commit([execution.id])
+        dispatch.enqueue_on_commit([execution.id], service=service)
     return execution
 
 
@@ -174,25 +182,27 @@ def execution_rerun(*, execution: Execution, user=None) -> Execution:
 
 
 def executions_claim(
-    *, service: Service, limit: int, runner_id: str, only: Iterable[int] | None = None
+    *, service: Service, limit: int, runner_id: str, only: Iterable[int] | None = None, note: str = ""
 ) -> list[Execution]:
     """Move up to ``limit`` queued executions of a service to in-progress, oldest first.
 
     ``only``: claim none but these (a scale-out worker claims exactly the executions its
-    messages named). The claim is conditional (still ``created``, rows locked or skipped),
+    messages named). ``note``: said in the claimed executions' status log (e.g. a cold start). The claim is conditional (still ``created``, rows locked or skipped),
     so two dispatchers never both claim one execution.
     """
-    from runner.models import Worker  # the runner app owns workers; executions name theirs
-
     now = timezone.now()
     with transaction.atomic():
-        queryset = Execution.objects.select_related("service", "creator").filter(service=service, status=CREATED)
+        queryset = Execution.objects.select_related("service", "creator").filter(
+            service=service,
+            status=CREATED,
+            service__active=True,  # paused meanwhile: not claimed
+        )
         if only is not None:
             queryset = queryset.filter(pk__in=list(only))
         if connection.features.has_select_for_update_skip_locked:
             queryset = queryset.select_for_update(skip_locked=True, of=("self",))
         executions = list(queryset.order_by("id")[:limit])
-        worker = Worker.objects.filter(pk=runner_id).first() if executions else None
+        worker = _worker(runner_id) if executions else None
         for execution in executions:
             execution.status = RUNNING
             execution.attempts += 1
@@ -201,13 +211,39 @@ def executions_claim(
             execution.runner_id = runner_id
             execution.worker = worker
             execution.updated_at = now
-            execution.status_log.append(_log_entry(RUNNING, f"Attempt {execution.attempts}.", now))
+            execution.status_log.append(_log_entry(RUNNING, f"Attempt {execution.attempts}. {note}".strip(), now))
             announce(execution)
-        Execution.objects.bulk_update(
+        _save(
             executions,
             ["status", "attempts", "started_at", "finished_at", "runner_id", "worker", "updated_at", "status_log"],
         )
     return executions
+
+
+def _worker(runner_id: str):
+    """The runner's Worker row (workers are never deleted, so a found one is remembered)."""
+    from runner.models import Worker  # the runner app owns workers; executions name theirs
+
+    if runner_id in _workers:
+        return _workers[runner_id]
+    worker = Worker.objects.filter(pk=runner_id).first()
+    if worker is not None:
+        _workers[runner_id] = worker
+    return worker
+
+
+_workers: dict = {}
+
+
+def _save(executions: list[Execution], fields: list[str]) -> None:
+    """Write these fields of these executions: a plain UPDATE each for a few (the usual
+    case: one run ends), one CASE-per-field UPDATE for many."""
+    if len(executions) > 4:
+        Execution.objects.bulk_update(executions, fields)
+        return
+    columns = [Execution._meta.get_field(name).attname for name in fields]
+    for execution in executions:
+        Execution.objects.filter(pk=execution.pk).update(**{c: getattr(execution, c) for c in columns})
 
 
 def execution_progress(*, execution_id: int, percent: int, message: str) -> None:
@@ -248,7 +284,7 @@ def executions_finish(*, runner_id: str, results: list[dict]) -> list[Execution]
             execution.finished_at = execution.updated_at = now
             execution.status_log.append(_log_entry(execution.status, execution.message, now))
             announce(execution)
-        Execution.objects.bulk_update(
+        _save(
             executions, ["status", "output", "message", "percent_complete", "finished_at", "updated_at", "status_log"]
         )
     return executions
@@ -302,5 +338,5 @@ def execution_reset(
         execution.save()
         announce(execution)
         if execution.status == CREATED:
-            dispatch.enqueue_on_commit([execution.id])
+            dispatch.enqueue_on_commit([execution.id], service=service)
     return execution

@@ -7,18 +7,28 @@ import secrets
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from rest_framework.authtoken.models import Token
 
 from faas import dispatch
 from faas.enums import ExecutionStatus, OnResetAction
 from faas.models import Integration, Package, Service, SlotActivation, validate_execution_timeout
 from faas.packaging import normalise_slots
+from faas.services import runtime as runtime_settings
 from workspace.ids import is_id
 from workspace.models import Membership, Project
 
 # Fields whose change alters what a replica runs: replicas of the old config drain.
 REPLICA_FIELDS = ("package_revision", "module_name", "init_input", "concurrency", "num_replicas")
-EDITABLE = (*REPLICA_FIELDS, "execution_timeout", "drain_time", "on_reset", "max_attempts", "active")
+EDITABLE = (
+    *REPLICA_FIELDS,
+    "execution_timeout",
+    "drain_time",
+    "on_reset",
+    "max_attempts",
+    "active",
+    "runtime_settings",
+)
 
 
 def _validate(fields: dict) -> None:
@@ -45,6 +55,11 @@ def _validate(fields: dict) -> None:
         errors["initParams"] = ["Must be an object keyed by the module's init input names."]
     if "active" in fields and not isinstance(fields["active"], bool):
         errors["active"] = ["Must be true or false."]
+    if fields.get("runtime_settings") is not None:
+        try:
+            runtime_settings.validate_runtime_settings(fields["runtime_settings"])
+        except ValidationError as exc:
+            errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
 
@@ -119,6 +134,10 @@ def service_update(*, service: Service, fields: dict, secret_ids=None) -> Servic
     unknown = set(fields) - set(EDITABLE)
     if unknown:
         raise ValidationError({"detail": f"Not editable: {', '.join(sorted(unknown))}."})
+    if fields.get("runtime_settings") is not None:
+        # Like the other fields, a runtime key left out keeps its value; null clears it.
+        merged = {**(service.runtime_settings or {}), **fields["runtime_settings"]}
+        fields["runtime_settings"] = {k: v for k, v in merged.items() if v is not None}
     _validate(fields)
     revision = fields.get("package_revision", service.package_revision)
     module_name = fields.get("module_name", service.module_name)
@@ -146,7 +165,7 @@ def service_update(*, service: Service, fields: dict, secret_ids=None) -> Servic
             # What was queued while it was paused runs now (scale-out: published again).
             queued = list(service.executions.filter(status=ExecutionStatus.CREATED).values_list("id", flat=True))
             if queued:
-                dispatch.enqueue_on_commit(queued)
+                dispatch.enqueue_on_commit(queued, service=service)
     return service
 
 
@@ -168,6 +187,16 @@ def service_pause(*, service: Service) -> Service:
 
 def service_resume(*, service: Service) -> Service:
     return service_update(service=service, fields={"active": True})
+
+
+def service_restart(*, service: Service) -> Service:
+    """Replace the service's replicas (dtlpy's ``service.restart()``): as on an update, the
+    running executions drain first; a broken service is tried again."""
+    with transaction.atomic():
+        Service.objects.filter(pk=service.pk).update(config_version=F("config_version") + 1, broken_reason="")
+        transaction.on_commit(dispatch.notify)
+    service.refresh_from_db()
+    return service
 
 
 def service_delete(*, service: Service) -> None:

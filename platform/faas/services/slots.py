@@ -6,7 +6,7 @@ from django.core.exceptions import ValidationError
 
 from faas.enums import UiBindingPanel
 from faas.errors import Conflict
-from faas.inputs import entity_input_name
+from faas.inputs import entity_input_name, normalise_input
 from faas.models import Execution
 from faas.selectors.selection import selection_queryset
 from faas.selectors.slots import slot_find, slot_reason
@@ -73,9 +73,12 @@ def slot_run(
 
 
 def batch_run(
-    *, service, function_name: str | None, query: dict, resource: str | None = None, user=None
+    *, service, function_name: str | None, query: dict, resource: str | None = None, user=None, args=None
 ) -> list[Execution]:
-    """``service.execute_batch(filters)``: the function on every entity of the project the query matches."""
+    """``service.execute_batch(filters)``: the function on every entity of the project the query
+    matches, each with ``args`` (dtlpy's ``execution_inputs``) as its other inputs."""
+    if args is not None and not isinstance(args, dict):
+        raise ValidationError({"args": "Must be an object: the function's other inputs by name."})
     function = function_for(service, function_name)
     if resource is None:
         entity_inputs = [
@@ -87,8 +90,18 @@ def batch_run(
     input_name = entity_input_name(function, resource)
     if input_name is None:
         raise ValidationError({"resource": f"Function '{function['name']}' takes no {resource} input."})
+    if args is not None:
+        # Checked and made references as one execution's input is, the entity input aside.
+        others = {**function, "inputs": [io for io in function["inputs"] if io["name"] != input_name]}
+        try:
+            args = normalise_input(project=service.project, function=others, input=args)
+        except ValidationError as exc:
+            raise ValidationError({"args": [m for messages in exc.message_dict.values() for m in messages]}) from None
     queryset = selection_queryset(project=service.project, resource=resource, selection={"all": True, "filter": query})
     refs = references(queryset=queryset, resource=resource)
     return executions_create_batch(
-        service=service, function_name=function["name"], inputs=[{input_name: ref} for ref in refs], user=user
+        service=service,
+        function_name=function["name"],
+        inputs=[{**(args or {}), input_name: ref} for ref in refs],
+        user=user,
     )

@@ -46,10 +46,18 @@ class MemberSerializer(serializers.ModelSerializer):
 class DatasetSerializer(serializers.ModelSerializer):
     projectId = serializers.IntegerField(source="project_id", read_only=True)
     createdAt = serializers.DateTimeField(source="created_at", read_only=True)
+    itemsCount = serializers.SerializerMethodField()
 
     class Meta:
         model = Dataset
-        fields = ["id", "projectId", "name", "createdAt"]
+        fields = ["id", "projectId", "name", "createdAt", "itemsCount"]
+
+    def get_itemsCount(self, dataset) -> int:
+        """Kept by triggers (``ItemBlock``), never counted; annotated by the list's selector."""
+        from workspace.selectors.items import dataset_items_total
+
+        annotated = getattr(dataset, "items_count", None)
+        return annotated if annotated is not None else dataset_items_total(dataset_id=dataset.pk)
 
 
 _SENTINEL = 987654321987

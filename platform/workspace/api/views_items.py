@@ -13,8 +13,19 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from dataslot_server.parsers import FormParser, JSONParser, MultiPartParser, json_form_field
+from workspace import dql
 from workspace.api import serializers as s
-from workspace.api.pagination import FILTER_PARAMETER, KeysetPagination, filter_from_request, paginate
+from workspace.api.pagination import (
+    FILTER_PARAMETER,
+    JUMP_PARAMETERS,
+    MAX_PAGE_NUMBER,
+    KeysetPagination,
+    bool_param,
+    filter_from_request,
+    paginate,
+    positive_int_param,
+    query_error_message,
+)
 from workspace.api.serializers import validated
 from workspace.selectors import annotations as annotation_selectors
 from workspace.selectors import items as item_selectors
@@ -28,12 +39,35 @@ class DatasetItemsView(APIView):
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
-        parameters=[FILTER_PARAMETER], responses=s.ItemSerializer(many=True), summary="A page of a dataset's items"
+        parameters=[FILTER_PARAMETER, *JUMP_PARAMETERS],
+        responses=s.ItemSerializer(many=True),
+        summary="A page of a dataset's items (optionally a jump to page N, and the number that match)",
     )
     def get(self, request, dataset_id):
         dataset = dataset_get_for_user(user=request.user, dataset_id=dataset_id)
-        items = item_selectors.items_list(dataset=dataset, filter=filter_from_request(request))
-        return paginate(self, items, s.ItemSerializer, context={"project_id": dataset.project_id})
+        query = filter_from_request(request)
+        page = positive_int_param(request, "page", maximum=MAX_PAGE_NUMBER)
+        after_id = positive_int_param(request, "after_id", maximum=2**63 - 1)
+        if page is not None and after_id is not None:
+            raise exceptions.ValidationError({"page": ["Give 'page' or 'after_id', not both."]})
+        extra = {}
+        try:
+            if bool_param(request, "count"):
+                count, exact = item_selectors.items_count(dataset=dataset, filter=query)
+                extra = {"count": count, "countExact": exact}
+            anchor = after_id
+            if page is not None:
+                size = KeysetPagination().get_page_size(request)
+                try:
+                    anchor = item_selectors.items_page_anchor(dataset=dataset, filter=query, skip=(page - 1) * size)
+                except item_selectors.JumpTooFar as exc:
+                    raise exceptions.ValidationError({"page": [str(exc)]})
+        except dql.QueryError as exc:
+            raise exceptions.ValidationError({"filter": [query_error_message(exc)]})
+        items = item_selectors.items_list(dataset=dataset, filter=query)
+        return paginate(
+            self, items, s.ItemSerializer, context={"project_id": dataset.project_id}, anchor=anchor, extra=extra
+        )
 
     @extend_schema(
         request={"multipart/form-data": s.ItemUploadSerializer},
@@ -144,10 +178,14 @@ class ItemThumbnailView(APIView):
 class ItemAnnotationsView(APIView):
     parser_classes = [JSONParser]
 
-    @extend_schema(responses=s.AnnotationSerializer(many=True), summary="All annotations of an item")
+    @extend_schema(
+        parameters=[FILTER_PARAMETER],
+        responses=s.AnnotationSerializer(many=True),
+        summary="The annotations of an item (those matching the DQL filter)",
+    )
     def get(self, request, item_id):
         item = item_selectors.item_get_for_user(user=request.user, item_id=item_id)
-        annotations = annotation_selectors.annotations_for_item(item=item)
+        annotations = annotation_selectors.annotations_for_item(item=item, filter=filter_from_request(request))
         return Response(s.AnnotationSerializer(annotations, many=True).data)
 
     @extend_schema(

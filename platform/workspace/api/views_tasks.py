@@ -93,5 +93,5 @@ class TaskItemDoneView(APIView):
         except Http404:
             raise exceptions.NotFound("No such item in this task.")
         data = validated(s.TaskItemDoneSerializer, request.data)
-        task = task_services.task_item_set_done(task=task, item=item, done=data["done"])
+        task = task_services.task_item_status_set(task=task, item=item, done=data["done"], user=request.user)
         return Response(s.TaskSerializer(task).data)

@@ -10,6 +10,7 @@ from django.db.models.fields.json import KeyTextTransform, KeyTransform, compile
 from django.db.models.functions import Concat
 from django.db.models.lookups import Exact, In, Regex
 
+from workspace.dql.index import metadata_q, range_groups, range_q
 from workspace.dql.syntax import RANGE_OPERATORS, Condition, Field, Junction, Node, Wildcard, WildcardPattern
 
 # -- The database ---------------------------------------------------------------------
@@ -82,12 +83,18 @@ def _filename() -> Concat:
 
 def to_q(node: Node) -> Q:
     if isinstance(node, Junction):
-        parts = [to_q(child) for child in node.children]
+        children = list(node.children)
+        parts = []
+        if node.op == "$and":  # ranges on one indexed path read one index range
+            ranges = [c for c in children if _indexed_range(c)]
+            children = [c for c in children if not _indexed_range(c)]
+            parts = [range_q(group) for group in range_groups(ranges)]
+        parts += [to_q(child) for child in children]
         if not parts:  # {} matches everything; Q() would vanish when combined and exclude nothing
             return ALWAYS
         return reduce(Q.__and__ if node.op == "$and" else Q.__or__, parts)
     if node.keys:
-        return _json_q(node)
+        return metadata_q(node) if node.field.indexed else _json_q(node)
     field = node.field
     if node.op == "$exists":
         return ALWAYS if node.operand else NEVER
@@ -102,6 +109,10 @@ def to_q(node: Node) -> Q:
     values = node.operand if node.op in ("$in", "$nin") else (node.operand,)
     q = _any([_field_equals(field, value) for value in values])
     return ~q if node.op in ("$ne", "$nin") else q
+
+
+def _indexed_range(node: Node) -> bool:
+    return isinstance(node, Condition) and node.field.indexed and bool(node.keys) and node.op in RANGE_OPERATORS
 
 
 def _any(parts: list[Q]) -> Q:

@@ -32,6 +32,7 @@ class QueryError(ValueError):
 class Field:
     orm: str  # the ORM lookup path; "" for item.filename, which is computed
     kind: str  # "number", "text", "bool", "datetime", "date", or "json" (a JSONField, queried by key path)
+    indexed: bool = False  # a JSON field flattened into ItemMetadataValue (dql.index)
 
 
 # DQL name (the API's camelCase JSON name) -> model field.
@@ -44,7 +45,8 @@ FIELDS: dict[str, dict[str, Field]] = {
     "item": _COMMON
     | {name: Field(name, "text") for name in ("name", "dir", "type")}
     | {name: Field(name, "number") for name in ("width", "height", "size")}
-    | {"filename": Field("", "text"), "hidden": Field("hidden", "bool"), "datasetId": Field("dataset_id", "number")},
+    | {"filename": Field("", "text"), "hidden": Field("hidden", "bool"), "datasetId": Field("dataset_id", "number")}
+    | {"metadata": Field("metadata", "json", indexed=True)},
     "annotation": _COMMON
     | {name: Field(name, "text") for name in ("type", "label", "source")}
     | {"creator": Field("created_by__username", "text"), "attributes": Field("attributes", "json")}

@@ -31,8 +31,12 @@ def _with_context(annotations: QuerySet[Annotation]) -> QuerySet[Annotation]:
     )
 
 
-def annotations_for_item(*, item: Item) -> QuerySet[Annotation]:
-    return _with_context(Annotation.objects.filter(item=item)).order_by("id")
+def annotations_for_item(*, item: Item, filter: dict | None = None) -> QuerySet[Annotation]:
+    """The item's annotations in id order, optionally narrowed by DQL (raises ``dql.QueryError``)."""
+    annotations = Annotation.objects.filter(item=item)
+    if filter:
+        annotations = dql.filter_queryset("annotation", annotations, filter)
+    return _with_context(annotations).order_by("id")
 
 
 def annotations_for_project(*, project: Project, filter: dict | None = None) -> QuerySet[Annotation]:

@@ -10,10 +10,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import BigIntegerField, OuterRef, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.http import Http404
 
-from workspace.models import Dataset, Membership, Project
+from workspace.models import Dataset, ItemBlock, Membership, Project
 
 OWNER = Membership.Role.OWNER.value
 DEVELOPER = Membership.Role.DEVELOPER.value
@@ -71,7 +72,19 @@ def project_get_for_user(*, user, project_id, roles: Iterable[str] | None = None
 
 
 def datasets_for_project(*, project: Project) -> QuerySet[Dataset]:
-    return Dataset.objects.filter(project=project).order_by("id")
+    """The project's datasets, each with ``items_count`` (the sum of its kept block counters)."""
+    totals = (
+        ItemBlock.objects.filter(dataset_id=OuterRef("pk"))
+        .order_by()
+        .values("dataset_id")
+        .annotate(n=Sum("items"))
+        .values("n")
+    )
+    return (
+        Dataset.objects.filter(project=project)
+        .annotate(items_count=Coalesce(Subquery(totals), 0, output_field=BigIntegerField()))
+        .order_by("id")
+    )
 
 
 def dataset_get_for_user(*, user, dataset_id, roles: Iterable[str] | None = None) -> Dataset:

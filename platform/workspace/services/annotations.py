@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from workspace.events import entities_changed
 from workspace.models import Annotation, Item
 from workspace.selectors.projects import is_function_bot
 
@@ -44,6 +45,7 @@ def annotation_create(
     )
     annotation.full_clean()
     annotation.save()
+    entities_changed(project_id=item.dataset.project_id, resource="Annotation", action="Created", entities=[annotation])
     return annotation
 
 
@@ -85,8 +87,15 @@ def annotation_update(
         annotation.source = source
     annotation.full_clean()
     annotation.save()
+    project_id = annotation.item.dataset.project_id
+    entities_changed(project_id=project_id, resource="Annotation", action="Updated", entities=[annotation])
     return annotation
 
 
+@transaction.atomic
 def annotation_delete(*, annotation: Annotation) -> None:
+    project_id = annotation.item.dataset.project_id
+    entities_changed(
+        project_id=project_id, resource="Annotation", action="Deleted", entities=[annotation], deleted=True
+    )
     annotation.delete()

@@ -16,6 +16,7 @@ from django.core.files.base import ContentFile, File
 from django.core.files.storage import default_storage
 from django.db import transaction
 
+from workspace.events import entities_changed
 from workspace.images import ProcessedImage, normalize_dir, process_image, validate_name
 from workspace.models import Dataset, Item, item_upload_to, thumbnail_upload_to
 from workspace.services.storage import delete_files, delete_files_on_commit
@@ -111,6 +112,7 @@ def _store(*, dataset: Dataset, prepared: list[_Upload], dir: str, metadata: dic
             item.full_clean()
             item.save()
             items.append(item)
+        entities_changed(project_id=dataset.project_id, resource="Item", action="Created", entities=items, user=user)
         return items
     except BaseException:
         delete_files(written)
@@ -162,11 +164,15 @@ def item_update(*, item: Item, name=_UNSET, dir=_UNSET, hidden=_UNSET, metadata=
         item.metadata = {**_user_metadata(metadata), SYSTEM: system}
     item.full_clean()
     item.save()
+    entities_changed(project_id=item.dataset.project_id, resource="Item", action="Updated", entities=[item])
     return item
 
 
 @transaction.atomic
 def item_delete(*, item: Item) -> None:
     names = [n for n in (item.file.name, item.thumbnail.name) if n]
+    entities_changed(
+        project_id=item.dataset.project_id, resource="Item", action="Deleted", entities=[item], deleted=True
+    )
     item.delete()
     delete_files_on_commit(names)

@@ -7,6 +7,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from live.events import revoke_access_on_commit
+from workspace.events import entities_changed
 from workspace.models import Dataset, Item, Membership, Project
 from workspace.selectors.projects import is_function_bot
 from workspace.services.storage import delete_files_on_commit
@@ -99,6 +100,7 @@ def dataset_create(*, project: Project, name: str) -> Dataset:
     dataset = Dataset(project=project, name=name)
     dataset.full_clean()
     dataset.save()
+    entities_changed(project_id=project.id, resource="Dataset", action="Created", entities=[dataset])
     return dataset
 
 
@@ -108,12 +110,16 @@ def dataset_update(*, dataset: Dataset, name: str | None = None) -> Dataset:
         dataset.name = name
     dataset.full_clean()
     dataset.save()
+    entities_changed(project_id=dataset.project_id, resource="Dataset", action="Updated", entities=[dataset])
     return dataset
 
 
 @transaction.atomic
 def dataset_delete(*, dataset: Dataset) -> None:
     files = _item_files(Item.objects.filter(dataset=dataset))
+    entities_changed(
+        project_id=dataset.project_id, resource="Dataset", action="Deleted", entities=[dataset], deleted=True
+    )
     dataset.delete()
     delete_files_on_commit(files)
 

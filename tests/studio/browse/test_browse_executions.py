@@ -123,7 +123,7 @@ def test_the_executions_page_lists_rows_and_filters_them(client, alice, project,
     row = re.search(rf'<tr id="execution-table-{queued.pk}".*?</tr>', body, re.S).group(0)
     assert 'data-status="created"' in row and 'data-post-action="drawAnnotation"' in row
     assert 'role="progressbar" aria-valuenow="0"' in row and 'data-action="terminate"' in row
-    assert f"item {items[2].pk}" in row
+    assert f"item “{items[2].name}”" in row  # by name, linked to the item's studio
     success = client.get(f"/projects/{project.pk}/executions/", {"status": "success"}).content.decode()
     assert [int(i) for i in re.findall(r'<tr id="execution-table-(\d+)"', success)] == [done[1].pk, done[0].pk]
     assert 'data-filter-status="success"' in success
@@ -177,7 +177,16 @@ def test_a_live_update_is_the_row_in_every_layout_out_of_band_and_escaped(projec
     html = render_live_update(event, post_action="download")
     for layout in ("execution-drawer-7", "execution-table-7", "execution-summary-7", "execution-status-log-7"):
         assert re.search(rf'id="{layout}"[^>]*hx-swap-oob="true"', html), layout
-    assert html.count('data-execution-id="7" data-status="in-progress" data-post-action="download"') == 3
+    # data-version: which of two renderings is newer (executions.js).
+    assert (
+        len(
+            re.findall(
+                r'data-execution-id="7" data-status="in-progress" data-version="000000\|" data-post-action="download"',
+                html,
+            )
+        )
+        == 3
+    )
     assert html.count('role="progressbar" aria-valuenow="40"') == 3
     assert "&lt;b&gt;step&lt;/b&gt; 2" in html and "<b>step" not in html
     assert 'button type="button" class="button button--small button--secondary" data-action="terminate"' in html

@@ -1,14 +1,15 @@
 """The studio websocket: members only, and HTML rows for every execution event."""
 
+import asyncio
+
 import pytest
 from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
 
 from dataslot_server.asgi import application
-from live.events import project_group
+from live.events import project_group, publish
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -59,16 +60,16 @@ def test_a_member_gets_each_execution_event_as_out_of_band_rows_with_its_post_ac
         communicator = WebsocketCommunicator(application, f"/ws/studio/projects/{project.pk}/", headers=headers)
         connected, _ = await communicator.connect()
         assert connected
-        layer = get_channel_layer()
-        await layer.group_send(
-            project_group(project.pk), {"type": "live.event", "event": {"type": "execution", "execution": event}}
-        )
+        # As the executions service announces a change: the broadcaster renders the batch
+        # once and sends it to the project's studio group (live/events.py).
+        await asyncio.to_thread(publish, project_group(project.pk), {"type": "execution", "execution": event})
         html = await communicator.receive_from(timeout=5)
         await communicator.disconnect()
         return html
 
     html = async_to_sync(scenario)()
     assert 'id="execution-drawer-41"' in html and 'hx-swap-oob="true"' in html
-    assert 'data-status="success" data-post-action="download"' in html  # from the slot, looked up once
+    assert html.startswith('<template data-live-seq="')  # the batch's number (executions.js)
+    assert 'data-status="success" data-version="000000|" data-post-action="download"' in html  # from the slot
     assert 'data-output="{&quot;item_id&quot;:9,&quot;dataset_id&quot;:1}"' in html
     assert 'aria-valuenow="100"' in html and 'data-action="terminate"' not in html

@@ -1,0 +1,78 @@
+"""A websocket whose client does not read costs the server a bounded amount.
+
+daphne writes every message to Twisted's transport, whose send buffer has no limit: a
+client that stops reading (a frozen tab, a script that never calls ``recv``) would make
+the server keep every message sent to it. This protocol registers itself as the
+transport's streaming producer (Twisted's own flow control): when more than the
+transport's ``bufferSize`` (``SEND_BUFFER``) waits unsent, Twisted calls ``pauseProducing``; from
+then on data messages to this client are dropped, not buffered, until the buffer has
+drained (``resumeProducing``). The client then sees a batch number missing and re-reads
+(live/events.py). A client that stays paused for ``DATASLOT_WS_SLOW_CLIENT_SECONDS`` (30)
+is disconnected.
+Pings and the close handshake are not data messages and still go.
+"""
+
+from __future__ import annotations
+
+import logging
+import socket
+import time
+
+from daphne.ws_protocol import WebSocketProtocol
+
+logger = logging.getLogger(__name__)
+
+# What may wait unsent for one client (Twisted's default, 64 KiB, is less than one batch
+# of a busy project: a client that reads fine would lose messages to a burst).
+SEND_BUFFER = 512 * 1024
+# The kernel's send buffer of the socket is fixed too (Linux would grow it up to
+# ``tcp_wmem``'s maximum, 4 MiB, for a client that reads nothing).
+KERNEL_SEND_BUFFER = 256 * 1024
+
+
+def slow_client_seconds() -> float:
+    from django.conf import settings  # configured by the time a websocket connects
+
+    return float(settings.DATASLOT_WS_SLOW_CLIENT_SECONDS)
+
+
+class BoundedWebSocketProtocol(WebSocketProtocol):
+    paused_at: float | None = None
+    dropped = 0
+
+    def connectionMade(self):
+        super().connectionMade()
+        # Before the upgrade, daphne's HTTP channel was the transport's producer (it pauses
+        # reading the request); the websocket takes its place.
+        if getattr(self.transport, "producer", None) is not None:
+            self.transport.unregisterProducer()
+        self.transport.bufferSize = SEND_BUFFER
+        try:
+            self.transport.getHandle().setsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF, KERNEL_SEND_BUFFER)
+        except (AttributeError, OSError):  # not a plain socket (TLS wrapped): its own buffers
+            pass
+        self.transport.registerProducer(self, True)
+
+    def pauseProducing(self):
+        if self.paused_at is None:
+            self.paused_at = time.monotonic()
+            from twisted.internet import reactor
+
+            reactor.callLater(slow_client_seconds(), self._drop_if_still_paused, self.paused_at)
+
+    def resumeProducing(self):
+        self.paused_at = None
+
+    def stopProducing(self):
+        self.paused_at = None
+
+    def _drop_if_still_paused(self, since: float) -> None:
+        if self.paused_at == since and self.transport is not None:
+            logger.info("closing a websocket whose client has not read for %.0f s", slow_client_seconds())
+            self.transport.abortConnection()
+
+    def serverSend(self, content, binary=False):
+        if self.paused_at is not None and self.state == self.STATE_OPEN:
+            self.dropped += 1  # the client learns it from the next batch number
+            return
+        super().serverSend(content, binary)

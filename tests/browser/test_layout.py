@@ -1,0 +1,187 @@
+"""A layout that never hides the work, and the browser's table: notices and the executions
+drawer never cover the canvas, the annotation list, a table or a button, at 1280x800 and
+390x844 (checked with bounding boxes); the drawer remembers being closed; the table sorts
+by name, size, created and annotations with its pages kept, shows a bad query plainly, and
+fits at 1280 px.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from urllib.parse import quote
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.pages import DESKTOP, PHONE, item_named, results
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def page(new_page, demo_session):
+    """The demo user's page (1280x800), logged in once for the whole run."""
+    return new_page(None, storage_state=demo_session)
+
+
+# What must stay uncovered, on each page (inside the main area).
+WORK = {
+    "studio": [".stage", "#annotation-list", "#main button:not([disabled])", ".toolbar"],
+    "table": ["table.items-table", "#main button:not([disabled])", "#main form button"],
+    "executions": ["#main table", "#main button:not([disabled])"],
+    "tasks": ["#main table", "#main button:not([disabled])"],
+}
+
+# The parts of the visible work that the notices or the drawer overlap (by bounding boxes).
+COVERED = """(selectors) => {
+  const main = document.getElementById('main').getBoundingClientRect();
+  const over = ['#notices', '#executions-drawer'].map(s => document.querySelector(s)).filter(Boolean)
+    .filter(e => e.checkVisibility()).map(e => [e.id, e.getBoundingClientRect()]);
+  const found = [], checked = [];
+  for (const selector of selectors) for (const el of document.querySelectorAll(selector)) {
+    if (!el.checkVisibility() || el.closest('#executions-drawer, #notices, [role=menu]')) continue;
+    const r = el.getBoundingClientRect();
+    // Only the part the main area shows: what is scrolled out of it is not covered.
+    const v = {l: Math.max(r.left, main.left), t: Math.max(r.top, main.top),
+               r: Math.min(r.right, main.right), b: Math.min(r.bottom, main.bottom)};
+    if (v.r - v.l < 1 || v.b - v.t < 1) continue;
+    checked.push(selector);
+    for (const [id, f] of over) {
+      const w = Math.min(v.r, f.right) - Math.max(v.l, f.left), h = Math.min(v.b, f.bottom) - Math.max(v.t, f.top);
+      if (w > 0.5 && h > 0.5) found.push(`${id} covers ${selector} (${el.id || el.className || el.tagName})`);
+    }
+  }
+  return {found, checked: [...new Set(checked)]};
+}"""
+
+
+def assert_nothing_covered(page, what: str, where: str) -> None:
+    for scroll in ("top", "bottom"):
+        page.evaluate(f"document.getElementById('main').scrollTo(0, {0 if scroll == 'top' else 10**6})")
+        report = page.evaluate(COVERED, WORK[what])
+        assert not report["found"], f"{where}, scrolled to the {scroll}: {report['found']}"
+    assert set(report["checked"]) >= {WORK[what][0]}, f"{where}: {WORK[what][0]} was not on screen: {report}"
+
+
+def crowd(page) -> None:
+    """Open the drawer and raise notices: real ones (Ctrl+Z with nothing to undo, in the
+    studio) and long ones, as a busy day would."""
+    toggle = page.locator("#executions-drawer-toggle")
+    if toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    for n in range(4):
+        page.evaluate(
+            "n => Dataslot.toast('Notice ' + n + ': a long message about an execution that finished, "
+            "with enough words to wrap on a phone and then some more words.', n % 2 ? 'error' : '')",
+            n,
+        )
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280x800", "390x844"])
+def test_notices_and_the_open_drawer_cover_no_canvas_list_table_or_button(new_page, demo_session, demo, viewport):
+    page = new_page(None, viewport=viewport, storage_state=demo_session)
+    where = f"{viewport['width']}x{viewport['height']}"
+    pages = {
+        "studio": demo.studio_url(item_named(demo, "pattern-03.")[0]),
+        "table": demo.browser_url + "?view=table",
+        "executions": demo.executions_url,
+        "tasks": f"/projects/{demo.project_id}/tasks/",
+    }
+    for what, url in pages.items():
+        page.goto(url)
+        if what == "studio":
+            expect(page.locator("html")).to_have_attribute("data-studio-ready", "true")
+            page.locator(".stage").click(position={"x": 2, "y": 2})  # focus the page, not a field
+            page.keyboard.press("Control+z")  # a real notice: "Nothing to undo."
+            expect(page.locator("#notices [role=status]").filter(has_text="Nothing to undo")).not_to_have_count(0)
+        crowd(page)
+        assert_nothing_covered(page, what, f"{what} at {where}")
+
+
+def test_the_drawer_remembers_being_closed_across_pages(page, demo):
+    toggle = page.locator("#executions-drawer-toggle")
+    page.goto(demo.browser_url)
+    toggle.click()
+    expect(toggle).to_have_attribute("aria-expanded", "true")
+    page.goto(demo.executions_url)
+    expect(page.locator("#executions-drawer-toggle")).to_have_attribute("aria-expanded", "true")
+
+    page.locator("#executions-drawer-toggle").click()
+    expect(page.locator("#executions-drawer-body")).to_be_hidden()
+    assert page.evaluate("localStorage.getItem('dataslot.drawer')") == "closed"
+    for url in (demo.browser_url, f"/projects/{demo.project_id}/tasks/"):
+        page.goto(url)
+        expect(page.locator("#executions-drawer-toggle")).to_have_attribute("aria-expanded", "false")
+        expect(page.locator("#executions-drawer-body")).to_be_hidden()
+
+
+def column(page, index: int) -> list[str]:
+    return page.locator("table.items-table tbody tr[data-item-id]").evaluate_all(
+        f"rows => rows.map(r => r.cells[{index}].innerText.trim())"
+    )
+
+
+def test_the_table_sorts_by_its_columns_keeps_its_pages_and_fits_at_1280(page, demo, api):
+    base = demo.browser_url + "?view=table"
+    page.goto(base)
+    wrap = page.locator(".table-wrap")
+    assert wrap.evaluate("w => w.scrollWidth <= w.clientWidth"), "the table is wider than its place at 1280 px"
+
+    # Name: a click sorts ascending, a second click descending, and the header says which.
+    page.locator('th[data-sort="name"] a').click()
+    expect(page.locator('th[data-sort="name"]')).to_have_attribute("aria-sort", "ascending")
+    names = column(page, 2)
+    assert names == sorted(names) and len(names) == len(demo.items), names
+    page.locator('th[data-sort="name"] a').click()
+    expect(page.locator('th[data-sort="name"]')).to_have_attribute("aria-sort", "descending")
+    assert column(page, 2) == sorted(names, reverse=True)
+
+    # Annotations, most first, by what the API counts.
+    page.locator('th[data-sort="annotations"] a').click()
+    page.locator('th[data-sort="annotations"] a').click()
+    expect(page.locator('th[data-sort="annotations"]')).to_have_attribute("aria-sort", "descending")
+    counts = [int(n) for n in column(page, 8)]
+    assert counts == sorted(counts, reverse=True) and counts[0] > 0, counts
+
+    # Keyset pages in a sorted order: each page follows the last, nothing twice, nothing missed.
+    ids, cursor = [], None
+    while True:
+        url = f"/projects/{demo.project_id}/datasets/{demo.dataset_id}/items/?view=table&sort=-size"
+        response = page.request.get(url + (f"&cursor={cursor}" if cursor else ""))
+        assert response.status == 200, response.text()[:300]
+        body = response.text()
+        ids += [int(i) for i in re.findall(r'<tr class="item-row" data-item-id="(\d+)"', body)]
+        found = re.search(r"cursor=(\d+)", body)
+        if not found:
+            break
+        cursor = found.group(1)
+    listed = api.call("GET", f"/datasets/{demo.dataset_id}/items/", 200, params={"page_size": 1000}).json()
+    sizes = {i["id"]: i["size"] for i in results(listed)}
+    assert sorted(ids) == sorted(sizes), "a sorted walk lost or repeated items"
+    assert [sizes[i] for i in ids] == sorted(sizes.values(), reverse=True)
+
+    # A sort that does not exist: a plain message, no server error.
+    page.goto(base + "&sort=colour")
+    expect(page.locator("#results-error")).to_contain_text("cannot be sorted")
+
+
+def test_an_invalid_query_in_the_table_view_says_so_where_the_items_would_be(page, demo):
+    response = page.goto(demo.browser_url + "?view=table&filter=" + quote('{"width": {"$gt": '))
+    assert response.status == 400
+    message = page.locator("#results-error")
+    expect(message).to_be_visible()
+    expect(message).to_contain_text("not valid")
+    expect(page.locator("table.items-table tbody tr[data-item-id]")).to_have_count(0)
+
+
+def test_the_dql_placeholders_example_matches_demo_items(page, demo):
+    page.goto(demo.browser_url + "?view=table")
+    example = page.locator("#dql-filter").get_attribute("placeholder")
+    query = json.loads(example)
+    page.fill("#dql-filter", example)
+    page.get_by_role("button", name="Apply").click()
+    rows = page.locator("table.items-table tbody tr[data-item-id]")
+    expect(rows.first).to_be_visible()
+    assert rows.count() > 0, f"the placeholder {query} matches nothing in the demo"
