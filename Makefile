@@ -48,11 +48,10 @@ browser:
 hosts:
 	@scripts/ensure-iproute2.sh
 
-## test: lint, the whole suite on SQLite, then the database suites on PostgreSQL (when reachable)
+## test: lint, then the whole suite on SQLite beside the scale-out tests and the database suites on PostgreSQL (when reachable)
 test: install-dev browser hosts
 	$(BIN)/ruff check .
 	scripts/test-suite.sh
-	scripts/test-postgres.sh
 
 lint: install-dev
 	$(BIN)/ruff check .

@@ -1,19 +1,28 @@
 #!/usr/bin/env bash
-# The whole suite on SQLite, as two pytest processes at once: the scale-out tests (which
-# mostly wait on leases, brokers and workers in other network namespaces) beside the
-# rest. Each prints its own report; the run fails if either does.
+# The whole suite, as two chains of pytest processes at once: the scale-out tests (which
+# mostly wait on leases, brokers and workers in other network namespaces) and then the
+# database suites on PostgreSQL (scripts/test-postgres.sh), beside everything else on
+# SQLite. Each prints its own report; the run fails if any does.
 set -u
 cd "$(dirname "$0")/.."
 mkdir -p test-artifacts
-log=test-artifacts/scaleout.log
-.venv/bin/pytest tests/scaleout "$@" >"$log" 2>&1 &
-scaleout=$!
+log=test-artifacts/scaleout-and-postgres.log
+(
+  .venv/bin/pytest tests/scaleout "$@"
+  scaled=$?
+  echo
+  echo "== the database suites on PostgreSQL (scripts/test-postgres.sh):"
+  scripts/test-postgres.sh "$@"
+  postgres=$?
+  # pytest's 5 means "no tests collected": that is a failure here as well.
+  [ "$scaled" -eq 0 ] && [ "$postgres" -eq 0 ]
+) >"$log" 2>&1 &
+beside=$!
 .venv/bin/pytest --ignore=tests/scaleout "$@"
 rest=$?
-wait "$scaleout"
-scaled=$?
+wait "$beside"
+besides=$?
 echo
-echo "== the scale-out tests (tests/scaleout), run beside the rest:"
+echo "== run beside the rest: the scale-out tests (tests/scaleout), then the PostgreSQL suites:"
 cat "$log"
-# pytest's 5 means "no tests collected": that is a failure here as well.
-[ "$rest" -eq 0 ] && [ "$scaled" -eq 0 ]
+[ "$rest" -eq 0 ] && [ "$besides" -eq 0 ]

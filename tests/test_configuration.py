@@ -141,10 +141,11 @@ def test_make_test_installs_the_dev_tools_lints_and_runs_the_suite_on_both_datab
         "ensure-iproute2.sh",
         "ruff check .",
         "test-suite.sh",
-        "test-postgres.sh",
     ):
         assert step in plan.stdout, step
-    # The suite script runs pytest over every test: the scale-out ones beside the rest.
+    # The suite script runs pytest over every test: the scale-out ones, then the PostgreSQL
+    # suites, beside the rest.
     suite = (ROOT / "scripts" / "test-suite.sh").read_text()
     assert ".venv/bin/pytest tests/scaleout" in suite and ".venv/bin/pytest --ignore=tests/scaleout" in suite
+    assert "scripts/test-postgres.sh" in suite
     assert "make test" in (ROOT / ".ci" / "run").read_text()

@@ -43,7 +43,7 @@ import time
 from collections import OrderedDict
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
-from django.db import close_old_connections, transaction
+from django.db import connections, transaction
 from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
@@ -177,6 +177,17 @@ def _sequences():
 # --- the broadcaster -------------------------------------------------------------------
 
 
+def _close_stale_connections() -> None:
+    """Rendering rows reads the database: drop this thread's connection when it has gone bad
+    or old (only a connection it opened: checking would otherwise open one)."""
+    for conn in connections.all(initialized_only=True):
+        if conn.connection is not None:
+            try:
+                conn.close_if_unusable_or_obsolete()
+            except Exception:  # noqa: BLE001 - closing is best-effort
+                logger.debug("could not check a database connection", exc_info=True)
+
+
 class _Pending:
     """A project's execution events of one tick, coalesced (see the module's docstring)."""
 
@@ -255,8 +266,7 @@ class _Broadcaster:
                     self._heartbeat()
             except Exception:  # noqa: BLE001 - the thread must outlive any one failure
                 logger.exception("live broadcaster failed a turn")
-            finally:
-                close_old_connections()
+            _close_stale_connections()
 
     def _seq(self):
         if self.sequences is None:

@@ -258,11 +258,21 @@ class WorkerDispatcher(Dispatcher):
             if eid in taken:
                 for offer in self.offers[eid]:
                     offer.claimed = True
-            else:
-                self._settle(eid, Offer.NOT_CLAIMABLE)  # another worker took it, or it changed
+        for eid in self._gone([eid for eid in wanted if eid not in taken]):
+            self._settle(eid, Offer.NOT_CLAIMABLE)  # another worker took it, or it changed
         if not self._waiting(service.id):
             self.queued.discard(service.id)
         return claimed
+
+    def _gone(self, execution_ids: list[int]) -> list[int]:
+        """Of executions a claim did not take, those no longer to be run here. The claim skips
+        rows another transaction holds at that instant (this worker's own heartbeat marking
+        the messages it holds, a sweep): those are still queued, and stay offered."""
+        if not execution_ids:
+            return []
+        queued = Execution.objects.filter(pk__in=execution_ids, status=ExecutionStatus.CREATED, service__active=True)
+        still = set(queued.values_list("id", flat=True))
+        return [eid for eid in execution_ids if eid not in still]
 
     def _fail_here(self, service: Service, reason: str) -> None:
         """This worker cannot get the service's code: the executions offered here fail with
@@ -275,5 +285,6 @@ class WorkerDispatcher(Dispatcher):
             runner_id=self.runner_id,
             results=[{"id": e.id, "status": ExecutionStatus.FAILED, "message": reason} for e in claimed],
         )
-        for eid in wanted:
+        taken = {e.id for e in claimed}
+        for eid in taken | set(self._gone([eid for eid in wanted if eid not in taken])):
             self._settle(eid, Offer.RAN)

@@ -125,9 +125,14 @@ def requeue_sweep(queue_empty: Callable[[], bool]) -> int:
 
 
 def executions_touch(execution_ids: list[int]) -> None:
-    """A worker holds these executions' messages: they are not lost."""
-    if execution_ids:
-        Execution.objects.filter(pk__in=execution_ids, status=ExecutionStatus.CREATED).update(enqueued_at=Now())
+    """A worker holds these executions' messages: they are not lost. Rows another
+    transaction holds (a claim) are skipped, not waited for: a heartbeat must not block."""
+    if not execution_ids:
+        return
+    with transaction.atomic():
+        queued = Execution.objects.filter(pk__in=execution_ids, status=ExecutionStatus.CREATED)
+        free = list(queued.select_for_update(skip_locked=True).values_list("id", flat=True))
+        Execution.objects.filter(pk__in=free).update(enqueued_at=Now())
 
 
 class Lease:

@@ -6,6 +6,7 @@ import threading
 import time
 
 import kombu
+import psycopg
 import pytest
 import redis
 
@@ -96,3 +97,26 @@ def test_a_run_longer_than_the_redelivery_window_is_delivered_once(cluster_facto
     time.sleep(2)  # past another window: still once
     assert runs(cluster, "long") == 1
     assert api.execution(execution["id"])["attempts"] == 1
+
+
+def test_a_message_whose_execution_is_locked_for_a_moment_is_not_dropped(cluster_factory):
+    # A worker's claim skips rows another transaction holds (its own heartbeat marking the
+    # messages it holds, a sweep). Such an execution is still queued: its message stays
+    # offered and it runs once the row is free, not when the lost-message sweep comes round.
+    cluster = cluster_factory(broker="redis", lease=10, DATASLOT_REQUEUE_AFTER="120")
+    web = cluster.web()
+    api, project_id, package = counter(web)
+    service = api.deploy(project_id, package, "locked", runtime={"concurrency": 2, "numReplicas": 1})
+    execution = api.execute(service["id"], "count", {"tag": "locked", "seconds": 0})
+    wait_for(lambda: ready_on_broker(cluster) == 1, 30, "the execution's message on the broker")
+
+    with psycopg.connect(cluster.database_url) as holder:
+        holder.execute("SELECT id FROM faas_execution WHERE id = %s FOR UPDATE", (execution["id"],))
+        cluster.worker("w", host=cluster.host("w")).wait_registered()
+        wait_for(lambda: ready_on_broker(cluster) == 0, 30, "the worker took the message")
+        time.sleep(2)  # the worker's claims meanwhile skip the locked row
+        assert api.execution(execution["id"])["status"] == "created"
+    released = time.monotonic()
+    ended = api.wait(execution["id"], timeout=30)
+    assert ended["status"] == "success"
+    assert time.monotonic() - released < 10, "it waited for the lost-message sweep"
