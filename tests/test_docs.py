@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DESIGN = ROOT / "docs" / "design.md"
 
 # Documents that were never part of the repository, however they are spelt.
-OUTSIDE = re.compile(r"\.\./shared|/work/shared|dtlpy-facts|ui-slots-and-execution-control\.txt")
+OUTSIDE = re.compile(r"\.\./shared|[\w/]+/shared/|dtlpy-facts|ui-slots-and-execution-control\.txt")
 # A design.md named with whatever path precedes it (``docs/design.md``, ``../design.md``...).
 DESIGN_NAME = re.compile(r"[\w./-]*design\.md")
 

@@ -77,8 +77,13 @@ def plan(dataset, query) -> str:
 def test_each_metadata_operator_reads_an_index(dataset, query, index):
     make_items(dataset, 30)
     explained = plan(dataset, query)
+    if connection.vendor == "postgresql":
+        # PostgreSQL picks among the side table's indexes by its statistics (on 30 rows it
+        # may check (item, path) per item instead): any of them, never a scan of the table.
+        index = "item_metadata_"
     assert index in explained, explained
     assert "SCAN workspace_item_metadata_value" not in explained  # SQLite's word for a full scan
+    assert "Seq Scan on workspace_item_metadata_value" not in explained  # PostgreSQL's
 
 
 def test_any_path_is_indexed_without_declaring_it(dataset):
