@@ -50,6 +50,9 @@ def select_item(page: Page, item_id: int) -> None:
         f'tr[data-item-id="{item_id}"] input[type=checkbox].select-item'
     )
     box.first.check()
+    summary = page.locator("#selection-summary")  # the dataset browser's; the page took the click
+    if summary.count():
+        expect(summary).not_to_have_text("Nothing selected")
 
 
 def run_slot(page: Page, service_id: int, function_name: str) -> list[dict]:

@@ -57,9 +57,13 @@ COVERED = """(selectors) => {
 
 
 def assert_nothing_covered(page, what: str, where: str) -> None:
-    seen = set()  # on a phone a long page shows its work at the top or at the bottom, not both
-    for scroll in ("top", "bottom"):
-        page.evaluate(f"document.getElementById('main').scrollTo(0, {0 if scroll == 'top' else 10**6})")
+    seen = set()
+    for scroll in ("top", "bottom", "work"):
+        if scroll == "work":
+            # Wherever a long page (many labels, a long list) puts it: scrolled to, it shows.
+            page.locator(WORK[what][0]).first.scroll_into_view_if_needed()
+        else:
+            page.evaluate(f"document.getElementById('main').scrollTo(0, {0 if scroll == 'top' else 10**6})")
         report = page.evaluate(COVERED, WORK[what])
         assert not report["found"], f"{where}, scrolled to the {scroll}: {report['found']}"
         seen.update(report["checked"])
