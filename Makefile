@@ -6,7 +6,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export HOST PORT
 
-.PHONY: run worker serve test lint install install-dev browser hosts flower bench clean
+.PHONY: run worker beat serve test lint install install-dev browser hosts flower bench clean
 
 $(BIN)/python:
 	@scripts/check-python.sh $(PYTHON)
@@ -35,6 +35,10 @@ run: install
 worker: install
 	$(BIN)/python manage.py worker $(if $(NAME),--name $(NAME)) $(if $(CONCURRENCY),--concurrency $(CONCURRENCY))
 
+## beat: Celery beat for cron triggers in scale-out (its environment; one or two hosts: one schedules, the other stands by)
+beat: install
+	$(BIN)/python manage.py beat
+
 ## flower: Celery's Flower on http://$(HOST):$(FLOWER_PORT), watching the scale-out workers (their environment; FLOWER_BASIC_AUTH=user:password)
 FLOWER_PORT ?= 5555
 flower: install
@@ -48,14 +52,20 @@ browser:
 hosts:
 	@scripts/ensure-iproute2.sh
 
+# The import contracts, read from the source roots; no cache left in the work tree.
+LINT_IMPORTS = PYTHONPATH=platform:. $(BIN)/lint-imports --no-cache
+
 ## test: lint, then the whole suite on SQLite beside the scale-out tests and the database suites on PostgreSQL (when reachable)
 test: install-dev browser hosts
 	$(BIN)/ruff check .
+	$(LINT_IMPORTS)
 	scripts/test-suite.sh
 
+## lint: ruff, and the import contracts of pyproject.toml (layers, no cycles; docs/architecture.md "Layers")
 lint: install-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(LINT_IMPORTS)
 
 ## bench: the benchmarks under bench/, each prints its figures
 bench: install-dev

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import os
 import random
 import sys
 import time
@@ -29,6 +30,12 @@ from PIL import Image, ImageDraw  # noqa: E402
 from tests.support.live import LiveServer  # noqa: E402
 
 TARGET = 200
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far: a figure the shared machine's load does not skew."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def make_jpeg(seed: int, size=(1200, 834)) -> bytes:
@@ -84,10 +91,13 @@ def main() -> None:
             return len(response.json()["results"])
 
         send(batches[0][:1])  # warm the server (imports, first connection)
+        server_cpu, client_cpu = cpu_seconds(server.process.pid), time.process_time()
         t0 = time.perf_counter()
         with ThreadPoolExecutor(args.clients) as pool:
             stored = sum(pool.map(send, batches))
         elapsed = time.perf_counter() - t0
+        server_cpu = cpu_seconds(server.process.pid) - server_cpu
+        client_cpu = time.process_time() - client_cpu
         total = session.get(url, params={"count": "true", "page_size": 1}).json()["count"]
         thumb = session.get(f"{server.url}/api/items/2/thumbnail/")
         print(f"thumbnail of one item: {thumb.headers['Content-Type']}, {Image.open(io.BytesIO(thumb.content)).size}")
@@ -98,6 +108,10 @@ def main() -> None:
         rate = stored / elapsed
         print(f"{rate:.1f} images/s ({megabytes / elapsed:.1f} MB/s), items in the dataset: {total}")
         print(f"target >= {TARGET} images/s: {'OK' if rate >= TARGET else 'TOO SLOW'}")
+        print(
+            f"CPU per image: server {server_cpu / stored * 1000:.1f} ms, client {client_cpu / stored * 1000:.1f} ms "
+            f"(two idle cores would bound the rate at {2 / ((server_cpu + client_cpu) / stored):.0f} images/s)"
+        )
     finally:
         server.stop()
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 
+from dataslot.client import dumps
 from dataslot.enums import FiltersMethod, FiltersOperations, FiltersOrderByDirection, FiltersResource
 
 
@@ -150,8 +151,6 @@ def _items_path(client, filters) -> str:
 
 
 def _dumps(value) -> str:
-    from dataslot.client import dumps
-
     return dumps(value)
 
 

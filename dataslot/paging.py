@@ -9,10 +9,14 @@ is never held longer than it is used.
 
 from __future__ import annotations
 
+import gc
+import json
 import math
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import nullcontext
 
-# The server's maximum: fewer round trips when walking everything.
+# dtlpy's page size, and the server's maximum for most lists.
 DEFAULT_PAGE_SIZE = 1000
 
 
@@ -24,6 +28,7 @@ class PagedEntities:
         params: dict | None,
         factory: Callable[[dict], object],
         sort: tuple[str, str] | None = None,
+        fetch_size: int | None = None,
     ):
         self._client = client
         self._path = path
@@ -31,6 +36,9 @@ class PagedEntities:
         self._factory = factory
         # (field, "ascending"|"descending") when the order is not the server's (id ascending).
         self._sort = sort
+        # Items asked of the server a request when more than a page: a list that allows big
+        # pages (a dataset's items, 10,000) is walked in fewer round trips, then cut into pages.
+        self._fetch_size = fetch_size
         self._count: int | None = None
         self._first: list | None = None
 
@@ -45,16 +53,30 @@ class PagedEntities:
             yield from self._sorted_pages()
             return
         url, query = self._path, dict(self._params)
-        while url:
-            body = self._client.call("GET", url, params=query)
-            rows, url = _rows_and_next(body, self)
-            query = None  # ``next`` already carries the query
-            yield rows
+        size = self.page_size
+        walking = bool(self._fetch_size and self._fetch_size > size)
+        if walking:
+            query["page_size"] = self._fetch_size
+        # A walk asks for the next big page while this one is used: the server's work and
+        # the caller's overlap (one page ahead, never more).
+        with ThreadPoolExecutor(1, thread_name_prefix="dataslot-pages") if walking else nullcontext() as ahead:
+            following = None
+            while url:
+                body = following.result() if following is not None else _get_json(self._client, url, query)
+                rows, url = _rows_and_next(body, self)
+                query = None  # ``next`` already carries the query
+                following = ahead.submit(_get_json, self._client, url, None) if ahead and url else None
+                if len(rows) <= size:
+                    yield rows
+                else:
+                    for start in range(0, len(rows), size):
+                        yield rows[start : start + size]
 
     def _sorted_pages(self) -> Iterator[list]:
         # The server pages by id only; another order is made here, over the whole result.
         field, direction = self._sort
-        rows = [j for page in PagedEntities(self._client, self._path, self._params, dict)._raw_pages() for j in page]
+        every = PagedEntities(self._client, self._path, self._params, dict, fetch_size=self._fetch_size)
+        rows = [j for page in every._raw_pages() for j in page]
         rows.sort(key=lambda j: _sort_key(_lookup(j, field)), reverse=direction == "descending")
         self._count = len(rows)
         for start in range(0, len(rows), self.page_size):
@@ -73,8 +95,8 @@ class PagedEntities:
         """Every entity, one page fetched at a time."""
         factory = self._factory
         for raw in self._raw_pages():
-            for json in raw:
-                yield factory(json)
+            for row in raw:
+                yield factory(row)
 
     def __getitem__(self, index: int) -> list:
         """Page ``index`` (from 0) as a list of entities; past the end, an empty list.
@@ -134,6 +156,22 @@ class PagedEntities:
 
     def __repr__(self) -> str:
         return f"PagedEntities({self._path!r}, params={self._params!r})"
+
+
+def _get_json(client, url: str, params: dict | None):
+    """A page's JSON. A big page is many small dicts and no cycles: the cyclic collector,
+    triggered again and again by those allocations, would only re-scan them (half the time)."""
+    response = client.request("GET", url, params=params)
+    content = response.content
+    if not content:
+        return None
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return json.loads(content)
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _rows_and_next(body, pages) -> tuple[list, str | None]:

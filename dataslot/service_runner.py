@@ -8,32 +8,11 @@ terminate. A function that never checks is stopped by force from outside.
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
-_current = threading.local()
-
-
-@dataclass
-class ExecutionState:
-    """The replica's record of one running execution (set for its thread)."""
-
-    execution_id: int
-    send: Callable[[dict], None]
-    terminate: threading.Event = field(default_factory=threading.Event)
-    info: dict = field(default_factory=dict)
-    # Output not yet ended by a newline: logs are sent a whole line at a time.
-    pending_output: str = ""
-
-
-def current_execution() -> ExecutionState | None:
-    return getattr(_current, "state", None)
-
-
-def set_current_execution(state: ExecutionState | None) -> None:
-    _current.state = state
+from dataslot.client import default_client
+from dataslot.execution_state import ExecutionState, current_execution
+from dataslot.repositories.projects import ProjectsRepository
 
 
 class BaseServiceRunner:
@@ -90,9 +69,7 @@ class Context:
 
     @property
     def project(self):
-        import dataslot as dl
-
-        return dl.projects.get(project_id=self.project_id)
+        return ProjectsRepository(default_client()).get(project_id=self.project_id)
 
     @property
     def service(self):

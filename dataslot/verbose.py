@@ -9,6 +9,9 @@ from __future__ import annotations
 import logging
 from enum import StrEnum
 
+from dataslot import exceptions
+from dataslot.client import default_client
+
 logger = logging.getLogger("dataslot")
 
 
@@ -48,9 +51,6 @@ verbose = Verbose()
 
 def token_expired(client=None) -> bool:
     """True when there is no token or the server no longer accepts it (one request)."""
-    from dataslot import exceptions
-    from dataslot.client import default_client
-
     client = client or default_client()
     if not client.token:
         return True

@@ -5,6 +5,7 @@ import os
 import stat
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -140,12 +141,57 @@ def test_make_test_installs_the_dev_tools_lints_and_runs_the_suite_on_both_datab
         "ensure-chromium.sh",
         "ensure-iproute2.sh",
         "ruff check .",
+        "lint-imports",
         "test-suite.sh",
     ):
         assert step in plan.stdout, step
+    # The import contracts are checked before the suite runs.
+    assert plan.stdout.index("lint-imports") < plan.stdout.index("test-suite.sh")
     # The suite script runs pytest over every test: the scale-out ones, then the PostgreSQL
     # suites, beside the rest.
     suite = (ROOT / "scripts" / "test-suite.sh").read_text()
     assert ".venv/bin/pytest tests/scaleout" in suite and ".venv/bin/pytest --ignore=tests/scaleout" in suite
     assert "scripts/test-postgres.sh" in suite
     assert "make test" in (ROOT / ".ci" / "run").read_text()
+
+
+def test_the_import_contracts_hold_and_make_test_checks_them():
+    """Layers point down, nothing below the pages imports the REST layer, the SDK imports
+    nothing of the server, and no package's modules import each other in a circle
+    (pyproject.toml, [tool.importlinter]; docs/architecture.md, "Layers")."""
+    config = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["importlinter"]
+    kinds = {contract["id"]: contract["type"] for contract in config["contracts"]}
+    assert kinds == {
+        "layers": "layers",
+        "representations": "forbidden",
+        "sdk": "forbidden",
+        "no-cycles": "acyclic_siblings",
+    }
+    # platform/ is a source root, not a package: every app under it is a root package.
+    apps = {p.name for p in (ROOT / "platform").iterdir() if (p / "__init__.py").exists()}
+    assert apps and apps <= set(config["root_packages"])
+    lint = subprocess.run(
+        [str(Path(sys.executable).parent / "lint-imports"), "--no-cache"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": f"{ROOT / 'platform'}:{ROOT}"},
+    )
+    assert lint.returncode == 0, lint.stdout[-4000:] + lint.stderr[-2000:]
+    assert "Contracts: 4 kept, 0 broken." in lint.stdout
+
+
+def test_an_import_inside_a_function_fails_the_lint_unless_its_file_is_excused(tmp_path):
+    """ruff's PLC0415 is on: a new late import (the usual way to hide a cycle) fails."""
+    module = tmp_path / "platform" / "faas" / "late.py"
+    module.parent.mkdir(parents=True)
+    module.write_text("def f():\n    from faas import models\n\n    return models\n")
+    ruff = subprocess.run(
+        [str(Path(sys.executable).parent / "ruff"), "check", "--config", str(ROOT / "pyproject.toml"), str(module)],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert ruff.returncode == 1 and "PLC0415" in ruff.stdout, ruff.stdout

@@ -13,9 +13,7 @@ class Annotation(BaseEntity):
 
     @property
     def item(self):
-        from dataslot.repositories.items import ItemsRepository
-
-        return self._cached("item", lambda: ItemsRepository(self.client).get(item_id=self.item_id))
+        return self._cached("item", lambda: self._repository("items").get(item_id=self.item_id))
 
     # Box corners, as dtlpy's annotation exposes them ([[x1, y1], [x2, y2]] on the wire).
     @property

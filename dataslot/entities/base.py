@@ -10,6 +10,13 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+from dataslot.client import default_client
+
+# Every repository class by the noun of its URLs ("datasets"), registered by the class
+# itself (dataslot.repositories.base.Repository). The repositories make entities, so they
+# sit above them; an entity reaches the one it leads to (``project.datasets``) by its noun.
+REPOSITORIES: dict[str, type] = {}
+
 
 @lru_cache(maxsize=1024)
 def camel(name: str) -> str:
@@ -41,10 +48,12 @@ class BaseEntity:
     @property
     def client(self):
         if self._client is None:
-            from dataslot.client import default_client
-
             object.__setattr__(self, "_client", default_client())
         return self._client
+
+    def _repository(self, noun: str, **scope):
+        """A repository on this entity's client: ``self._repository("datasets", project=self)``."""
+        return REPOSITORIES[noun](self.client, **scope)
 
     def _key(self, name: str) -> str:
         return self._aliases.get(name) or camel(name)

@@ -8,6 +8,7 @@ executions it created are ``command.executions`` (iterating the command gives th
 from __future__ import annotations
 
 from dataslot.entities.base import BaseEntity
+from dataslot.entities.execution import Execution
 
 
 class CommandsStatus:
@@ -29,8 +30,6 @@ class Command(BaseEntity):
     @property
     def executions(self) -> list:
         """The executions the batch created, built from their ids (``execution.refresh()`` fetches one)."""
-        from dataslot.entities.execution import Execution
-
         service_id = self._json.get("serviceId")
         return [Execution({"id": i, "serviceId": service_id}, self.client) for i in self._json.get("executionIds", [])]
 

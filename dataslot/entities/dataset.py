@@ -10,22 +10,16 @@ class Dataset(BaseEntity):
 
     @property
     def items(self):
-        from dataslot.repositories.items import ItemsRepository
-
-        return self._cached("items", lambda: ItemsRepository(self.client, dataset=self))
+        return self._cached("items", lambda: self._repository("items", dataset=self))
 
     @property
     def annotations(self):
         """The dataset's annotations: ``dataset.annotations.list(filters=...)`` gives pages."""
-        from dataslot.repositories.annotations import AnnotationsRepository
-
-        return self._cached("annotations", lambda: AnnotationsRepository(self.client, dataset=self))
+        return self._cached("annotations", lambda: self._repository("annotations", dataset=self))
 
     @property
     def project(self):
-        from dataslot.repositories.projects import ProjectsRepository
-
-        return self._cached("project", lambda: ProjectsRepository(self.client).get(project_id=self.project_id))
+        return self._cached("project", lambda: self._repository("projects").get(project_id=self.project_id))
 
     def update(self) -> Dataset:
         self._replace(self.client.patch(f"/api/datasets/{self.id}/", {"name": self._json.get("name")}))

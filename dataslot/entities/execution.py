@@ -22,9 +22,7 @@ class Execution(BaseEntity):
 
     @property
     def service(self):
-        from dataslot.repositories.services import ServicesRepository
-
-        return self._cached("service", lambda: ServicesRepository(self.client).get(service_id=self.service_id))
+        return self._cached("service", lambda: self._repository("services").get(service_id=self.service_id))
 
     def refresh(self) -> Execution:
         self._replace(self.client.get(f"/api/executions/{self.id}/"))

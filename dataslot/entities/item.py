@@ -17,21 +17,15 @@ class Item(BaseEntity):
 
     @property
     def dataset(self):
-        from dataslot.repositories.datasets import DatasetsRepository
-
-        return self._cached("dataset", lambda: DatasetsRepository(self.client).get(dataset_id=self.dataset_id))
+        return self._cached("dataset", lambda: self._repository("datasets").get(dataset_id=self.dataset_id))
 
     @property
     def project(self):
-        from dataslot.repositories.projects import ProjectsRepository
-
-        return self._cached("project", lambda: ProjectsRepository(self.client).get(project_id=self.project_id))
+        return self._cached("project", lambda: self._repository("projects").get(project_id=self.project_id))
 
     @property
     def annotations(self):
-        from dataslot.repositories.annotations import AnnotationsRepository
-
-        return self._cached("annotations", lambda: AnnotationsRepository(self.client, item=self))
+        return self._cached("annotations", lambda: self._repository("annotations", item=self))
 
     @property
     def mimetype(self) -> str | None:

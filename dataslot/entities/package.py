@@ -37,15 +37,11 @@ class Package(BaseEntity):
 
     @property
     def project(self):
-        from dataslot.repositories.projects import ProjectsRepository
-
-        return self._cached("project", lambda: ProjectsRepository(self.client).get(project_id=self.project_id))
+        return self._cached("project", lambda: self._repository("projects").get(project_id=self.project_id))
 
     @property
     def services(self):
-        from dataslot.repositories.services import ServicesRepository
-
-        return self._cached("services", lambda: ServicesRepository(self.client, package=self))
+        return self._cached("services", lambda: self._repository("services", package=self))
 
     def deploy(self, service_name: str | None = None, **kwargs):
         """``package.services.deploy(...)`` (dtlpy's shorthand)."""
@@ -65,9 +61,7 @@ class Package(BaseEntity):
     def update(self, src_path: str | None = None) -> Package:
         """Save the current modules and slots as a new revision (with a new archive if
         ``src_path`` is given); returns the package, refreshed to that revision."""
-        from dataslot.repositories.packages import PackagesRepository
-
-        json = PackagesRepository(self.client).patch(self.id, modules=self.modules, slots=self.slots, src_path=src_path)
+        json = self._repository("packages").patch(self.id, modules=self.modules, slots=self.slots, src_path=src_path)
         self._replace(json)
         return self
 

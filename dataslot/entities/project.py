@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataslot.entities.base import BaseEntity
+from dataslot.exceptions import NotFound
 
 
 class Project(BaseEntity):
@@ -13,51 +14,35 @@ class Project(BaseEntity):
 
     @property
     def datasets(self):
-        from dataslot.repositories.datasets import DatasetsRepository
-
-        return self._repo("datasets", lambda: DatasetsRepository(self.client, project=self))
+        return self._repo("datasets", lambda: self._repository("datasets", project=self))
 
     @property
     def tasks(self):
-        from dataslot.repositories.tasks import TasksRepository
-
-        return self._repo("tasks", lambda: TasksRepository(self.client, project=self))
+        return self._repo("tasks", lambda: self._repository("tasks", project=self))
 
     @property
     def annotations(self):
-        from dataslot.repositories.annotations import AnnotationsRepository
-
-        return self._repo("annotations", lambda: AnnotationsRepository(self.client, project=self))
+        return self._repo("annotations", lambda: self._repository("annotations", project=self))
 
     @property
     def triggers(self):
-        from dataslot.repositories.triggers import TriggersRepository
-
-        return self._repo("triggers", lambda: TriggersRepository(self.client, project=self))
+        return self._repo("triggers", lambda: self._repository("triggers", project=self))
 
     @property
     def packages(self):
-        from dataslot.repositories.packages import PackagesRepository
-
-        return self._repo("packages", lambda: PackagesRepository(self.client, project=self))
+        return self._repo("packages", lambda: self._repository("packages", project=self))
 
     @property
     def services(self):
-        from dataslot.repositories.services import ServicesRepository
-
-        return self._repo("services", lambda: ServicesRepository(self.client, project=self))
+        return self._repo("services", lambda: self._repository("services", project=self))
 
     @property
     def executions(self):
-        from dataslot.repositories.executions import ExecutionsRepository
-
-        return self._repo("executions", lambda: ExecutionsRepository(self.client, project=self))
+        return self._repo("executions", lambda: self._repository("executions", project=self))
 
     @property
     def integrations(self):
-        from dataslot.repositories.integrations import IntegrationsRepository
-
-        return self._repo("integrations", lambda: IntegrationsRepository(self.client, project=self))
+        return self._repo("integrations", lambda: self._repository("integrations", project=self))
 
     # -- members -------------------------------------------------------------------
 
@@ -71,8 +56,6 @@ class Project(BaseEntity):
     def remove_member(self, username: str) -> None:
         member = next((m for m in self.list_members() if m["username"] == username), None)
         if member is None:
-            from dataslot.exceptions import NotFound
-
             raise NotFound(f"{username!r} is not a member of project {self.name!r}")
         self.client.delete(f"/api/projects/{self.id}/members/{member['userId']}/")
 

@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import logging
 
+from dataslot import references
 from dataslot.entities.base import BaseEntity, plain
+from dataslot.entities.command import Command
+from dataslot.entities.execution import Execution
 from dataslot.entities.module import FunctionIO, PackageModule
 from dataslot.entities.runtime import KubernetesRuntime, runtime_from
 from dataslot.enums import PackageInputType
+from dataslot.exceptions import DataslotError
+from dataslot.filters import Filters, query_for
 
 logger = logging.getLogger("dataslot")
 
@@ -42,21 +47,15 @@ class Service(BaseEntity):
 
     @property
     def package(self):
-        from dataslot.repositories.packages import PackagesRepository
-
-        return self._cached("package", lambda: PackagesRepository(self.client).get(package_id=self.package_id))
+        return self._cached("package", lambda: self._repository("packages").get(package_id=self.package_id))
 
     @property
     def project(self):
-        from dataslot.repositories.projects import ProjectsRepository
-
-        return self._cached("project", lambda: ProjectsRepository(self.client).get(project_id=self.project_id))
+        return self._cached("project", lambda: self._repository("projects").get(project_id=self.project_id))
 
     @property
     def executions(self):
-        from dataslot.repositories.executions import ExecutionsRepository
-
-        return self._cached("executions", lambda: ExecutionsRepository(self.client, service=self))
+        return self._cached("executions", lambda: self._repository("executions", service=self))
 
     @property
     def runtime(self) -> KubernetesRuntime:
@@ -86,9 +85,7 @@ class Service(BaseEntity):
 
     @property
     def triggers(self):
-        from dataslot.repositories.triggers import TriggersRepository
-
-        return self._cached("triggers", lambda: TriggersRepository(self.client, service=self))
+        return self._cached("triggers", lambda: self._repository("triggers", service=self))
 
     # -- changes -------------------------------------------------------------------
 
@@ -133,8 +130,6 @@ class Service(BaseEntity):
         """The output of the service's executions (newest ``size`` of them, oldest first),
         each line prefixed with its execution id. ``view=True`` (dtlpy's default) prints it;
         ``view=False`` returns the lines. ``follow=True`` follows the newest one until it ends."""
-        from dataslot.entities.execution import Execution
-
         if execution_id is not None:
             executions = [Execution({"id": getattr(execution_id, "id", execution_id)}, self.client)]
         else:
@@ -165,9 +160,7 @@ class Service(BaseEntity):
     def activate_slots(self, project_id=None, slots=None) -> dict:
         """Show this service's slots in a project (default: its own); ``slots=None`` means
         all the slots of the package revision it runs."""
-        from dataslot.repositories.services import activate_slots
-
-        return activate_slots(self.client, service_id=self.id, project_id=project_id or self.project_id, slots=slots)
+        return self._repository("services").activate_slots(self, project_id=project_id or self.project_id, slots=slots)
 
     # -- running -------------------------------------------------------------------
 
@@ -193,8 +186,6 @@ class Service(BaseEntity):
         (``return_output=True``) or the finished execution. As in dtlpy, a failed execution's
         output is ``None``; the SDK logs a warning with its message.
         """
-        from dataslot.entities.execution import Execution
-
         payload = _input_dict(execution_input)
         ids = {"item": item_id, "annotation": annotation_id, "task": task_id, "dataset": dataset_id}
         if any(v is not None for v in ids.values()):
@@ -206,8 +197,6 @@ class Service(BaseEntity):
         if not sync:
             return execution
         if stream_logs and return_output:
-            from dataslot.exceptions import DataslotError
-
             try:
                 execution.wait_printing_logs(timeout=timeout)
             except DataslotError as exc:  # the output is a convenience: the wait below still says how it ended
@@ -230,9 +219,6 @@ class Service(BaseEntity):
 
         Returns a ``dl.Command``; its ``executions`` (also what iterating it gives) are built
         from their ids: ``execution.refresh()`` fetches one."""
-        from dataslot.entities.command import Command
-        from dataslot.filters import Filters, query_for
-
         if filters is None:
             raise ValueError("execute_batch needs filters: dl.Filters() selects every visible item")
         body = {"filter": query_for(filters, self.client, self.project_id)}
@@ -253,10 +239,10 @@ class Service(BaseEntity):
         inputs = self._function_inputs(function_name)
         by_type = {str(io.type): io.name for io in inputs or []}
         refs = {
-            "item": {"item_id": ids["item"], **({"dataset_id": ids["dataset"]} if ids["dataset"] else {})},
-            "annotation": {"annotation_id": ids["annotation"], **({"item_id": ids["item"]} if ids["item"] else {})},
-            "task": {"task_id": ids["task"]},
-            "dataset": {"dataset_id": ids["dataset"]},
+            "item": references.build("Item", ids["item"], dataset_id=ids["dataset"]),
+            "annotation": references.build("Annotation", ids["annotation"], item_id=ids["item"]),
+            "task": references.build("Task", ids["task"]),
+            "dataset": references.build("Dataset", ids["dataset"]),
         }
         payload = {}
         for resource, value in ids.items():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataslot.entities.base import BaseEntity
+from dataslot.entities.item import Item
 from dataslot.paging import DEFAULT_PAGE_SIZE, PagedEntities
 
 
@@ -11,14 +12,10 @@ class Task(BaseEntity):
 
     @property
     def dataset(self):
-        from dataslot.repositories.datasets import DatasetsRepository
-
-        return self._cached("dataset", lambda: DatasetsRepository(self.client).get(dataset_id=self.dataset_id))
+        return self._cached("dataset", lambda: self._repository("datasets").get(dataset_id=self.dataset_id))
 
     def get_items(self, page_size: int = DEFAULT_PAGE_SIZE) -> PagedEntities:
         """The task's items; each item's JSON carries ``done``."""
-        from dataslot.entities.item import Item
-
         client = self.client
         return PagedEntities(
             client, f"/api/tasks/{self.id}/items/", {"page_size": page_size}, lambda j: Item(j, client)

@@ -8,6 +8,8 @@ attributes read it (``trigger.resource``, ``trigger.filters``, ``trigger.cron``.
 from __future__ import annotations
 
 from dataslot.entities.base import BaseEntity, plain
+from dataslot.entities.execution import Execution
+from dataslot.paging import DEFAULT_PAGE_SIZE, PagedEntities
 
 # attribute -> key under "spec"
 _SPEC = {
@@ -41,15 +43,11 @@ class Trigger(BaseEntity):
 
     @property
     def service(self):
-        from dataslot.repositories.services import ServicesRepository
-
-        return self._cached("service", lambda: ServicesRepository(self.client).get(service_id=self.service_id))
+        return self._cached("service", lambda: self._repository("services").get(service_id=self.service_id))
 
     @property
     def project(self):
-        from dataslot.repositories.projects import ProjectsRepository
-
-        return self._cached("project", lambda: ProjectsRepository(self.client).get(project_id=self.project_id))
+        return self._cached("project", lambda: self._repository("projects").get(project_id=self.project_id))
 
     def update(self) -> Trigger:
         """Save what was changed (``trigger.active = False``, ``trigger.filters = ...``)."""
@@ -73,9 +71,6 @@ class Trigger(BaseEntity):
 
     def executions(self):
         """The executions this trigger made, newest first (pages, as ``service.executions.list()``)."""
-        from dataslot.entities.execution import Execution
-        from dataslot.paging import DEFAULT_PAGE_SIZE, PagedEntities
-
         client = self.client
         params = {"triggerId": self.id, "page_size": DEFAULT_PAGE_SIZE}
         path = f"/api/projects/{self.project_id}/executions/"

@@ -3,29 +3,19 @@ from __future__ import annotations
 from dataslot.client import dumps
 from dataslot.entities.annotation import Annotation, AnnotationCollection
 from dataslot.entities.base import plain
+from dataslot.execution_state import current_execution
 from dataslot.filters import Filters, query_for
 from dataslot.paging import DEFAULT_PAGE_SIZE, PagedEntities
-from dataslot.repositories.base import need
+from dataslot.repositories.base import Repository, need
 
 
-class AnnotationsRepository:
+class AnnotationsRepository(Repository):
     """``item.annotations``; ``dataset.annotations`` and ``project.annotations`` query all of theirs."""
 
-    def __init__(self, client, item=None, project=None, dataset=None):
-        self._client = client
-        self.item = item
-        self.project = project
-        self.dataset = dataset
-
-    def _entity(self, json: dict) -> Annotation:
-        return Annotation(json, self._client)
-
-    def _item_path(self) -> str:
-        need(self.item, "This needs an item: use item.annotations")
-        return f"/api/items/{self.item.id}/annotations/"
+    entity, noun, scopes, parent = Annotation, "annotations", ("item", "project", "dataset"), "item"
 
     def get(self, annotation_id) -> Annotation:
-        return self._entity(self._client.get(f"/api/annotations/{annotation_id}/"))
+        return self._get(annotation_id)
 
     def list(self, filters: Filters | dict | None = None, page_size: int | None = None):
         """An item's annotations (those matching ``filters``, filtered by the server) as an
@@ -37,7 +27,7 @@ class AnnotationsRepository:
             query = query_for(filters, client, self.item._json.get("projectId"))
             if query:
                 params["filter"] = dumps(query)
-            found = [self._entity(j) for page in client.iter_pages(self._item_path(), params) for j in page]
+            found = [self._entity(j) for page in client.iter_pages(self._path(), params) for j in page]
             return AnnotationCollection(item=self.item, annotations=found)
         need(self.project or self.dataset, "This needs an item, a dataset or a project: use item.annotations")
         project_id = self.project.id if self.project is not None else self.dataset.project_id
@@ -48,9 +38,7 @@ class AnnotationsRepository:
         if query:
             params["filter"] = dumps(query)
         sort = filters.sort if isinstance(filters, Filters) else None
-        return PagedEntities(
-            client, f"/api/projects/{project_id}/annotations/", params, lambda j: Annotation(j, client), sort=sort
-        )
+        return PagedEntities(client, f"/api/projects/{project_id}/annotations/", params, self._entity, sort=sort)
 
     def builder(self) -> AnnotationCollection:
         return AnnotationCollection(item=self.item)
@@ -67,12 +55,8 @@ class AnnotationsRepository:
             return []
         if _inside_a_function():
             body = [{"source": "function", **a} for a in body]
-        answer = self._client.post(self._item_path(), body)
+        answer = self._client.post(self._path(), body)
         return [self._entity(j) for j in (answer if isinstance(answer, list) else [answer])]
-
-    def delete(self, annotation_id) -> bool:
-        self._client.delete(f"/api/annotations/{annotation_id}/")
-        return True
 
 
 def _annotation_fields(value) -> dict:
@@ -83,8 +67,4 @@ def _annotation_fields(value) -> dict:
 
 def _inside_a_function() -> bool:
     """True in the thread of a running execution: what it draws is the function's work."""
-    try:
-        from dataslot.service_runner import current_execution
-    except ImportError:
-        return False
     return current_execution() is not None

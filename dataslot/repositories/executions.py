@@ -2,19 +2,16 @@ from __future__ import annotations
 
 from dataslot.entities.execution import Execution
 from dataslot.paging import DEFAULT_PAGE_SIZE, PagedEntities
-from dataslot.repositories.base import need
+from dataslot.repositories.base import Repository, need
 
 
-class ExecutionsRepository:
+class ExecutionsRepository(Repository):
     """``project.executions`` / ``service.executions`` (or ``dl.executions``, by id only)."""
 
-    def __init__(self, client, project=None, service=None):
-        self._client = client
-        self.project = project
-        self.service = service
+    entity, noun, scopes = Execution, "executions", ("project", "service")
 
     def get(self, execution_id) -> Execution:
-        return Execution(self._client.get(f"/api/executions/{execution_id}/"), self._client)
+        return self._get(execution_id)
 
     def list(
         self,
@@ -44,8 +41,7 @@ class ExecutionsRepository:
         ):
             if value is not None:
                 params[key] = str(value)
-        client = self._client
-        return PagedEntities(client, f"/api/projects/{project_id}/executions/", params, lambda j: Execution(j, client))
+        return PagedEntities(self._client, f"/api/projects/{project_id}/executions/", params, self._entity)
 
     def wait(self, execution_id, timeout: float | None = None) -> Execution:
         return self.get(execution_id).wait(timeout=timeout)

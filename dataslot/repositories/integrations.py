@@ -1,19 +1,13 @@
 from __future__ import annotations
 
 from dataslot.entities.integration import Integration
-from dataslot.repositories.base import need, one_by_name
+from dataslot.repositories.base import Repository, need
 
 
-class IntegrationsRepository:
+class IntegrationsRepository(Repository):
     """``project.integrations``: named secrets, exposed to services as environment variables."""
 
-    def __init__(self, client, project=None):
-        self._client = client
-        self.project = project
-
-    def _path(self) -> str:
-        need(self.project, "This needs a project: use project.integrations")
-        return f"/api/projects/{self.project.id}/integrations/"
+    entity, noun = Integration, "integrations"
 
     def create(
         self, name: str | None = None, value: str | None = None, integrations_type=None, options: dict | None = None
@@ -26,17 +20,7 @@ class IntegrationsRepository:
             raise ValueError(f"Only key_value integrations exist in Dataslot, not {integrations_type!r}")
         need(name, "integrations.create needs a name")
         need(value, "integrations.create needs a value (or options={'key': ..., 'value': ...})")
-        return Integration(self._client.post(self._path(), {"name": name, "value": value}), self._client)
-
-    def list(self) -> list[Integration]:
-        return [Integration(j, self._client) for page in self._client.iter_pages(self._path()) for j in page]
+        return self._entity(self._client.post(self._path(), {"name": name, "value": value}))
 
     def get(self, integration_id=None, integration_name: str | None = None) -> Integration:
-        if integration_id is not None:
-            return Integration(self._client.get(f"/api/integrations/{integration_id}/"), self._client)
-        need(integration_name, "integrations.get needs integration_id or integration_name")
-        return one_by_name(self.list(), integration_name, "Integration")
-
-    def delete(self, integration_id) -> bool:
-        self._client.delete(f"/api/integrations/{integration_id}/")
-        return True
+        return self._get(integration_id, integration_name)

@@ -6,37 +6,30 @@ from pathlib import Path
 
 from dataslot.client import dumps
 from dataslot.entities.item import Item
+from dataslot.exceptions import NotFound
 from dataslot.filters import Filters, query_for
 from dataslot.paging import DEFAULT_PAGE_SIZE, PagedEntities
-from dataslot.repositories.base import need, results
+from dataslot.repositories.base import Repository, need, results
 from dataslot.uploads import payloads
 
 logger = logging.getLogger("dataslot")
 
 # Files per request when uploading a folder: one bad file refuses only its own batch.
 FOLDER_BATCH = 50
+# Items a request when walking a dataset (the server's maximum for its item list), cut
+# into pages of ``page_size``: a million items' metadata is a hundred round trips.
+FETCH_SIZE = 10_000
 
 
-class ItemsRepository:
+class ItemsRepository(Repository):
     """``dataset.items`` (or ``dl.items``, which only gets by id)."""
 
-    def __init__(self, client, dataset=None):
-        self._client = client
-        self.dataset = dataset
-
-    def _entity(self, json: dict) -> Item:
-        return Item(json, self._client)
-
-    def _path(self) -> str:
-        need(self.dataset, "This needs a dataset: use dataset.items")
-        return f"/api/datasets/{self.dataset.id}/items/"
+    entity, noun, scopes, parent = Item, "items", ("dataset",), "dataset"
 
     def get(self, item_id=None, filepath: str | None = None) -> Item:
         if item_id is not None:
-            return self._entity(self._client.get(f"/api/items/{item_id}/"))
+            return self._get(item_id)
         need(filepath, "items.get needs item_id or filepath")
-        from dataslot.exceptions import NotFound
-
         found = self.list(filters=Filters(field="filename", values=filepath, use_defaults=False)).first()
         if found is None:
             raise NotFound(f"Item not found: {filepath!r} in dataset {self.dataset.name!r}")
@@ -48,14 +41,21 @@ class ItemsRepository:
         # No filters means dtlpy's default item query: visible files only.
         filters = Filters() if filters is None else filters
         is_filters = isinstance(filters, Filters)
-        size = page_size or (filters.page_size if is_filters else None) or DEFAULT_PAGE_SIZE
-        params = {"page_size": size}
+        chosen = page_size or (filters.page_size if is_filters else None)
+        params = {"page_size": chosen or DEFAULT_PAGE_SIZE}
         query = query_for(filters, self._client, self.dataset._json.get("projectId")) if is_filters else filters
         if query:
             params["filter"] = dumps(query)
         client = self._client
         sort = filters.sort if is_filters else None
-        return PagedEntities(client, self._path(), params, lambda j: Item(j, client), sort=_non_native(sort))
+        return PagedEntities(
+            client,
+            self._path(),
+            params,
+            lambda j: Item(j, client),
+            sort=_non_native(sort),
+            fetch_size=None if chosen else FETCH_SIZE,  # a page size the user chose is what is asked
+        )
 
     def upload(
         self,
@@ -110,10 +110,6 @@ class ItemsRepository:
             for _, handle in files:
                 handle.close()
         return [self._entity(j) for j in results(body)]
-
-    def delete(self, item_id) -> bool:
-        self._client.delete(f"/api/items/{item_id}/")
-        return True
 
 
 def _non_native(sort):

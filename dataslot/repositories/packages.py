@@ -12,7 +12,7 @@ from dataslot.entities.base import plain
 from dataslot.entities.module import PackageFunction, PackageModule, module_from
 from dataslot.entities.package import Package
 from dataslot.entities.slot import slot_from
-from dataslot.repositories.base import need, one_by_name
+from dataslot.repositories.base import Repository
 
 logger = logging.getLogger("dataslot")
 
@@ -21,28 +21,13 @@ SKIP_DIRS = {"__pycache__", ".git", ".hg", ".svn", ".venv", "venv", ".mypy_cache
 SKIP_SUFFIXES = (".pyc", ".pyo")
 
 
-class PackagesRepository:
+class PackagesRepository(Repository):
     """``project.packages`` (or ``dl.packages``, which only gets by id)."""
 
-    def __init__(self, client, project=None):
-        self._client = client
-        self.project = project
-
-    def _path(self) -> str:
-        need(self.project, "This needs a project: use project.packages")
-        return f"/api/projects/{self.project.id}/packages/"
-
-    def _entity(self, json: dict) -> Package:
-        return Package(json, self._client)
-
-    def list(self) -> list[Package]:
-        return [self._entity(j) for page in self._client.iter_pages(self._path()) for j in page]
+    entity, noun = Package, "packages"
 
     def get(self, package_name: str | None = None, package_id=None) -> Package:
-        if package_id is not None:
-            return self._entity(self._client.get(f"/api/packages/{package_id}/"))
-        need(package_name, "packages.get needs package_name or package_id")
-        return one_by_name(self.list(), package_name, "Package", f" in project {self.project.name!r}")
+        return self._get(package_id, package_name)
 
     def push(
         self,
@@ -95,16 +80,12 @@ class PackagesRepository:
             fields["modules"] = [plain(module_from(m)) for m in modules]
         if slots is not None:
             fields["slots"] = [plain(slot_from(s)) for s in slots]
-        path = f"/api/packages/{package_id}/"
+        path = self._url(package_id)
         if src_path is None:
             return self._client.patch(path, fields)
         archive = zip_folder(Path(src_path).resolve())
         data = {k: dumps(v) for k, v in fields.items()}
         return self._client.call("PATCH", path, data=data, files={"archive": ("package.zip", archive)})
-
-    def delete(self, package_id) -> bool:
-        self._client.delete(f"/api/packages/{package_id}/")
-        return True
 
 
 def zip_folder(folder: Path) -> io.BytesIO:

@@ -2,32 +2,29 @@ from __future__ import annotations
 
 import logging
 
+from dataslot import exceptions
 from dataslot.entities.base import plain
 from dataslot.entities.module import FunctionIO
 from dataslot.entities.runtime import KubernetesRuntime, runtime_from
 from dataslot.entities.service import Service, warn_not_applied
 from dataslot.entities.slot import slot_from
-from dataslot.repositories.base import need, one_by_name
+from dataslot.repositories.base import Repository, need, one_by_name
+from dataslot.repositories.functions import push_function
+from dataslot.repositories.projects import ProjectsRepository
 
 logger = logging.getLogger("dataslot")
 
 
-class ServicesRepository:
+class ServicesRepository(Repository):
     """``package.services`` / ``project.services`` (or ``dl.services``, by id only)."""
 
-    def __init__(self, client, project=None, package=None):
-        self._client = client
-        self.project = project
-        self.package = package
+    entity, noun, scopes = Service, "services", ("project", "package")
 
     def _project_id(self, project_id=None):
         project_id = project_id or (self.project.id if self.project is not None else None)
         if project_id is None and self.package is not None:
             project_id = self.package.project_id
         return need(project_id, "This needs a project: use project.services or package.services")
-
-    def _entity(self, json: dict) -> Service:
-        return Service(json, self._client)
 
     def list(self, project_id=None) -> list[Service]:
         """The project's services; from ``package.services``, only that package's."""
@@ -41,13 +38,10 @@ class ServicesRepository:
         """By id, or by name in this repository's project; from ``dl.services`` (no project),
         by a name that only one of the caller's projects has."""
         if service_id is not None:
-            return self._entity(self._client.get(f"/api/services/{service_id}/"))
+            return self._get(service_id)
         need(service_name, "services.get needs service_name or service_id")
         if project_id is not None or self.project is not None or self.package is not None:
             return one_by_name(self.list(project_id=project_id), service_name, "Service")
-        from dataslot import exceptions
-        from dataslot.repositories.projects import ProjectsRepository
-
         found = [
             service
             for project in ProjectsRepository(self._client).list()
@@ -98,12 +92,8 @@ class ServicesRepository:
         if unused:
             logger.warning("services.deploy: %s not applied in Dataslot", ", ".join(sorted(unused)))
         if func is not None:
-            from dataslot.repositories.functions import push_function
-
             project = self.project
             if project is None:
-                from dataslot.repositories.projects import ProjectsRepository
-
                 project = ProjectsRepository(self._client).get(project_id=self._project_id(project_id))
             package = push_function(project, func, name=service_name or name or func.__name__.replace("_", "-"))
         package = package or self.package
@@ -140,10 +130,6 @@ class ServicesRepository:
         service_id = getattr(service, "id", service)
         project_id = project_id or getattr(service, "project_id", None) or self._project_id()
         return activate_slots(self._client, service_id=service_id, project_id=project_id, slots=slots)
-
-    def delete(self, service_id) -> bool:
-        self._client.delete(f"/api/services/{service_id}/")
-        return True
 
 
 def activate_slots(client, *, service_id, project_id, slots) -> dict:

@@ -6,25 +6,16 @@ from dataslot.client import dumps
 from dataslot.entities.task import Task
 from dataslot.filters import Filters
 from dataslot.paging import DEFAULT_PAGE_SIZE, PagedEntities
-from dataslot.repositories.base import need, one_by_name
+from dataslot.repositories.base import Repository, need
 
 
-class TasksRepository:
+class TasksRepository(Repository):
     """``project.tasks`` (or ``dl.tasks``, which only gets by id)."""
 
-    def __init__(self, client, project=None):
-        self._client = client
-        self.project = project
-
-    def _path(self) -> str:
-        need(self.project, "This needs a project: use project.tasks")
-        return f"/api/projects/{self.project.id}/tasks/"
+    entity, noun = Task, "tasks"
 
     def get(self, task_id=None, task_name: str | None = None) -> Task:
-        if task_id is not None:
-            return Task(self._client.get(f"/api/tasks/{task_id}/"), self._client)
-        need(task_name, "tasks.get needs task_id or task_name")
-        return one_by_name(self.list(), task_name, "Task", f" in project {self.project.name!r}")
+        return self._get(task_id, task_name)
 
     def list(self, filters: Filters | dict | None = None, page_size: int = DEFAULT_PAGE_SIZE) -> list[Task]:
         """The project's tasks (matching ``filters``) as a list, as dtlpy's ``tasks.list()`` is."""
@@ -32,8 +23,7 @@ class TasksRepository:
         query = filters.prepare() if isinstance(filters, Filters) else filters
         if query:
             params["filter"] = dumps(query)
-        client = self._client
-        return list(PagedEntities(client, self._path(), params, lambda j: Task(j, client)).all())
+        return list(PagedEntities(self._client, self._path(), params, self._entity).all())
 
     def create(
         self,
@@ -57,7 +47,7 @@ class TasksRepository:
         else:
             query = filters.prepare() if isinstance(filters, Filters) else filters
             body["query"] = query if query is not None else Filters().prepare()
-        return Task(self._client.post(self._path(), body), self._client)
+        return self._entity(self._client.post(self._path(), body))
 
 
 def _date(value) -> str:

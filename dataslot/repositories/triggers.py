@@ -5,16 +5,16 @@ import datetime
 from dataslot.entities.base import plain
 from dataslot.entities.trigger import Trigger, trigger_from
 from dataslot.enums import TriggerExecutionMode, TriggerResource, TriggerType
-from dataslot.repositories.base import need, one_by_name
+from dataslot.repositories.base import Repository, need
 
 
-class TriggersRepository:
+class TriggersRepository(Repository):
     """``service.triggers`` / ``project.triggers`` (or ``dl.triggers``: by id, or with ``service_id=``)."""
 
-    def __init__(self, client, project=None, service=None):
-        self._client = client
-        self.project = project
-        self.service = service
+    entity, noun, scopes = Trigger, "triggers", ("project", "service")
+
+    def _entity(self, json: dict) -> Trigger:
+        return trigger_from(json, self._client)  # an event or a cron trigger
 
     def _path(self, service_id=None, project_id=None) -> str:
         service_id = service_id or (self.service.id if self.service is not None else None)
@@ -25,17 +25,10 @@ class TriggersRepository:
         return f"/api/projects/{project_id}/triggers/"
 
     def list(self, service_id=None, project_id=None) -> list[Trigger]:
-        return [
-            trigger_from(j, self._client)
-            for page in self._client.iter_pages(self._path(service_id, project_id))
-            for j in page
-        ]
+        return [self._entity(j) for page in self._client.iter_pages(self._path(service_id, project_id)) for j in page]
 
     def get(self, trigger_id=None, trigger_name: str | None = None) -> Trigger:
-        if trigger_id is not None:
-            return trigger_from(self._client.get(f"/api/triggers/{trigger_id}/"), self._client)
-        need(trigger_name, "triggers.get needs trigger_id or trigger_name")
-        return one_by_name(self.list(), trigger_name, "Trigger")
+        return self._get(trigger_id, trigger_name)
 
     def create(
         self,
@@ -88,7 +81,7 @@ class TriggersRepository:
         body = {"type": str(trigger_type), "active": active, "spec": spec}
         if name is not None:
             body["name"] = name
-        return trigger_from(self._client.post(f"/api/services/{service_id}/triggers/", body), self._client)
+        return self._entity(self._client.post(f"/api/services/{service_id}/triggers/", body))
 
     def update(self, trigger: Trigger) -> Trigger:
         return trigger.update()
@@ -96,8 +89,7 @@ class TriggersRepository:
     def delete(self, trigger_id=None, trigger_name: str | None = None) -> bool:
         if trigger_id is None:
             trigger_id = self.get(trigger_name=trigger_name).id
-        self._client.delete(f"/api/triggers/{trigger_id}/")
-        return True
+        return super().delete(trigger_id)
 
 
 def _moment(value):

@@ -21,8 +21,12 @@ import threading
 import traceback
 from concurrent.futures import ThreadPoolExecutor
 
+import dataslot as dl
+from dataslot import references
+from dataslot.execution_state import ExecutionState, current_execution, set_current_execution
+from dataslot.runtime import sandbox
 from dataslot.runtime.protocol import LOG_CHUNK, MAX_TEXT, output_refusal
-from dataslot.service_runner import Context, ExecutionState, Progress, current_execution, set_current_execution
+from dataslot.service_runner import Context, Progress
 
 
 class Channel:
@@ -84,25 +88,16 @@ def load_runner(init: dict):
     return cls(**init.get("initInput", {}))
 
 
-ID_KEYS = {"Item": "item_id", "Annotation": "annotation_id", "Task": "task_id", "Dataset": "dataset_id"}
-
-
 def load_entity(kind: str, ref: dict, prefetched: dict[str, dict]):
     """The entity for a reference: from the JSON the server sent with the run, else the API."""
-    import dataslot as dl
-
-    sent = prefetched.get(f"{kind}:{ref.get(ID_KEYS[kind])}")
+    if kind not in references.KINDS:
+        return ref
+    ident = references.id_of(kind, ref)
+    sent = prefetched.get(f"{kind}:{ident}")
     if sent is not None:
         return getattr(dl, kind)(sent)
-    if kind == "Item":
-        return dl.items.get(item_id=ref["item_id"])
-    if kind == "Annotation":
-        return dl.annotations.get(annotation_id=ref["annotation_id"])
-    if kind == "Task":
-        return dl.tasks.get(task_id=ref["task_id"])
-    if kind == "Dataset":
-        return dl.datasets.get(dataset_id=ref["dataset_id"])
-    return ref
+    repository = {"Item": dl.items, "Annotation": dl.annotations, "Task": dl.tasks, "Dataset": dl.datasets}[kind]
+    return repository.get(**{references.ID_KEYS[kind]: ident})
 
 
 def build_arguments(method, inputs: list[dict], values: dict, state: ExecutionState, prefetched: dict) -> dict:
@@ -112,9 +107,9 @@ def build_arguments(method, inputs: list[dict], values: dict, state: ExecutionSt
         if io_["name"] not in parameters or io_["name"] not in values:
             continue
         kind, value = io_["type"], values[io_["name"]]
-        if kind.endswith("[]") and kind[:-2] in ("Item", "Annotation", "Task", "Dataset"):
+        if kind.endswith("[]") and kind[:-2] in references.KINDS:
             kwargs[io_["name"]] = [load_entity(kind[:-2], v, prefetched) for v in value]
-        elif kind in ID_KEYS:
+        elif kind in references.KINDS:
             kwargs[io_["name"]] = load_entity(kind, value, prefetched)
         else:
             kwargs[io_["name"]] = value
@@ -129,15 +124,9 @@ def to_output(value):
     """Entities are returned as references; anything else must be JSON."""
     if isinstance(value, (list, tuple)):
         return [to_output(v) for v in value]
-    kind = type(value).__name__
-    if kind == "Item":
-        return {"item_id": value.id, "dataset_id": value.dataset_id}
-    if kind == "Annotation":
-        return {"annotation_id": value.id, "item_id": value.item_id}
-    if kind == "Task":
-        return {"task_id": value.id}
-    if kind == "Dataset":
-        return {"dataset_id": value.id}
+    ref = references.reference_of(value)
+    if ref is not None:
+        return ref
     json.dumps(value)  # raises TypeError for what cannot be stored
     return value
 
@@ -190,8 +179,6 @@ def confine(init: dict) -> list[str]:
     """Confine this process before any package code runs; the protections that are off."""
     if not init.get("sandbox"):
         return ["all confinement: turned off (DATASLOT_REPLICA_SANDBOX=0)"]
-    from dataslot.runtime import sandbox
-
     return sandbox.confine(
         code_dir=os.getcwd(),
         home=os.environ.get("HOME", os.getcwd()),

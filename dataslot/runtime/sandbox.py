@@ -39,6 +39,8 @@ from urllib.parse import urlsplit
 
 from dataslot.runtime import landlock, seccomp
 
+SDK_DIR = str(Path(__file__).parent.parent)  # the dataslot package, which replicas read
+
 SYSTEM_READ = ("/usr", "/lib", "/lib32", "/lib64", "/bin", "/sbin", "/etc", "/sys", "/opt", "/proc/sys")
 # Readable only to root, but a replica may be root where it cannot get a user of its own.
 ETC_SECRETS = {"shadow", "shadow-", "gshadow", "gshadow-", "sudoers", "sudoers.d", "ssh"}
@@ -72,15 +74,13 @@ def _dirs(paths) -> list[str]:
 
 
 def readable_dirs(*, code_dir: str) -> list[str]:
-    import dataslot
-
     python = [sys.prefix, sys.base_prefix, sys.exec_prefix, sys.base_exec_prefix]
     python += [sysconfig.get_path(name) for name in ("stdlib", "platstdlib", "purelib", "platlib")]
     python += [p for p in sys.path if "site-packages" in p or "dist-packages" in p]
     # The interpreter itself may live elsewhere than its prefix (a venv's symlink).
     python.append(str(Path(os.path.realpath(sys.executable)).parent.parent))
     own_process = f"/proc/{os.getpid()}"
-    return _dirs([*SYSTEM_READ, own_process, *python, str(Path(dataslot.__file__).parent), code_dir])
+    return _dirs([*SYSTEM_READ, own_process, *python, SDK_DIR, code_dir])
 
 
 def _under(path: str, root: str) -> bool:

@@ -53,9 +53,13 @@ django_asgi_app = StaticFiles(get_asgi_application())
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 
+from live import routing as live_routing  # noqa: E402
 from live.auth import TokenAuthMiddleware, origin_validator  # noqa: E402
-from live.routing import websocket_urlpatterns  # noqa: E402
 from runner.embedded import start_embedded_dispatcher  # noqa: E402
+from studio import routing as studio_routing  # noqa: E402
+
+# The backend's websockets and the pages' (their HTML rows), composed here at the top.
+websocket_urlpatterns = live_routing.websocket_urlpatterns + studio_routing.websocket_urlpatterns
 
 application = ProtocolTypeRouter(
     {

@@ -3,8 +3,10 @@
 Celery is the transport, the database the source of truth: one message per `created`
 execution (``runner.tasks.run_execution``), acknowledged when a worker takes it (a long
 run is never delivered twice, whatever the broker's redelivery window), and published
-again by the workers' sweep if it was lost. Workers run with ``manage.py worker``;
-Flower and the ``celery`` command take ``-A dataslot_server.celery_app``.
+again by the workers' sweep if it was lost. Cron triggers' fire times come from beat
+(``runner/beat.py``) on a queue of their own, so they do not wait behind a backlog of
+executions. Workers run with ``manage.py worker``, beat with ``manage.py beat``; Flower and the
+``celery`` command take ``-A dataslot_server.celery_app``.
 """
 
 import os
@@ -22,8 +24,9 @@ from celery import Celery  # noqa: E402
 from django.conf import settings  # noqa: E402
 
 QUEUE = "dataslot.executions"
+TRIGGERS_QUEUE = "dataslot.triggers"
 
-app = Celery("dataslot", include=["runner.tasks"])
+app = Celery("dataslot", include=["runner.tasks", "runner.beat"])
 app.conf.update(
     broker_url=settings.DATASLOT_BROKER_URL or None,
     broker_connection_retry_on_startup=True,
@@ -41,6 +44,8 @@ app.conf.update(
     worker_hijack_root_logger=False,
     worker_redirect_stdouts=False,
     timezone="UTC",
+    task_routes={"runner.beat.fire_cron_trigger": {"queue": TRIGGERS_QUEUE}},
+    beat_scheduler="runner.beat:CronTriggerScheduler",
 )
 
 

@@ -28,6 +28,7 @@ from typing import Any
 import numpy
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http import QueryDict
 from django.http.multipartparser import MultiPartParser as DjangoMultiPartParser
 from django.http.multipartparser import MultiPartParserError
 from rest_framework import exceptions, parsers
@@ -137,8 +138,6 @@ class JSONParser(parsers.JSONParser):
 
 class FormParser(parsers.FormParser):
     def parse(self, stream, media_type=None, parser_context=None):
-        from django.http import QueryDict
-
         encoding = parsers.get_encoding(parser_context or {})
         try:
             return QueryDict(_read_bounded(stream), encoding=encoding)

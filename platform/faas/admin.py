@@ -10,9 +10,8 @@ controls for running work (pause/resume, terminate/rerun) call them too.
 import json
 
 from django import forms
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 
@@ -36,6 +35,7 @@ from faas.services import integrations as integration_services
 from faas.services import packages as package_services
 from faas.services import services as service_services
 from faas.services import triggers as trigger_services
+from workspace.admin_mixins import ReadOnlyAdmin, ServiceActionMixin, ServiceDeleteMixin, fields_of
 
 LOG_PREVIEW_LINES = 200
 
@@ -44,15 +44,14 @@ def _pretty_json(value):
     return format_html('<pre style="white-space:pre-wrap;margin:0">{}</pre>', json.dumps(value, indent=2))
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Viewable and deletable, not editable here; changelist actions still work."""
+def _json_display(field: str):
+    """A read-only admin field that shows the JSON field ``field`` indented."""
 
-    def has_add_permission(self, request):
-        return False
+    @admin.display(description=field)
+    def show(self, obj):
+        return _pretty_json(getattr(obj, field))
 
-    def has_change_permission(self, request, obj=None):
-        # Without an object this is the changelist's "may run actions" check.
-        return obj is None and super().has_change_permission(request)
+    return show
 
 
 class IntegrationAdminForm(forms.ModelForm):
@@ -76,7 +75,7 @@ class IntegrationAdminForm(forms.ModelForm):
 
 
 @admin.register(Integration)
-class IntegrationAdmin(admin.ModelAdmin):
+class IntegrationAdmin(ServiceDeleteMixin, admin.ModelAdmin):
     form = IntegrationAdminForm
     list_display = ("name", "project", "created_by", "updated_at")
     list_filter = ("project",)
@@ -107,8 +106,9 @@ class IntegrationAdmin(admin.ModelAdmin):
         obj.pk, obj.created_by, obj.created_at = created.pk, created.created_by, created.created_at
         obj._state.adding = False
 
-    def delete_model(self, request, obj):
-        integration_services.integration_delete(integration=obj)
+    @staticmethod
+    def delete_service(integration):
+        integration_services.integration_delete(integration=integration)
 
 
 class ServiceCallAdmin(admin.ModelAdmin):
@@ -130,7 +130,7 @@ class ServiceCallAdmin(admin.ModelAdmin):
 
 
 @admin.register(Package)
-class PackageAdmin(ServiceCallAdmin):
+class PackageAdmin(ServiceDeleteMixin, ServiceCallAdmin):
     list_display = ("name", "project", "version", "created_by", "updated_at")
     list_filter = ("project",)
     search_fields = ("name", "project__name")
@@ -175,15 +175,11 @@ class PackageAdmin(ServiceCallAdmin):
         )
         return format_html('<ul style="margin:0;padding-left:1.2em">{}</ul>', rows)
 
-    def delete_model(self, request, obj):
-        package_services.package_delete(package=obj)
+    refused = (Conflict,)  # a package a service still runs stays; the others go
 
-    def delete_queryset(self, request, queryset):
-        for package in queryset:
-            try:
-                package_services.package_delete(package=package)
-            except Conflict as exc:
-                self.message_user(request, str(exc), messages.WARNING)
+    @staticmethod
+    def delete_service(package):
+        package_services.package_delete(package=package)
 
 
 @admin.register(PackageRevision)
@@ -199,17 +195,12 @@ class PackageRevisionAdmin(ReadOnlyAdmin):
         # Revisions are immutable history; services and executions point at them.
         return False
 
-    @admin.display(description="modules")
-    def modules_json(self, obj):
-        return _pretty_json(obj.modules)
-
-    @admin.display(description="slots")
-    def slots_json(self, obj):
-        return _pretty_json(obj.slots)
+    modules_json = _json_display("modules")
+    slots_json = _json_display("slots")
 
 
 @admin.register(Service)
-class ServiceAdmin(ServiceCallAdmin):
+class ServiceAdmin(ServiceDeleteMixin, ServiceActionMixin, ServiceCallAdmin):
     list_display = (
         "name",
         "project",
@@ -309,27 +300,21 @@ class ServiceAdmin(ServiceCallAdmin):
     def secret_names(self, obj):
         return ", ".join(i.name for i in obj.secrets.all()) or "—"
 
-    def delete_model(self, request, obj):
-        service_services.service_delete(service=obj)
-
-    def delete_queryset(self, request, queryset):
-        with transaction.atomic():
-            for service in queryset:
-                service_services.service_delete(service=service)
+    @staticmethod
+    def delete_service(service):
+        service_services.service_delete(service=service)
 
     @admin.action(description="Pause the selected services")
     def pause_services(self, request, queryset):
-        for service in queryset:
-            service_services.service_pause(service=service)
-        self.message_user(
-            request, f"Paused {len(queryset)} service(s); their slots show as disabled.", messages.SUCCESS
+        pause = service_services.service_pause
+        self.run_each(
+            request, queryset, lambda s: pause(service=s), "Paused {n} service(s); their slots show as disabled."
         )
 
     @admin.action(description="Resume the selected services")
     def resume_services(self, request, queryset):
-        for service in queryset:
-            service_services.service_resume(service=service)
-        self.message_user(request, f"Resumed {len(queryset)} service(s).", messages.SUCCESS)
+        resume = service_services.service_resume
+        self.run_each(request, queryset, lambda s: resume(service=s), "Resumed {n} service(s).")
 
 
 @admin.register(SlotActivation)
@@ -377,7 +362,7 @@ class SlotActivationAdmin(ServiceCallAdmin):
 
 
 @admin.register(Execution)
-class ExecutionAdmin(ReadOnlyAdmin):
+class ExecutionAdmin(ServiceActionMixin, ReadOnlyAdmin):
     list_display = (
         "id",
         "function_name",
@@ -419,40 +404,15 @@ class ExecutionAdmin(ReadOnlyAdmin):
         ),
         ("Data", {"fields": ("input_json", "output_json", "status_log_table", "log_preview")}),
     )
-    readonly_fields = (
-        "project",
-        "service",
-        "package_revision",
-        "function_name",
-        "creator",
-        "status",
-        "percent_complete",
-        "message",
-        "attempts",
-        "max_attempts",
-        "to_terminate",
-        "worker",
-        "created_at",
-        "started_at",
-        "finished_at",
-        "duration_seconds",
-        "input_json",
-        "output_json",
-        "status_log_table",
-        "log_preview",
-    )
+    readonly_fields = fields_of(fieldsets)
+    refused = (Conflict,)  # a finished execution is not terminated, a running one not rerun
 
     @admin.display(description="duration (s)")
     def duration_seconds(self, obj):
         return "—" if obj.duration is None else f"{obj.duration:.1f}"
 
-    @admin.display(description="input")
-    def input_json(self, obj):
-        return _pretty_json(obj.input)
-
-    @admin.display(description="output")
-    def output_json(self, obj):
-        return _pretty_json(obj.output)
+    input_json = _json_display("input")
+    output_json = _json_display("output")
 
     @admin.display(description="status log")
     def status_log_table(self, obj):
@@ -470,26 +430,22 @@ class ExecutionAdmin(ReadOnlyAdmin):
         lines = list(obj.log_lines.order_by("-id").values_list("text", flat=True)[:LOG_PREVIEW_LINES])
         return format_html('<pre style="white-space:pre-wrap;margin:0">{}</pre>', "".join(reversed(lines)) or "—")
 
-    def _run_each(self, request, queryset, action, done: str):
-        changed, refused = 0, []
-        for execution in queryset:
-            try:
-                action(execution=execution, user=request.user)
-                changed += 1
-            except Conflict as exc:
-                refused.append(str(exc))
-        if changed:
-            self.message_user(request, f"{done} {changed} execution(s).", messages.SUCCESS)
-        for reason in refused:
-            self.message_user(request, reason, messages.WARNING)
-
     @admin.action(description="Terminate the selected executions")
     def terminate_executions(self, request, queryset):
-        self._run_each(request, queryset, execution_services.execution_terminate, "Asked to terminate")
+        terminate = execution_services.execution_terminate
+        self.run_each(
+            request,
+            queryset,
+            lambda e: terminate(execution=e, user=request.user),
+            "Asked to terminate {n} execution(s).",
+        )
 
     @admin.action(description="Rerun the selected executions")
     def rerun_executions(self, request, queryset):
-        self._run_each(request, queryset, execution_services.execution_rerun, "Queued again")
+        rerun = execution_services.execution_rerun
+        self.run_each(
+            request, queryset, lambda e: rerun(execution=e, user=request.user), "Queued again {n} execution(s)."
+        )
 
 
 @admin.register(ExecutionLog)
@@ -508,7 +464,7 @@ class ExecutionLogAdmin(ReadOnlyAdmin):
 
 
 @admin.register(Trigger)
-class TriggerAdmin(ReadOnlyAdmin):
+class TriggerAdmin(ServiceDeleteMixin, ServiceActionMixin, ReadOnlyAdmin):
     """Triggers are made through the API or the SDK (their checks live in the service);
     here they are listed, paused, resumed and deleted."""
 
@@ -543,20 +499,22 @@ class TriggerAdmin(ReadOnlyAdmin):
     def what(self, obj):
         return obj.cron if obj.type == "Cron" else f"{obj.resource}: {', '.join(obj.actions)}"
 
-    def delete_model(self, request, obj):
-        trigger_services.trigger_delete(trigger=obj)
+    @staticmethod
+    def delete_service(trigger):
+        trigger_services.trigger_delete(trigger=trigger)
+
+    def _set_active(self, request, queryset, active: bool, done: str):
+        triggers = queryset.select_related("service__package", "service__project")
+        set_active = trigger_services.trigger_set_active
+        self.run_each(request, triggers, lambda t: set_active(trigger=t, active=active), done)
 
     @admin.action(description="Pause the selected triggers")
     def pause_triggers(self, request, queryset):
-        for trigger in queryset.select_related("service__package", "service__project"):
-            trigger_services.trigger_set_active(trigger=trigger, active=False)
-        self.message_user(request, f"Paused {len(queryset)} trigger(s).", messages.SUCCESS)
+        self._set_active(request, queryset, False, "Paused {n} trigger(s).")
 
     @admin.action(description="Resume the selected triggers")
     def resume_triggers(self, request, queryset):
-        for trigger in queryset.select_related("service__package", "service__project"):
-            trigger_services.trigger_set_active(trigger=trigger, active=True)
-        self.message_user(request, f"Resumed {len(queryset)} trigger(s).", messages.SUCCESS)
+        self._set_active(request, queryset, True, "Resumed {n} trigger(s).")
 
 
 @admin.register(TriggerEvent)

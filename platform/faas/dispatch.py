@@ -5,8 +5,10 @@ with none registered (tests, management commands) the calls do nothing and the d
 still holds every execution for the next dispatcher to find.
 
 Scale-out (``DATASLOT_EXECUTOR=celery``): ``enqueue`` also publishes one Celery message
-per execution (``runner.tasks``); the database stays the source of truth, and an
-execution whose message was lost is published again by the workers' sweep.
+per execution with the publisher that the runner app registers when it loads
+(``runner.apps``, ``runner.tasks.publish``: the runner sits above this app); the database
+stays the source of truth, and an execution whose message was lost is published again by
+the workers' sweep.
 """
 
 from collections.abc import Callable, Iterable
@@ -15,6 +17,7 @@ from django.conf import settings
 from django.db import transaction
 
 _listeners: list[Callable[[], None]] = []
+_publisher: Callable[..., None] | None = None
 
 
 def register(listener: Callable[[], None]) -> None:
@@ -24,6 +27,12 @@ def register(listener: Callable[[], None]) -> None:
 def unregister(listener: Callable[[], None]) -> None:
     if listener in _listeners:
         _listeners.remove(listener)
+
+
+def set_publisher(publisher: Callable[..., None]) -> None:
+    """``publisher(execution_ids, service=(id, config_version) | None)``: scale-out's broker side."""
+    global _publisher
+    _publisher = publisher
 
 
 def notify() -> None:
@@ -40,9 +49,9 @@ def enqueue(execution_ids: Iterable[int], *, service=None) -> None:
     """
     execution_ids = list(execution_ids)
     if execution_ids and settings.DATASLOT_EXECUTOR == "celery":
-        from runner.tasks import publish  # the runner app owns the broker's side
-
-        publish(execution_ids, service=None if service is None else (service.id, service.config_version))
+        if _publisher is None:
+            raise RuntimeError("scale-out without the runner app: nothing publishes executions")
+        _publisher(execution_ids, service=None if service is None else (service.id, service.config_version))
     notify()
 
 

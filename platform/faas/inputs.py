@@ -9,32 +9,19 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
+from workspace import references
 from workspace.ids import parse_id
-from workspace.models import Annotation, Dataset, Item, Project, Task
+from workspace.models import Project
 
 
 def _entity_ref(kind: str, value, *, project: Project, name: str) -> dict:
-    key = f"{kind.lower()}_id"
+    key = references.kind_of(kind).key
     ident = parse_id(value.get(key, value.get("id")) if isinstance(value, dict) else value)
     if ident is None:
         raise ValidationError(
             {"input": f"'{name}' must be a {kind} reference such as {{\"{key}\": 7}}, got {value!r}."}
         )
-    if kind == "Item":
-        row = Item.objects.filter(pk=ident, dataset__project=project).values("dataset_id").first()
-        ref = row and {"item_id": ident, "dataset_id": row["dataset_id"]}
-    elif kind == "Annotation":
-        row = (
-            Annotation.objects.filter(pk=ident, item__dataset__project=project)
-            .values("item_id", "item__dataset_id")
-            .first()
-        )
-        ref = row and {"annotation_id": ident, "item_id": row["item_id"], "dataset_id": row["item__dataset_id"]}
-    elif kind == "Task":
-        row = Task.objects.filter(pk=ident, dataset__project=project).values("dataset_id").first()
-        ref = row and {"task_id": ident, "dataset_id": row["dataset_id"]}
-    else:
-        ref = {"dataset_id": ident} if Dataset.objects.filter(pk=ident, project=project).exists() else None
+    ref = references.reference_in_project(kind=kind, ident=ident, project=project)
     if not ref:
         raise ValidationError({"input": f"'{name}': {kind} {ident} does not exist in this project."})
     return ref
@@ -55,7 +42,7 @@ def _scalar(kind: str, value, name: str):
 
 
 def _one(kind: str, value, *, project, name):
-    if kind in ("Item", "Annotation", "Task", "Dataset"):
+    if kind in references.BY_NAME:
         return _entity_ref(kind, value, project=project, name=name)
     return _scalar(kind, value, name)
 

@@ -9,7 +9,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from faas.enums import ExecutionStatus, OnResetAction, TriggerExecutionMode, TriggerType
+from faas.enums import (
+    FINISHED_STATUSES,
+    ExecutionStatus,
+    OnResetAction,
+    SlotPostActionType,
+    TriggerExecutionMode,
+    TriggerType,
+)
 from workspace.models import Project
 
 
@@ -138,7 +145,7 @@ class Service(models.Model):
     # by a replica of this service (e.g. "signal scoping: Landlock ABI 5 < 6").
     sandbox_gaps = models.JSONField(default=list, blank=True)
     # dtlpy's runtime beyond concurrency and replicas (podType, runnerImage, autoscaler, ...),
-    # kept as sent; faas/services/runtime.py says which are applied.
+    # kept as sent; faas/runtime.py says which are applied.
     runtime_settings = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -188,6 +195,9 @@ class Execution(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     max_attempts = models.PositiveIntegerField(default=1)
     to_terminate = models.BooleanField(default=False)
+    # What the page that ran it does on success: the clicked slot's post-action type
+    # (SlotPostActionType), recorded when the slot runs; "" when no slot ran it.
+    post_action = models.CharField(max_length=32, blank=True, default="", choices=SlotPostActionType.choices)
     # Which worker (runner.Worker, a dispatcher's boot) holds it while in progress; when that
     # worker's lease expires, any dispatcher resets it (runner/workers.py).
     runner_id = models.CharField(max_length=64, blank=True)
@@ -223,7 +233,7 @@ class Execution(models.Model):
 
     @property
     def finished(self) -> bool:
-        return self.status in {"success", "failed", "terminated"}
+        return self.status in FINISHED_STATUSES
 
     @property
     def duration(self) -> float | None:

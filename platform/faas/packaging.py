@@ -36,6 +36,7 @@ from faas.enums import (
     SlotPostActionType,
     UiBindingPanel,
 )
+from workspace import dql
 
 INJECTED_ARGUMENTS = {"self", "progress", "context"}
 
@@ -445,8 +446,6 @@ def validate_code(archive: Archive, modules: list[dict]) -> None:
 
 def normalise_slots(slots, modules: list[dict]) -> list[dict]:
     """Check each slot names an existing module and function, and its scopes' vocabulary."""
-    from workspace import dql
-
     if slots in (None, ""):
         return []
     if not isinstance(slots, list):

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from faas.models import Execution, Integration, Package, Service
-from faas.services.runtime import not_applied, runtime_json
+from faas.runtime import not_applied, runtime_json
 
 
 def _ts(value):
@@ -32,6 +32,9 @@ def execution_json(execution: Execution) -> dict:
         "attempts": execution.attempts,
         "maxAttempts": execution.max_attempts,
         "toTerminate": execution.to_terminate,
+        # What the page that ran it does on success (the clicked slot's post-action type),
+        # or null when no slot ran it: rows and live events read it from here.
+        "postAction": execution.post_action or None,
         "createdAt": _ts(execution.created_at),
         "updatedAt": _ts(execution.updated_at),
         "startedAt": _ts(execution.started_at),
@@ -89,6 +92,20 @@ def package_json(package: Package, revision=None) -> dict:
         "createdAt": _ts(package.created_at),
         "updatedAt": _ts(package.updated_at),
     }
+
+
+def revision_json(revision) -> dict:
+    return {
+        "version": revision.version,
+        "modules": revision.modules,
+        "slots": revision.slots,
+        "createdAt": _ts(revision.created_at),
+    }
+
+
+def log_line_json(line) -> dict:
+    """A chunk of an execution's captured output, as the API and the live log stream send it."""
+    return {"id": line.id, "text": line.text, "createdAt": _ts(line.created_at)}
 
 
 def integration_json(integration: Integration) -> dict:

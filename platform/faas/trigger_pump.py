@@ -1,5 +1,6 @@
 """The trigger pump: a thread beside every dispatcher (embedded, or each scale-out worker)
-that turns the triggers' outbox into executions and fires cron triggers.
+that turns the triggers' outbox into executions, and, embedded only, fires cron triggers
+(in scale-out Celery beat schedules them: runner/beat.py).
 
 It wakes when this process commits an event (``wake``, on commit) and at least every
 ``INTERVAL`` seconds (events committed by other processes: scale-out web processes run no
@@ -15,26 +16,23 @@ import threading
 
 from django.db import connection
 
+from faas.services.triggers import outbox_listen, outbox_unlisten, trigger_events_process, triggers_cron_fire
+
 logger = logging.getLogger(__name__)
 
 INTERVAL = 1.0
-_pumps: list[TriggerPump] = []
-
-
-def wake() -> None:
-    for pump in list(_pumps):
-        pump.wake()
 
 
 class TriggerPump:
-    def __init__(self, *, interval: float = INTERVAL):
+    def __init__(self, *, interval: float = INTERVAL, cron: bool = True):
         self.interval = interval
+        self.cron = cron
         self._wake = threading.Event()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="dataslot-trigger-pump", daemon=True)
 
     def start(self) -> TriggerPump:
-        _pumps.append(self)
+        outbox_listen(self.wake)  # woken when this process commits an event
         self._thread.start()
         return self
 
@@ -44,16 +42,14 @@ class TriggerPump:
     def stop(self) -> None:
         self._stop.set()
         self._wake.set()
-        if self in _pumps:
-            _pumps.remove(self)
+        outbox_unlisten(self.wake)
 
     def turn(self) -> None:
-        from faas.services.triggers import trigger_events_process, triggers_cron_fire
-
         # Batches until the outbox is empty: a storm becomes executions CHUNK entities at a time.
         while not self._stop.is_set() and trigger_events_process():
             pass
-        triggers_cron_fire()
+        if self.cron:
+            triggers_cron_fire()
 
     def _run(self) -> None:
         while not self._stop.is_set():

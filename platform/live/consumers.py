@@ -16,7 +16,9 @@ from __future__ import annotations
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
-from live.events import batch_text, execution_logs_group, project_group, remember_server_loop, user_group
+from faas.models import Execution
+from live.events import batch_text, execution_logs_group, project_group, remember_server_loop, user_group, watching
+from workspace.models import Membership
 
 UNAUTHENTICATED = 4401
 FORBIDDEN = 4403
@@ -25,15 +27,11 @@ NOT_FOUND = 4404
 
 @database_sync_to_async
 def _is_member(user, project_id: int) -> bool:
-    from workspace.models import Membership
-
     return Membership.objects.filter(user=user, project_id=project_id).exists()
 
 
 @database_sync_to_async
 def _project_of_execution(execution_id: int) -> int | None:
-    from faas.models import Execution
-
     return Execution.objects.filter(pk=execution_id).values_list("project_id", flat=True).first()
 
 
@@ -41,6 +39,8 @@ class MemberConsumer(AsyncJsonWebsocketConsumer):
     group: str | None = None
     user_group: str | None = None
     watched_project: int | None = None
+    follows_batches = False  # a project's execution batches: counted as one of its watchers
+    counted = False
 
     async def project_id(self) -> int | None:
         raise NotImplementedError
@@ -65,12 +65,18 @@ class MemberConsumer(AsyncJsonWebsocketConsumer):
         # Told when this user loses the project, so events stop at once, not at reconnect.
         await self.channel_layer.group_add(self.user_group, self.channel_name)
         await self.accept()
+        if self.follows_batches:
+            self.counted = True
+            await watching(project_id, 1)
 
     async def refuse(self, code: int) -> None:
         await self.accept()
         await self.close(code=code)
 
     async def disconnect(self, code):
+        if self.counted:
+            self.counted = False
+            await watching(self.watched_project, -1)
         for group in (self.group, self.user_group):
             if group:
                 await self.channel_layer.group_discard(group, self.channel_name)
@@ -99,6 +105,8 @@ class MemberConsumer(AsyncJsonWebsocketConsumer):
 
 
 class ProjectConsumer(MemberConsumer):
+    follows_batches = True
+
     async def project_id(self):
         return self.scope["url_route"]["kwargs"]["project_id"]
 

@@ -13,7 +13,7 @@ same bytes to every subscriber:
   sent, in order, and progress is its latest value.
 - ``studio.project.<pid>`` (``/ws/studio/projects/<pid>/``, the pages): the HTML rows of
   each execution's latest state (a page shows states, not transitions), rendered once
-  (``STUDIO_RENDERER``), behind a ``<template data-live-seq="n">`` marker.
+  (``DATASLOT_LIVE_ROWS_RENDERER``), behind a ``<template data-live-seq="n">`` marker.
 
 ``seq`` counts a project's batches; both streams carry the same number. It is one
 counter per project for every process: a Redis ``INCR`` when the channel layer is Redis
@@ -43,22 +43,26 @@ import time
 from collections import OrderedDict
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
+from django.conf import settings
 from django.db import connections, transaction
 from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
 
 TICK = 0.1  # seconds an execution event may wait to share a message with others
-# A final state waits for no tick: it goes as soon as this long has passed since the
-# previous batch (so one watched run is not slowed by the tick, and a burst still
-# shares messages: at most 1 / URGENT_GAP batches a second per project).
-URGENT_GAP = 0.02
+# A final state waits for no tick: it goes as soon as the project's gap has passed since
+# its previous batch, so one watched run is not slowed by the tick. The gap is URGENT_GAP,
+# widened with the project's watchers (a batch costs a frame per watcher) so that its
+# frames stay within FANOUT_BUDGET a second, up to TICK: a burst watched by many shares
+# messages, at most 1 / TICK a second.
+URGENT_GAP = 0.01
+FANOUT_BUDGET = 1000  # frames a second per project that final states may cost
 FINAL = frozenset({"success", "failed", "terminated"})
 HEARTBEAT = 2.0
 HEARTBEAT_FOR = 60.0
 GAP_GRACE = 1.5  # what clients wait for a missing number before they re-read (documented here)
-# Renders a batch of executions (latest states) as the studio's HTML; lives with the pages.
-STUDIO_RENDERER = "studio.browse.consumers.render_batch"
+# What renders a batch of executions (latest states) as the pages' HTML is named by the
+# project's settings (DATASLOT_LIVE_ROWS_RENDERER): the pages sit above this module.
 
 _server_loop: asyncio.AbstractEventLoop | None = None
 
@@ -116,6 +120,86 @@ def _send(group: str, payload: dict) -> None:
         logger.exception("could not publish a live event to %s", group)
 
 
+_thread_loops = threading.local()
+
+
+def _send_here(group: str, payload: dict) -> None:
+    """Send from this thread, on an event loop of its own, instead of handing over to the
+    outbox's: the broadcaster's batches carry every run's final state, and a hand-over
+    between threads is a wait on the interpreter lock."""
+    layer = get_channel_layer()
+    if layer is None or isinstance(layer, InMemoryChannelLayer):
+        _send(group, payload)
+        return
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        pass
+    else:  # inside a running loop (not the broadcaster's case): hand it over
+        _send(group, payload)
+        return
+    loop = getattr(_thread_loops, "loop", None)
+    if loop is None or loop.is_closed():
+        loop = _thread_loops.loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(layer.group_send(group, payload))
+    except Exception:  # noqa: BLE001 - an event lost must not fail the state change
+        logger.exception("could not publish a live event to %s", group)
+
+
+# --- watchers ------------------------------------------------------------------------
+# How many websockets follow a project's batches (JSON and HTML streams): what a batch
+# costs. Counted in the process by its consumers and, on the Redis layer, in a shared
+# counter (key ``<prefix>:live-watchers:<pid>``) that processes publishing batches without
+# consumers (workers) read. A process killed without disconnecting leaves its watchers
+# counted for a day at most: that only widens the project's gap, up to the tick.
+
+WATCHERS_TTL = 86400
+WATCHERS_CACHE = 1.0  # seconds a broadcaster reuses a shared count
+_watching: dict[int, int] = {}
+_shared_watchers: dict[int, tuple[float, int]] = {}
+
+
+def _watchers_key(project_id: int) -> str:
+    return f"{settings.CHANNEL_LAYERS['default'].get('CONFIG', {}).get('prefix', 'asgi')}:live-watchers:{project_id}"
+
+
+def _redis_layer() -> bool:
+    return settings.CHANNEL_LAYERS.get("default", {}).get("BACKEND", "").startswith("channels_redis")
+
+
+async def watching(project_id: int, delta: int) -> None:
+    """A consumer of a project's batches connected (+1) or left (-1)."""
+    count = _watching.get(project_id, 0) + delta
+    if count > 0:
+        _watching[project_id] = count
+    else:
+        _watching.pop(project_id, None)
+    if _redis_layer():
+        try:
+            key = _watchers_key(project_id)
+            async with _redis_reader().pipeline(transaction=False) as pipe:
+                await pipe.incrby(key, delta).expire(key, WATCHERS_TTL).execute()
+        except Exception:  # noqa: BLE001 - a count only tunes batching
+            logger.debug("could not count a watcher of project %s", project_id, exc_info=True)
+
+
+def watchers(project_id: int) -> int:
+    """The project's watchers, as far as this process knows (for the broadcaster)."""
+    local = _watching.get(project_id, 0)
+    if not _redis_layer():
+        return local
+    now = time.monotonic()
+    at, shared = _shared_watchers.get(project_id, (0.0, 0))
+    if now - at > WATCHERS_CACHE:
+        try:
+            shared = int(_broadcaster()._seq().redis.get(_watchers_key(project_id)) or 0)
+        except Exception:  # noqa: BLE001 - a count only tunes batching
+            shared = 0
+        _shared_watchers[project_id] = (now, shared)
+    return max(local, shared)
+
+
 # --- sequence numbers ----------------------------------------------------------------
 
 
@@ -142,7 +226,7 @@ class _RedisSequences:
     shared by every process that publishes (web processes, workers)."""
 
     def __init__(self, config: dict):
-        import redis
+        import redis  # noqa: PLC0415 - only with the Redis layer (scale-out)
 
         host = config["hosts"][0]
         address = host["address"] if isinstance(host, dict) else host
@@ -166,8 +250,6 @@ class _RedisSequences:
 
 
 def _sequences():
-    from django.conf import settings
-
     layer = settings.CHANNEL_LAYERS.get("default", {})
     if layer.get("BACKEND", "").startswith("channels_redis"):
         return _RedisSequences(layer.get("CONFIG", {}))
@@ -211,62 +293,67 @@ class _Broadcaster:
     def __init__(self):
         self.lock = threading.Lock()
         self.wake = threading.Event()
-        self.hurry = threading.Event()  # a final state is pending
-        self.urgent = False
-        self.last_batch = 0.0
         self.pending: dict[int, _Pending] = {}
+        self.since: dict[int, float] = {}  # project id -> when its pending batch began
+        self.urgent: set[int] = set()  # projects with a final state pending
+        self.last_batch: dict[int, float] = {}  # project id -> when its last batch went
         self.active: dict[int, float] = {}  # project id -> when it last had a batch
         self.sequences = None
         threading.Thread(target=self._run, name="dataslot-live", daemon=True).start()
 
     def add(self, project_id: int, execution: dict) -> None:
         with self.lock:
-            self.pending.setdefault(project_id, _Pending()).add(execution)
+            if project_id not in self.pending:
+                self.pending[project_id] = _Pending()
+                self.since[project_id] = time.monotonic()
+            self.pending[project_id].add(execution)
             if execution.get("status") in FINAL:
-                self.urgent = True
-                self.hurry.set()
+                self.urgent.add(project_id)
         self.wake.set()
 
-    def _gather(self) -> None:
-        """Let a burst gather for up to ``TICK``; a final state cuts it to ``URGENT_GAP``
-        after the previous batch."""
-        deadline = time.monotonic() + TICK
-        while True:
-            now = time.monotonic()
-            if self.urgent:
-                deadline = min(deadline, max(now, self.last_batch + URGENT_GAP))
-            if now >= deadline:
-                return
-            self.hurry.wait(deadline - now)
-            self.hurry.clear()
+    def _due_at(self, project_id: int) -> float:
+        """When a project's pending batch goes: a tick after it began; with a final state in
+        it, as soon as the project's gap since its previous batch has passed."""
+        due = self.since[project_id] + TICK
+        if project_id in self.urgent:
+            gap = min(TICK, max(URGENT_GAP, watchers(project_id) / FANOUT_BUDGET))
+            due = min(due, self.last_batch.get(project_id, 0.0) + gap)
+        return due
 
     def drain(self) -> None:
         """Send what is pending now (the process is exiting: a worker's last events)."""
         with self.lock:
             pending, self.pending = self.pending, {}
+            self.since, self.urgent = {}, set()
         for project_id, batch in pending.items():
             self._flush(project_id, batch)
 
     def _run(self) -> None:
         next_heartbeat = time.monotonic() + HEARTBEAT
+        next_due = float("inf")
         while True:
-            woken = self.wake.wait(timeout=max(0.0, next_heartbeat - time.monotonic()))
+            self.wake.wait(timeout=max(0.0, min(next_heartbeat, next_due) - time.monotonic()))
+            self.wake.clear()
+            batches = []
             try:
-                if woken:
-                    self._gather()
-                    self.wake.clear()
-                    with self.lock:
-                        pending, self.pending = self.pending, {}
-                        self.urgent = False
-                    for project_id, batch in pending.items():
-                        self._flush(project_id, batch)
-                    self.last_batch = time.monotonic()
+                now = time.monotonic()
+                with self.lock:
+                    due = [p for p in self.pending if self._due_at(p) <= now]
+                    batches = [(p, self.pending.pop(p)) for p in due]
+                    for project_id in due:
+                        self.since.pop(project_id)
+                        self.urgent.discard(project_id)
+                    next_due = min((self._due_at(p) for p in self.pending), default=float("inf"))
+                for project_id, batch in batches:
+                    self._flush(project_id, batch)
+                    self.last_batch[project_id] = time.monotonic()
                 if time.monotonic() >= next_heartbeat:
                     next_heartbeat = time.monotonic() + HEARTBEAT
                     self._heartbeat()
             except Exception:  # noqa: BLE001 - the thread must outlive any one failure
                 logger.exception("live broadcaster failed a turn")
-            _close_stale_connections()
+            if batches:
+                _close_stale_connections()
 
     def _seq(self):
         if self.sequences is None:
@@ -277,14 +364,15 @@ class _Broadcaster:
         seq = self._seq().next(project_id)
         self.active[project_id] = time.monotonic()
         text = json.dumps({"type": "executions", "seq": seq, "executions": batch.events}, separators=(",", ":"))
-        _send(project_group(project_id), self._seq().payload(f"{project_id}:{seq}:json", text))
+        # The JSON stream first, sent before the rows are rendered.
+        _send_here(project_group(project_id), self._seq().payload(f"{project_id}:{seq}:json", text))
         try:
-            html = import_string(STUDIO_RENDERER)(project_id=project_id, executions=batch.latest())
+            html = import_string(settings.DATASLOT_LIVE_ROWS_RENDERER)(project_id=project_id, executions=batch.latest())
         except Exception:  # noqa: BLE001 - pages then see a gap and re-read
             logger.exception("could not render live rows of project %s", project_id)
             html = ""
         html = f'<template data-live-seq="{seq}"></template>{html}'
-        _send(studio_group(project_id), self._seq().payload(f"{project_id}:{seq}:html", html))
+        _send_here(studio_group(project_id), self._seq().payload(f"{project_id}:{seq}:html", html))
 
     def _heartbeat(self) -> None:
         now = time.monotonic()
@@ -293,12 +381,12 @@ class _Broadcaster:
                 del self.active[project_id]
                 continue
             seq = self._seq().current(project_id)
-            _send(
+            _send_here(
                 project_group(project_id),
                 {"type": "live.batch", "text": json.dumps({"type": "seq", "seq": seq}, separators=(",", ":"))},
             )
             marker = f'<template data-live-seq="{seq}" data-live-heartbeat></template>'
-            _send(studio_group(project_id), {"type": "live.batch", "text": marker})
+            _send_here(studio_group(project_id), {"type": "live.batch", "text": marker})
 
 
 _broadcaster_lock = threading.Lock()
@@ -359,8 +447,7 @@ async def batch_text(message: dict) -> str | None:
 def _redis_reader():
     global _async_redis
     if _async_redis is None:
-        import redis.asyncio
-        from django.conf import settings
+        import redis.asyncio  # noqa: PLC0415 - only with the Redis layer (scale-out)
 
         host = settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]
         address = host["address"] if isinstance(host, dict) else host

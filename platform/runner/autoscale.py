@@ -17,7 +17,7 @@ DEFAULT_COOLDOWN = 60  # seconds an idle replica beyond what is wanted stays war
 
 
 def autoscaler_of(service) -> dict | None:
-    """The queue-length autoscaler (dtlpy's type ``rabbitmq``), or None (faas/services/runtime.py
+    """The queue-length autoscaler (dtlpy's type ``rabbitmq``), or None (faas/runtime.py
     reports other types as not applied)."""
     autoscaler = (service.runtime_settings or {}).get("autoscaler")
     if isinstance(autoscaler, dict) and autoscaler.get("type", "rabbitmq") == "rabbitmq":

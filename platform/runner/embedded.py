@@ -7,6 +7,7 @@ import threading
 from django.conf import settings
 
 from faas import dispatch
+from runner.dispatcher import Dispatcher
 
 _dispatcher = None
 
@@ -20,8 +21,6 @@ def start_embedded_dispatcher():
         or _dispatcher is not None
     ):
         return _dispatcher
-    from runner.dispatcher import Dispatcher
-
     _dispatcher = Dispatcher()
     dispatch.register(_dispatcher.wake)
     threading.Thread(target=_dispatcher.run_forever, name="dataslot-dispatcher", daemon=True).start()

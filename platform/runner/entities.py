@@ -10,22 +10,21 @@ from __future__ import annotations
 from collections import defaultdict
 
 from faas.models import Execution
-from workspace.api.serializers import AnnotationSerializer, DatasetSerializer, ItemSerializer, TaskSerializer
+from workspace import references
 from workspace.models import Annotation, Dataset, Item, Task
+from workspace.representations import annotation_json, dataset_json, item_json, task_json
 
 KINDS = {
-    "Item": (lambda ids: Item.objects.select_related("dataset").filter(pk__in=ids), ItemSerializer, "item_id"),
+    "Item": (lambda ids: Item.objects.select_related("dataset").filter(pk__in=ids), item_json),
     "Annotation": (
         lambda ids: Annotation.objects.select_related("item__dataset", "created_by").filter(pk__in=ids),
-        AnnotationSerializer,
-        "annotation_id",
+        annotation_json,
     ),
     "Task": (
         lambda ids: Task.objects.select_related("dataset").prefetch_related("assignees").filter(pk__in=ids),
-        TaskSerializer,
-        "task_id",
+        task_json,
     ),
-    "Dataset": (lambda ids: Dataset.objects.filter(pk__in=ids), DatasetSerializer, "dataset_id"),
+    "Dataset": (lambda ids: Dataset.objects.filter(pk__in=ids), dataset_json),
 }
 
 
@@ -42,7 +41,7 @@ def entity_payloads(executions: list[Execution], functions: dict[int, dict]) -> 
                 continue
             value = execution.input[io["name"]]
             for ref in value if isinstance(value, list) else [value]:
-                ident = ref.get(KINDS[kind][2]) if isinstance(ref, dict) else None
+                ident = ref.get(references.BY_NAME[kind].key) if isinstance(ref, dict) else None
                 if ident is not None:
                     wanted[kind].add(ident)
                     refs[execution.id].append((kind, ident))
@@ -50,9 +49,9 @@ def entity_payloads(executions: list[Execution], functions: dict[int, dict]) -> 
                         snapshots[(kind, ident)] = ref["entity"]
     loaded: dict[tuple[str, int], dict] = {}
     for kind, ids in wanted.items():
-        query, serializer, _ = KINDS[kind]
+        query, represent = KINDS[kind]
         for entity in query(ids):
-            loaded[(kind, entity.pk)] = serializer(entity).data
+            loaded[(kind, entity.pk)] = represent(entity)
     loaded = {**snapshots, **loaded}
     return {
         execution_id: {f"{kind}:{ident}": loaded[(kind, ident)] for kind, ident in pairs if (kind, ident) in loaded}

@@ -23,8 +23,10 @@ from faas.enums import ExecutionStatus
 from faas.models import Execution, Service
 from faas.services import executions as lifecycle
 from runner import autoscale
+from runner.broker import queue_empty
 from runner.code import CodeNotFetched
-from runner.dispatcher import POLL_INTERVAL, TRANSIENT, Dispatcher
+from runner.dispatcher import POLL_INTERVAL, Dispatcher
+from runner.scheduling import TRANSIENT
 from runner.workers import Lease
 
 logger = logging.getLogger(__name__)
@@ -94,8 +96,6 @@ class WorkerDispatcher(Dispatcher):
     # --- leases --------------------------------------------------------------------------
 
     def make_lease(self) -> Lease:
-        from runner.tasks import queue_empty
-
         return Lease(worker_id=self.runner_id, snapshot=self.snapshot, on_lost=self.fence, queue_empty=queue_empty)
 
     def snapshot(self):

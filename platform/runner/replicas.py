@@ -13,6 +13,7 @@ from pathlib import Path
 
 import dataslot
 from dataslot.runtime.protocol import MAX_DEPTH, MAX_MESSAGE_BYTES, loads_finite
+from faas.enums import FINISHED_STATUSES
 
 SDK_ROOT = Path(dataslot.__file__).resolve().parent.parent
 
@@ -192,7 +193,7 @@ class ReplicaProcess:
             if type(percent) not in (int, float) or not isinstance(message.get("message", ""), str):
                 return "'progress' whose percent is not a number or message not a string"
         if op == "done":
-            if message.get("status") not in ("success", "failed", "terminated"):
+            if message.get("status") not in FINISHED_STATUSES:
                 return f"'done' with the status {str(message.get('status'))[:40]!r}"
             if not isinstance(message.get("message") or "", str):
                 return "'done' whose message is not a string"

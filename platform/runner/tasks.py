@@ -12,6 +12,8 @@ import logging
 import time
 
 from dataslot_server.celery_app import QUEUE, app
+from runner.offers import Offer
+from runner.workers import executions_touch
 
 logger = logging.getLogger(__name__)
 
@@ -27,8 +29,6 @@ def serve(dispatcher) -> None:
 def run_execution(execution_id: int, service_id: int | None = None, config_version: int | None = None) -> str:
     """``service_id`` and ``config_version`` (what the service ran when the execution was
     queued) let a worker already running that config claim without a full look."""
-    from runner.offers import Offer
-
     dispatcher = _dispatcher
     if dispatcher is None:
         # A plain `celery worker` has no dispatcher: hand the message back, slowly.
@@ -41,8 +41,6 @@ def run_execution(execution_id: int, service_id: int | None = None, config_versi
         offer = dispatcher.offer(int(execution_id), service_id=service_id, config_version=config_version)
         outcome = offer.wait(dispatcher.alive)
     if outcome == Offer.RELEASED:
-        from runner.workers import executions_touch
-
         publish([int(execution_id)], service=None if service_id is None else (service_id, config_version))
         executions_touch([int(execution_id)])
     return outcome
@@ -55,13 +53,3 @@ def publish(execution_ids: list[int], *, service: tuple[int, int] | None = None)
     with app.producer_or_acquire() as producer:
         for execution_id in execution_ids:
             run_execution.apply_async((execution_id, *extra), producer=producer, queue=QUEUE)
-
-
-def queue_empty() -> bool:
-    """Whether no message waits on the broker's queue (messages a worker holds not counted)."""
-    with app.connection_for_read() as connection:
-        try:
-            _, count, _ = connection.default_channel.queue_declare(queue=QUEUE, passive=True)
-        except connection.channel_errors:
-            return True  # no such queue yet: nothing waits on it
-    return count == 0

@@ -31,6 +31,7 @@ from django.db.models import DateTimeField, ExpressionWrapper, Q, Value
 from django.db.models.functions import Now
 
 import dataslot
+from faas import dispatch
 from faas.enums import ExecutionStatus
 from faas.models import Execution
 from faas.services import executions as lifecycle
@@ -117,8 +118,6 @@ def requeue_sweep(queue_empty: Callable[[], bool]) -> int:
         taken = list(old.filter(pk__in=candidates).select_for_update(skip_locked=True).values_list("id", flat=True))
         Execution.objects.filter(pk__in=taken).update(enqueued_at=Now())
     if taken:
-        from faas import dispatch
-
         logger.warning("published %s queued executions again (their messages were lost)", len(taken))
         dispatch.enqueue(taken)
     return len(taken)

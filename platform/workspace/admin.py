@@ -13,7 +13,6 @@ from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db import transaction
 from django.db.models import Count, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import FileResponse, Http404
@@ -21,6 +20,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 
+from workspace.admin_mixins import ReadOnlyAdmin, ServiceDeleteMixin
 from workspace.images import normalize_dir, validate_name
 from workspace.models import Annotation, Dataset, Item, Membership, Project, Task, TaskItem
 from workspace.services import annotations as annotation_services
@@ -46,20 +46,6 @@ def _count(model, **outer):
     return Coalesce(
         Subquery(rows.values(*outer).annotate(n=Count("pk")).values("n"), output_field=IntegerField()), Value(0)
     )
-
-
-class ServiceDeleteMixin:
-    """Deletes through a service (``delete_service``), one object at a time."""
-
-    delete_service = None
-
-    def delete_model(self, request, obj):
-        type(self).delete_service(obj)
-
-    def delete_queryset(self, request, queryset):
-        with transaction.atomic():
-            for obj in queryset:
-                type(self).delete_service(obj)
 
 
 @admin.register(Project)
@@ -109,7 +95,7 @@ class ProjectAdmin(ServiceDeleteMixin, admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(ServiceDeleteMixin, admin.ModelAdmin):
     list_display = ("user", "project", "role")
     list_filter = ("role", "project")
     search_fields = ("user__username", "project__name")
@@ -125,13 +111,9 @@ class MembershipAdmin(admin.ModelAdmin):
         obj.pk = saved.pk
         obj._state.adding = False
 
-    def delete_model(self, request, obj):
-        project_services.membership_delete(project=obj.project, user_id=obj.user_id)
-
-    def delete_queryset(self, request, queryset):
-        with transaction.atomic():
-            for membership in queryset.select_related("project"):
-                project_services.membership_delete(project=membership.project, user_id=membership.user_id)
+    @staticmethod
+    def delete_service(membership):
+        project_services.membership_delete(project=membership.project, user_id=membership.user_id)
 
 
 @admin.register(Dataset)
@@ -206,18 +188,6 @@ class ItemAdmin(ServiceDeleteMixin, admin.ModelAdmin):
     list_select_related = ("dataset",)
     raw_id_fields = ("dataset", "created_by")
     show_full_result_count = False  # COUNT(*) over a big items table on every page is slow
-    readonly_fields = (
-        "thumbnail_preview",
-        "dataset",
-        "type",
-        "width",
-        "height",
-        "size",
-        "mimetype",
-        "file",
-        "created_by",
-        "created_at",
-    )
     fields = (
         "thumbnail_preview",
         "dataset",
@@ -234,6 +204,7 @@ class ItemAdmin(ServiceDeleteMixin, admin.ModelAdmin):
         "created_by",
         "created_at",
     )
+    readonly_fields = tuple(f for f in fields if f not in ("name", "dir", "hidden", "metadata"))
 
     @staticmethod
     def delete_service(item):
@@ -353,17 +324,11 @@ class TaskAdmin(ServiceDeleteMixin, admin.ModelAdmin):
 
 
 @admin.register(TaskItem)
-class TaskItemAdmin(admin.ModelAdmin):
+class TaskItemAdmin(ReadOnlyAdmin):
+    # Read-only: "done" moves the task's counter; it is set from the tasks browser or the API.
     list_display = ("id", "task", "item", "done")
     list_filter = ("done",)
     search_fields = ("task__name", "item__name")
     list_select_related = ("task", "item")
     raw_id_fields = ("task", "item")
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        # "done" moves the task's counter: it is set from the tasks browser or the API.
-        return False

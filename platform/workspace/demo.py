@@ -1,4 +1,5 @@
-"""The demo that ``manage.py load_demo`` loads: a user, a project, generated images,
+"""The workspace's part of the demo that ``manage.py load_demo`` loads (faas/management/
+commands: the functions app adds its functions): a user, a project, generated images,
 annotations and a task.
 
 Loading is idempotent: every object is looked up by its natural key (user name, project
@@ -329,15 +330,3 @@ def load_demo(*, demo_user) -> LoadResult:
         task_create(dataset=dataset, name=TASK_NAME, query=TASK_QUERY, assignees=[owner], user=owner)
         result.task_created = True
     return result
-
-
-def load_functions(*, project: Project, user) -> bool:
-    """The demo's functions (``faas.demo``), when that module is part of this build."""
-    try:
-        from faas.demo import load_demo_functions
-    except ModuleNotFoundError as exc:
-        if exc.name != "faas.demo":
-            raise  # a missing dependency of faas.demo is a real error
-        return False
-    load_demo_functions(project=project, user=user)
-    return True

@@ -11,6 +11,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
 
+from workspace.geometry import validate_coordinates
+
 
 def validate_json_object(value):
     if not isinstance(value, dict):
@@ -174,8 +176,6 @@ class Annotation(models.Model):
         return f"{self.type} {self.label}"
 
     def clean(self):
-        from workspace.geometry import validate_coordinates
-
         if self.type in self.Type.values and self.item_id:
             validate_coordinates(self.type, self.coordinates, width=self.item.width, height=self.item.height)
 

@@ -924,7 +924,6 @@
   updateHistoryButtons();
   annotations.forEach(function (a) { drawShape(a); });
   setTool("select");
-  if (window.ResizeObserver) new ResizeObserver(function () { viewport.clampPan(); viewport.apply(); }).observe(stage);
   resizeMarks();
   // DOMContentLoaded comes after every deferred script, so the Applications script is there.
   if (document.readyState === "complete") registerSelections();

@@ -21,7 +21,16 @@
     this.x = 0;
     this.y = 0;
     this.frame = 0;
+    this.box = null; // the stage's size, kept by a ResizeObserver: no layout read per pointer move
     var self = this;
+    if (window.ResizeObserver) {
+      new ResizeObserver(function (entries) {
+        var rect = entries[entries.length - 1].contentRect;
+        self.box = { w: rect.width, h: rect.height };
+        self.clampPan();
+        self.apply();
+      }).observe(stage);
+    }
     stage.addEventListener("wheel", function (event) {
       event.preventDefault(); // the page must not scroll while the image zooms
       var rect = stage.getBoundingClientRect();
@@ -31,7 +40,7 @@
   }
 
   Viewport.prototype.size = function () {
-    return { w: this.stage.clientWidth, h: this.stage.clientHeight };
+    return this.box || { w: this.stage.clientWidth, h: this.stage.clientHeight };
   };
 
   // Keep the content covering the stage (zoom >= 1), so no empty margin opens up.

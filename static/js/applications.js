@@ -196,7 +196,7 @@
       if (answer.ok) {
         var executions = answer.data.executions || [];
         if (Dataslot.executionsStarted) {
-          Dataslot.executionsStarted(executions, { postAction: item.dataset.postAction, name: name });
+          Dataslot.executionsStarted(executions, { name: name });
         }
         var n = executions.length;
         Dataslot.toast(name + ": " + n + " execution" + (n === 1 ? "" : "s") + " started.");

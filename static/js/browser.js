@@ -71,21 +71,15 @@
     changed();
   }
 
-  // A thumbnail's overlay after drawAnnotation: the server renders it again (one item).
+  // A thumbnail's overlay after drawAnnotation: the event brings each item's overlay,
+  // rendered by the server (studio/browse/drawn.py).
   function refreshOverlays(event) {
-    var annotations = (event.detail && event.detail.annotations) || [];
-    var itemIds = new Set(annotations.map(function (a) { return a.itemId; }));
-    itemIds.forEach(function (itemId) {
-      var svgs = root.querySelectorAll('svg[data-overlay-for="' + itemId + '"]');
-      if (!svgs.length) return;
-      var url = "/projects/" + root.dataset.projectId + "/datasets/" + datasetId + "/items/" + itemId + "/overlay/";
-      fetch(url, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.text() : null; }).then(function (html) {
-        if (!html) return;
-        svgs.forEach(function (svg) {
-          var template = document.createElement("template");
-          template.innerHTML = html.trim();
-          svg.replaceWith(template.content.firstElementChild);
-        });
+    var overlays = (event.detail && event.detail.overlays) || {};
+    Object.keys(overlays).forEach(function (itemId) {
+      root.querySelectorAll('svg[data-overlay-for="' + itemId + '"]').forEach(function (svg) {
+        var template = document.createElement("template");
+        template.innerHTML = overlays[itemId].trim();
+        svg.replaceWith(template.content.firstElementChild);
       });
     });
   }

@@ -14,7 +14,10 @@
    data-version, so an older rendering never replaces a newer one.
 
    Post-actions run only for executions this page started (Dataslot.executionsStarted,
-   called by applications.js with the run's answer), when they reach `success`. */
+   called by applications.js with the run's answer), when they reach `success`. What to
+   do comes from the execution's drawer row alone: its post-action (recorded on the
+   execution when its slot ran), the items to download, the annotations to draw and their
+   items' overlays (studio/browse/drawn.py; past a cap, one read of the same data). */
 (function () {
   "use strict";
 
@@ -26,14 +29,16 @@
   // --- what the rows say --------------------------------------------------------------
 
   function stateOf(el) {
-    var output = null;
-    try { output = JSON.parse(el.getAttribute("data-output") || "null"); } catch (e) { output = null; }
+    var drawn = null;
+    try { drawn = JSON.parse(el.getAttribute("data-drawn") || "null"); } catch (e) { drawn = null; }
     var message = el.querySelector(".execution-message");
     return {
       id: Number(el.getAttribute("data-execution-id")),
       status: el.getAttribute("data-status"),
       postAction: el.getAttribute("data-post-action") || "",
-      output: output,
+      downloadCount: Number(el.getAttribute("data-download-count") || 0), // items it returned
+      downloadItem: el.getAttribute("data-download-item") || "", // the one item, when one
+      drawn: drawn, // {annotations, overlays} or {more: true}
       summary: el.getAttribute("data-output-summary") || "", // a short rendering, by the server
       message: message ? message.textContent.trim() : "",
     };
@@ -267,13 +272,13 @@
 
   // --- post-actions for this page's executions ------------------------------------------
 
-  var batches = {}; // id -> batch {ids, postAction, name, states, failures}
+  var batches = {}; // id -> batch {ids, name, states, failures}
   var seen = {}; // id -> final state, for answers that arrive after the websocket's news
   var handled = {};
 
   Dataslot.executionsStarted = function (executions, options) {
     if (!executions.length) return;
-    var batch = { ids: [], postAction: options.postAction || "noAction", name: options.name || "Application", states: {}, failures: 0 };
+    var batch = { ids: [], name: options.name || "Application", states: {}, failures: 0 };
     executions.forEach(function (execution) {
       batch.ids.push(execution.id);
       batches[execution.id] = batch;
@@ -297,46 +302,37 @@
       }
     } else if (state.status === "terminated") {
       Dataslot.toast(batch.name + " was terminated (execution " + state.id + ")" + (state.message ? ": " + state.message : "."));
-    } else if (batch.postAction === "drawAnnotation") {
-      withOutput(state, drawAnnotations(batch));
-    } else if (batch.postAction === "download" && batch.ids.length === 1) {
-      withOutput(state, downloadOne(batch));
+    } else if (state.postAction === "drawAnnotation") {
+      withDrawn(state, drawAnnotations(batch));
+    } else if (state.postAction === "download" && batch.ids.length === 1) {
+      downloadOne(batch, state);
     }
     if (Object.keys(batch.states).length === batch.ids.length) finishBatch(batch);
   }
 
-  // Rows carry outputs up to a few KB; a larger one is read from the API.
-  function withOutput(state, then) {
-    if (state.output && state.output.truncated) {
-      Dataslot.api("GET", "/api/executions/" + state.id + "/").then(function (answer) {
-        then(Object.assign({}, state, { output: answer.ok ? answer.data.output : null }));
-      });
+  // A row carries what to draw up to a cap; past it, the same data is read once.
+  function withDrawn(state, then) {
+    if (state.drawn && state.drawn.more) {
+      fetch(executionUrl(state.id) + "drawn/", { credentials: "same-origin" }).then(function (response) {
+        return response.ok ? response.json() : null;
+      }).then(then, function () { then(null); });
     } else {
-      then(state);
+      then(state.drawn);
     }
   }
 
-  function refs(output, key, not) {
-    var list = Array.isArray(output) ? output : [output];
-    return list.filter(function (ref) {
-      return ref && typeof ref === "object" && ref[key] != null && !(not && ref[not] != null);
-    }).map(function (ref) { return ref[key]; });
-  }
-
   function drawAnnotations(batch) {
-    return function (state) {
-      var ids = refs(state.output, "annotation_id");
-      if (!ids.length) {
+    return function (drawn) {
+      var annotations = (drawn && drawn.annotations) || [];
+      if (!annotations.length) {
         Dataslot.toast(batch.name + " finished, but returned no annotation to draw.");
         return;
       }
-      Promise.all(ids.map(function (id) { return Dataslot.api("GET", "/api/annotations/" + id + "/"); }))
-        .then(function (answers) {
-          var annotations = answers.filter(function (a) { return a.ok; }).map(function (a) { return a.data; });
-          document.dispatchEvent(new CustomEvent("dataslot:draw-annotation", { detail: { annotations: annotations } }));
-          var n = annotations.length;
-          Dataslot.toast(batch.name + ": " + n + " annotation" + (n === 1 ? "" : "s") + " drawn.", "success");
-        });
+      document.dispatchEvent(new CustomEvent("dataslot:draw-annotation", {
+        detail: { annotations: annotations, overlays: drawn.overlays || {} },
+      }));
+      var n = annotations.length;
+      Dataslot.toast(batch.name + ": " + n + " annotation" + (n === 1 ? "" : "s") + " drawn.", "success");
     };
   }
 
@@ -350,19 +346,16 @@
     a.remove();
   }
 
-  function downloadOne(batch) {
-    return function (state) {
-      var ids = refs(state.output, "item_id", "annotation_id");
-      if (ids.length === 1) {
-        download("/api/items/" + ids[0] + "/download/");
-        Dataslot.toast(batch.name + ": the result is downloading.", "success");
-      } else if (ids.length > 1) {
-        download(zipUrl([state.id]));
-        Dataslot.toast(batch.name + ": the results are downloading as one zip.", "success");
-      } else {
-        Dataslot.toast(batch.name + " finished, but returned no item to download.");
-      }
-    };
+  function downloadOne(batch, state) {
+    if (state.downloadItem) {
+      download("/api/items/" + state.downloadItem + "/download/");
+      Dataslot.toast(batch.name + ": the result is downloading.", "success");
+    } else if (state.downloadCount > 1) {
+      download(zipUrl([state.id]));
+      Dataslot.toast(batch.name + ": the results are downloading as one zip.", "success");
+    } else {
+      Dataslot.toast(batch.name + " finished, but returned no item to download.");
+    }
   }
 
   function executionUrl(id) {
@@ -387,26 +380,27 @@
   function finishBatch(batch) {
     var states = batch.ids.map(function (id) { return batch.states[id]; });
     var succeeded = states.filter(function (s) { return s.status === "success"; });
+    var postAction = states[0].postAction; // one slot ran them all
     if (batch.failures > MAX_FAILURE_NOTICES) {
       Dataslot.toast(batch.name + ": " + batch.failures + " of " + batch.ids.length + " executions failed.", "error");
     }
     if (!succeeded.length || batch.ids.length === 1) {
-      if (batch.ids.length === 1 && succeeded.length && batch.postAction === "noAction") {
+      if (batch.ids.length === 1 && succeeded.length && postAction === "noAction") {
         var only = succeeded[0];
         var note = Dataslot.toast(batch.name + " finished" + (only.summary ? ": " + only.summary : ", with no output."), "success");
         noticeLink(note, executionUrl(only.id), "View execution #" + only.id);
       }
       return;
     }
-    if (batch.postAction === "download") {
-      var withItems = succeeded.filter(function (s) { return s.output && (s.output.truncated || refs(s.output, "item_id", "annotation_id").length); });
+    if (postAction === "download") {
+      var withItems = succeeded.filter(function (s) { return s.downloadCount > 0; });
       if (withItems.length) {
         download(zipUrl(withItems.map(function (s) { return s.id; })));
         Dataslot.toast(batch.name + ": " + withItems.length + " results are downloading as one zip.", "success");
       } else {
         Dataslot.toast(batch.name + " finished, but returned no items to download.");
       }
-    } else if (batch.postAction === "noAction") {
+    } else if (postAction === "noAction") {
       var several = Dataslot.toast(batch.name + " finished: " + succeeded.length + " of " + batch.ids.length + " succeeded.", "success");
       noticeLink(several, executionUrl(""), "View executions");
     }

@@ -10,14 +10,14 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 
-from django.db.models import QuerySet
 from django.http import Http404
 
 from workspace import dql
-from workspace.api.serializers import AnnotationSerializer
 from workspace.models import Annotation, Item, Project, Task
+from workspace.representations import annotation_json
 from workspace.selectors.annotations import annotations_for_item
 from workspace.selectors.items import items_list
+from workspace.selectors.paging import keyset_page
 from workspace.selectors.projects import project_get_for_user
 from workspace.selectors.tasks import task_get_for_user, task_items, tasks_for_project
 
@@ -50,58 +50,6 @@ def label_color(label: str) -> str:
     for i in range(0, len(units), 2):
         value = (value * 31 + int.from_bytes(units[i : i + 2], "little")) % 2**32
     return LABEL_COLORS[value % len(LABEL_COLORS)]
-
-
-# ----- keyset pages ---------------------------------------------------------------------
-
-
-@dataclass
-class KeysetPage:
-    rows: list
-    previous_before: int | None = None  # ``?before=`` of the previous page, if any
-    next_after: int | None = None  # ``?after=`` of the next page, if any
-
-
-def _int_or_none(value) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
-def keyset_page(queryset: QuerySet, *, after=None, before=None, size: int) -> KeysetPage:
-    """One page of ``queryset`` by id: the ``size`` rows after ``after`` (or before ``before``).
-
-    One query per page plus one row to learn whether the other side has more. A cursor
-    past either end (a stale link) gives the first page rather than an empty one.
-    """
-    after, before = _int_or_none(after), _int_or_none(before)
-    if after is not None or before is not None:
-        page = _keyset_page(queryset, after=after, before=before, size=size)
-        return page if page.rows else _keyset_page(queryset, after=None, before=None, size=size)
-    return _keyset_page(queryset, after=None, before=None, size=size)
-
-
-def _keyset_page(queryset: QuerySet, *, after: int | None, before: int | None, size: int) -> KeysetPage:
-    if before is not None:
-        rows = list(queryset.filter(pk__lt=before).order_by("-pk")[: size + 1])
-        has_more_before = len(rows) > size
-        rows = rows[:size][::-1]
-        page = KeysetPage(rows=rows, next_after=rows[-1].pk if rows else None)
-        if rows and has_more_before:
-            page.previous_before = rows[0].pk
-        if rows and not queryset.filter(pk__gt=rows[-1].pk).exists():
-            page.next_after = None
-        return page
-    if after is not None:
-        queryset = queryset.filter(pk__gt=after)
-    rows = list(queryset.order_by("pk")[: size + 1])
-    has_more = len(rows) > size
-    rows = rows[:size]
-    page = KeysetPage(rows=rows, next_after=rows[-1].pk if rows and has_more else None)
-    if after is not None and rows:
-        page.previous_before = rows[0].pk
-    return page
 
 
 # ----- the annotation studio ------------------------------------------------------------
@@ -168,8 +116,7 @@ def studio_context(*, user, project_id, item_id, filter_text: str | None) -> dic
         previous_id, next_id = _neighbour_ids(item=item, filter=filter)
     except dql.QueryError as exc:
         # A bad filter must not lock the user out of the item: walk the whole dataset instead.
-        where = getattr(exc, "path", None)
-        filter_error = f"{where}: {exc.message}" if where else str(getattr(exc, "message", exc))
+        filter_error = str(exc)
         filter = None
         previous_id, next_id = _neighbour_ids(item=item, filter=None)
 
@@ -181,7 +128,7 @@ def studio_context(*, user, project_id, item_id, filter_text: str | None) -> dic
         "item": item,
         "dataset": item.dataset,
         "shapes": [_shape(a, point_radius=point_radius) for a in annotations],
-        "annotations_json": AnnotationSerializer(annotations, many=True).data,
+        "annotations_json": [annotation_json(a) for a in annotations],
         "labels": project_labels(project=project),
         "filter": filter,
         "filter_query": json.dumps(filter, separators=(",", ":")) if filter else "",
@@ -205,7 +152,7 @@ def tasks_page(*, user, project_id, after=None, before=None, show: str | None = 
     tasks = tasks_for_project(project=project)
     if show == "mine":
         tasks = tasks.filter(assignees=user)
-    page = keyset_page(tasks, after=after, before=before, size=TASKS_PAGE_SIZE)
+    page = keyset_page(tasks, after=after, before=before, size=TASKS_PAGE_SIZE, restart_when_empty=True)
     return {"project": project, "role": project.role, "tasks": page.rows, "page": page, "show": show}
 
 
@@ -214,7 +161,9 @@ def task_page(*, user, project_id, task_id, after=None, before=None) -> dict:
     task: Task = task_get_for_user(user=user, task_id=task_id)
     if task.dataset.project_id != project.pk:
         raise Http404("No such task in this project.")
-    page = keyset_page(task_items(task=task), after=after, before=before, size=TASK_ITEMS_PAGE_SIZE)
+    page = keyset_page(
+        task_items(task=task), after=after, before=before, size=TASK_ITEMS_PAGE_SIZE, restart_when_empty=True
+    )
     # Previous/next in the studio walk the items the task was made from, when it has a query.
     filter_query = json.dumps(task.query, separators=(",", ":")) if task.query else ""
     return {

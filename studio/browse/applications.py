@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from faas.selectors.slots import slots_for_selection
+
 SELECT_FIRST = "Select something first."
 RESOURCE_LABELS = {"item": "Items", "annotation": "Annotations", "task": "Tasks"}
 
@@ -11,8 +13,6 @@ def menu_groups(*, project, resources: str, panel: str) -> dict:
     """``resources`` is one resource or several, comma-separated (the studio offers
     item and annotation slots in one menu). Nothing is selected yet, so a runnable
     slot starts disabled with ``SELECT_FIRST``; the script resolves the real selection."""
-    from faas.selectors.slots import slots_for_selection
-
     groups = []
     for resource in [r.strip() for r in resources.split(",") if r.strip()]:
         slots = []
@@ -25,7 +25,6 @@ def menu_groups(*, project, resources: str, panel: str) -> dict:
                     "function_name": slot["functionName"],
                     "display_name": slot.get("displayName") or slot["functionName"],
                     "icon": slot.get("displayIcon") or "",
-                    "post_action": (slot.get("postAction") or {}).get("type") or "noAction",
                     "reason": slot["reason"] or SELECT_FIRST,
                 }
             )

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from faas.models import Execution
+from workspace import references
 from workspace.ids import parse_id
 from workspace.models import Item, Project
 
@@ -24,21 +25,13 @@ def parse_ids(text: str) -> list[int]:
     return sorted({int(p) for p in parts})
 
 
-def _item_ids(output) -> list[int]:
-    if isinstance(output, list):
-        return [i for value in output for i in _item_ids(value)]
-    if isinstance(output, dict) and isinstance(output.get("item_id"), int) and "annotation_id" not in output:
-        return [output["item_id"]]
-    return []
-
-
 def output_items(*, project: Project, execution_ids: list[int]) -> list[Item]:
     """The items the executions returned. An id of another project is a 404, as if it
     did not exist; items are read only from this project too, whatever an output says."""
     outputs = dict(Execution.objects.filter(project=project, pk__in=execution_ids).values_list("pk", "output"))
     if len(outputs) != len(execution_ids):
         raise Http404("No such execution.")
-    wanted = [i for pk in execution_ids for i in _item_ids(outputs[pk])]
+    wanted = [i for pk in execution_ids for i in references.ids_of(outputs[pk], "item")]
     items = Item.objects.filter(dataset__project=project, pk__in=wanted).only("id", "name", "file")
     by_id = {item.pk: item for item in items}
     return [by_id[i] for i in dict.fromkeys(wanted) if i in by_id]

@@ -12,10 +12,9 @@ import json
 from dataclasses import dataclass, field
 
 from faas.models import SlotActivation
+from workspace import references
 from workspace.models import Annotation, Dataset, Item, Task
 
-# (key in an entity reference, noun); an annotation reference also holds its item_id.
-ENTITY_KEYS = (("annotation_id", "annotation"), ("item_id", "item"), ("task_id", "task"), ("dataset_id", "dataset"))
 MAX_NAMED = 500  # references named per kind and batch; more stay bare ids
 OUTPUT_SUMMARY_CHARS = 120
 
@@ -37,14 +36,7 @@ class Labels:
 
 def refs_of(value) -> list[tuple[str, int]]:
     """The entity references in an input or output value, in order: ``(noun, id)``."""
-    if isinstance(value, dict):
-        for key, noun in ENTITY_KEYS:
-            if isinstance(value.get(key), int) and not isinstance(value.get(key), bool):
-                return [(noun, value[key])]
-        return []
-    if isinstance(value, list):
-        return [ref for element in value for ref in refs_of(element)]
-    return []
+    return [(kind.noun, ident) for kind, ident in references.parse_all(value)]
 
 
 def input_refs(input: dict | None) -> list[tuple[str, int]]:
@@ -92,7 +84,7 @@ def _named(project_id: int, wanted: dict[str, set[int]]) -> dict[tuple[str, int]
 
 def labels_for(*, project_id: int, executions: list[dict]) -> Labels:
     """Labels for these executions (their API/event JSON), all of one project."""
-    wanted: dict[str, set[int]] = {noun: set() for _, noun in ENTITY_KEYS}
+    wanted: dict[str, set[int]] = {kind.noun: set() for kind in references.KINDS}
     for execution in executions:
         refs = input_refs(execution.get("input"))[:1] + refs_of(execution.get("output"))[:1]
         for noun, pk in refs:

@@ -1,8 +1,10 @@
 """An execution's row, rendered from its API/event JSON.
 
 The websocket consumer renders a row for every event, so this reads only the event's
-JSON (``faas.representations.execution_json``): no query per event. Pages render their
-rows the same way, so a row looks the same whether it came with the page or live.
+JSON (``faas.representations.execution_json``), plus a few queries per batch (names,
+drawn annotations), none per event. Pages render their rows the same way
+(``rows_of``), so a row looks the same whether it came with the page or live, and it
+says all the page needs to apply the execution's post-action (executions.js).
 """
 
 from __future__ import annotations
@@ -12,7 +14,11 @@ import json
 from django.template.loader import render_to_string
 from django.utils.dateparse import parse_datetime
 
+from faas.enums import SlotPostActionType
+from faas.representations import execution_json
+from studio.browse.drawn import drawn_for
 from studio.browse.labels import Labels, describe_refs, input_refs, labels_for, output_summary
+from workspace.references import ids_of
 
 STATUS_LABELS = {
     "created": "Queued",
@@ -23,47 +29,20 @@ STATUS_LABELS = {
 }
 STATUS_BADGES = {"success": "success", "failed": "danger", "terminated": "warning", "in-progress": "accent"}
 FINISHED = {"success", "failed", "terminated"}
-# Post-actions need only entity references; a function returning a large JSON value
-# must not make every row and websocket message large.
-MAX_OUTPUT_CHARS = 4000
-ENTITY_KEYS = (("annotation_id", "annotation"), ("item_id", "item"), ("task_id", "task"), ("dataset_id", "dataset"))
-
-
-def _entity_of(value) -> str | None:
-    if isinstance(value, dict):
-        for key, noun in ENTITY_KEYS:
-            if key in value:
-                return f"{noun} {value[key]}"
-    if isinstance(value, list) and value:
-        first = _entity_of(value[0])
-        if first:
-            noun = first.split(" ", 1)[0]
-            return f"{len(value)} {noun}s" if len(value) > 1 else first
-    return None
-
-
-def entity_label(input: dict | None) -> str:
-    """What the execution ran on, e.g. "item 12", from its input references."""
-    for value in (input or {}).values():
-        label = _entity_of(value)
-        if label:
-            return label
-    return ""
-
-
-def output_json(output) -> str:
-    text = json.dumps(output, separators=(",", ":"))
-    return text if len(text) <= MAX_OUTPUT_CHARS else json.dumps({"truncated": True})
 
 
 def worker_label(worker: dict | None) -> str:
     return f"{worker['name']} on {worker['host']}" if worker else ""
 
 
-def execution_row(execution: dict, *, post_action: str = "", labels: Labels | None = None) -> dict:
+def execution_row(execution: dict, *, labels: Labels | None = None, drawn: dict | None = None) -> dict:
     """``labels`` (``studio.browse.labels.labels_for``) names the slot and the entities;
-    without them a row says "item 30" and the function's name."""
+    without them a row says "item 30" and the function's name. ``drawn``: what a
+    drawAnnotation post-action draws (``studio.browse.drawn``)."""
     status = execution["status"]
+    post_action = execution.get("postAction") or ""
+    # The items a download post-action fetches: one is downloaded, several as one zip.
+    items = ids_of(execution.get("output"), "item") if post_action == SlotPostActionType.DOWNLOAD else []
     latest = execution.get("latestStatus") or {}
     service_function = f"{execution.get('serviceName') or ''} · {execution['functionName']}"
     slot_name = (labels.slot_names.get((execution["serviceId"], execution["functionName"])) if labels else "") or ""
@@ -78,7 +57,7 @@ def execution_row(execution: dict, *, post_action: str = "", labels: Labels | No
         # The slot's display name when a slot runs this function, else "service · function".
         "title": slot_name or service_function,
         "service_function": service_function,
-        "entity": entity or entity_label(execution.get("input")),
+        "entity": entity,
         "entity_url": entity_url,
         # A short rendering of what it returned ("" when nothing), and the entity's page.
         "output_summary": summary,
@@ -96,7 +75,9 @@ def execution_row(execution: dict, *, post_action: str = "", labels: Labels | No
         "version": f"{len(execution.get('statusLog') or []):06d}|{execution.get('updatedAt') or ''}",
         "to_terminate": bool(execution.get("toTerminate")),
         "post_action": post_action,
-        "output": output_json(execution.get("output")),
+        "download_count": len(items),
+        "download_item": items[0] if len(items) == 1 else "",
+        "drawn": json.dumps(drawn, separators=(",", ":")) if drawn is not None else "",
         "creator": execution.get("creator") or "",
         # Which worker ran it, e.g. "alpha on gpu-1" ("" while none has taken it).
         "worker": worker_label(execution.get("worker")),
@@ -108,20 +89,23 @@ def execution_row(execution: dict, *, post_action: str = "", labels: Labels | No
     }
 
 
-def rows_for(executions, *, post_actions: dict) -> list[dict]:
-    """Rows of Execution objects, for pages (``post_actions`` from ``selectors.post_actions``)."""
-    from faas.representations import execution_json
+def rows_of(executions: list[dict]) -> list[dict]:
+    """Rows of executions' API/event JSON, all of one project: names and drawn annotations
+    are read once for all of them."""
+    if not executions:
+        return []
+    project_id = executions[0]["projectId"]
+    labels = labels_for(project_id=project_id, executions=executions)
+    drawn = drawn_for(project_id=project_id, executions=executions)
+    return [execution_row(e, labels=labels, drawn=drawn.get(e["id"])) for e in executions]
 
-    data = [execution_json(e) for e in executions]
-    labels = labels_for(project_id=data[0]["projectId"], executions=data) if data else None
-    return [
-        execution_row(d, post_action=post_actions.get((d["serviceId"], d["functionName"]), ""), labels=labels)
-        for d in data
-    ]
+
+def rows_for(executions) -> list[dict]:
+    """Rows of Execution objects, for pages."""
+    return rows_of([execution_json(e) for e in executions])
 
 
-def render_live_update(execution: dict, *, post_action: str, labels: Labels | None = None) -> str:
+def render_live_update(row: dict) -> str:
     """The websocket message for one event: the row in every layout a page may show it in,
     each swapped out-of-band by id (pages drop the layouts they do not show)."""
-    row = execution_row(execution, post_action=post_action, labels=labels)
     return render_to_string("studio/partials/execution_oob.html", {"row": row, "oob": True})

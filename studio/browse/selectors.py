@@ -15,11 +15,12 @@ from django.http import Http404
 from django.utils.html import format_html, format_html_join
 
 from faas.enums import ExecutionStatus
-from faas.models import Execution, Service, SlotActivation
+from faas.models import Execution, Service
 from workspace import dql
 from workspace.ids import parse_id
 from workspace.models import Annotation, Dataset, Item, Project
 from workspace.selectors.items import items_list
+from workspace.selectors.paging import first_rows, keyset_page
 from workspace.selectors.projects import dataset_get_for_user, project_get_for_user
 
 ITEMS_PER_PAGE = 60
@@ -90,7 +91,7 @@ class BrowseFilter:
             query = parts[0] if len(parts) == 1 else ({"$and": parts} if parts else {})
             dql.compile_query("item", query)  # unknown fields and operators are found here
         except dql.QueryError as exc:
-            raise FilterError(f"The filter is not valid DQL. {exc.path}: {exc.message}")
+            raise FilterError(f"The filter is not valid DQL. {exc}")
         return query
 
     def params(self) -> dict:
@@ -230,13 +231,10 @@ def item_page(
 ) -> ItemPage:
     items = items_list(dataset=dataset, filter=query or None)
     if sort:
-        items = _sorted_after(items, sort=sort, cursor=cursor)
-    elif cursor is not None:
-        items = items.filter(id__gt=cursor)
-    rows = list(items[: size + 1])  # one more tells whether a next page exists, without a COUNT
-    more = len(rows) > size
-    rows = rows[:size]
-    return ItemPage(tiles=tiles_for(rows), next_cursor=rows[-1].pk if more else None)
+        rows, more = first_rows(_sorted_after(items, sort=sort, cursor=cursor), size)
+        return ItemPage(tiles=tiles_for(rows), next_cursor=rows[-1].pk if more else None)
+    page = keyset_page(items, after=cursor, size=size)
+    return ItemPage(tiles=tiles_for(page.rows), next_cursor=page.next_after)
 
 
 UPLOADED_TILES_MAX = 100
@@ -316,13 +314,8 @@ def executions_page(
     *, project: Project, filter: ExecutionFilter, cursor: int | None, size: int = EXECUTIONS_PER_PAGE
 ) -> tuple[list[Execution], int | None]:
     """Newest first, keyset on id: ``(project, id)`` is indexed."""
-    executions = filter.apply(_executions(project))
-    if cursor is not None:
-        executions = executions.filter(id__lt=cursor)
-    rows = list(executions[: size + 1])
-    more = len(rows) > size
-    rows = rows[:size]
-    return rows, rows[-1].pk if more else None
+    page = keyset_page(filter.apply(_executions(project)), after=cursor, size=size, newest_first=True)
+    return page.rows, page.next_after
 
 
 def executions_latest(*, project: Project, ids: list[int] | None = None, size: int = DRAWER_ROWS) -> list[Execution]:
@@ -347,16 +340,3 @@ def execution_log_tail(*, execution: Execution) -> list[dict]:
 
 def services_of(*, project: Project) -> list[Service]:
     return list(Service.objects.filter(project=project).order_by("name").only("id", "name"))
-
-
-def post_actions(*, project_id: int) -> dict[tuple[int, str], str]:
-    """``(service id, function name) -> post-action type`` of the project's activated slots.
-
-    The first slot of a function wins; a function with no slot has no post-action.
-    """
-    result: dict[tuple[int, str], str] = {}
-    for service_id, slots in SlotActivation.objects.filter(project_id=project_id).values_list("service_id", "slots"):
-        for slot in slots or []:
-            kind = (slot.get("postAction") or {}).get("type") or "noAction"
-            result.setdefault((service_id, slot.get("functionName")), kind)
-    return result

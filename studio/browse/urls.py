@@ -17,4 +17,5 @@ urlpatterns = [
     path("projects/<id:project_id>/executions/rows/", views.execution_rows, name="execution-rows"),
     path("projects/<id:project_id>/executions/download/", views.executions_download, name="executions-download"),
     path("projects/<id:project_id>/executions/<id:execution_id>/", views.execution_detail, name="execution-detail"),
+    path("projects/<id:project_id>/executions/<id:execution_id>/drawn/", views.execution_drawn, name="execution-drawn"),
 ]

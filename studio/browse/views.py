@@ -7,7 +7,7 @@ import json
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpResponseBadRequest
+from django.http import FileResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET
 from faas.enums import ExecutionStatus
 from faas.representations import execution_json
 from studio.browse import downloads, rows, selectors
-from studio.browse.labels import labels_for
+from studio.browse.drawn import MAX_FETCHED, drawn_for
 from workspace.selectors.items import items_count
 from workspace.selectors.projects import project_get_for_user
 
@@ -139,7 +139,7 @@ def executions_page(request, project_id: int):
         "filter_params": urlencode(execution_filter.params()),
         "statuses": [(s.value, rows.STATUS_LABELS[s.value]) for s in ExecutionStatus],
         "services": selectors.services_of(project=project),
-        "rows": rows.rows_for(executions, post_actions=selectors.post_actions(project_id=project.pk)),
+        "rows": rows.rows_for(executions),
         "next_cursor": next_cursor,
     }
     return render(request, "studio/browse/executions.html", context)
@@ -152,7 +152,6 @@ def execution_rows(request, project_id: int):
     ``?layout=table&cursor=`` for the executions page's next page; or
     ``?layout=live&ids=`` for every layout of those executions (a page's resync)."""
     project = project_get_for_user(user=request.user, project_id=project_id)
-    post_actions = selectors.post_actions(project_id=project.pk)
     if request.GET.get("layout") == "table":
         execution_filter = selectors.ExecutionFilter.from_params(request.GET)
         cursor = request.GET.get("cursor", "")
@@ -161,7 +160,7 @@ def execution_rows(request, project_id: int):
         )
         context = {
             "project": project,
-            "rows": rows.rows_for(executions, post_actions=post_actions),
+            "rows": rows.rows_for(executions),
             "next_cursor": next_cursor,
             "filter_params": urlencode(execution_filter.params()),
         }
@@ -179,12 +178,21 @@ def execution_rows(request, project_id: int):
         return render(
             request,
             "studio/partials/execution_oob_rows.html",
-            {"rows": rows.rows_for(executions, post_actions=post_actions)},
+            {"rows": rows.rows_for(executions)},
         )
     executions = selectors.executions_latest(project=project, ids=ids)
-    return render(
-        request, "studio/partials/execution_rows.html", {"rows": rows.rows_for(executions, post_actions=post_actions)}
-    )
+    return render(request, "studio/partials/execution_rows.html", {"rows": rows.rows_for(executions)})
+
+
+@login_required
+@require_GET
+def execution_drawn(request, project_id: int, execution_id: int):
+    """What a drawAnnotation post-action draws, for an execution that returned more
+    annotations than its row carries (``studio.browse.drawn``)."""
+    project = project_get_for_user(user=request.user, project_id=project_id)
+    data = execution_json(selectors.execution_get(project=project, execution_id=execution_id))
+    drawn = drawn_for(project_id=project.pk, executions=[data], limit=MAX_FETCHED).get(data["id"])
+    return JsonResponse(drawn or {"annotations": [], "overlays": {}})
 
 
 @login_required
@@ -193,15 +201,12 @@ def execution_detail(request, project_id: int, execution_id: int):
     project = project_get_for_user(user=request.user, project_id=project_id)
     execution = selectors.execution_get(project=project, execution_id=execution_id)
     data = execution_json(execution)
-    post_action = selectors.post_actions(project_id=project.pk).get((execution.service_id, execution.function_name), "")
     log_lines = selectors.execution_log_tail(execution=execution)
     context = {
         "project": project,
         "nav_section": "executions",
         "execution": execution,
-        "row": rows.execution_row(
-            data, post_action=post_action, labels=labels_for(project_id=project.pk, executions=[data])
-        ),
+        "row": rows.rows_of([data])[0],
         "service": execution.service,
         "input_json": json.dumps(data["input"], indent=2),
         "output_json": json.dumps(data["output"], indent=2),

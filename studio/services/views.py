@@ -15,7 +15,6 @@ from django.views.decorators.http import require_GET, require_POST
 from faas.errors import Conflict
 from faas.services import services as service_services
 from studio.browse import rows
-from studio.browse.selectors import post_actions
 from studio.services import charts, selectors
 from workspace.selectors.projects import WRITERS, project_get_for_user
 
@@ -38,7 +37,6 @@ def _live_context(request, project, service) -> dict:
     activity = selectors.activity(service=service, window=window)
     executions = selectors.recent_executions(service=service)
     queued, running = selectors.queue_counts(service_ids=[service.pk]).get(service.pk, (0, 0))
-    actions = post_actions(project_id=project.pk)
     return {
         "project": project,
         "service": service,
@@ -50,7 +48,7 @@ def _live_context(request, project, service) -> dict:
         "replicas": selectors.replicas_of(service=service),
         "executions_chart": charts.executions_chart(activity),
         "durations_chart": charts.durations_chart(activity),
-        "rows": rows.rows_for(executions, post_actions=actions),
+        "rows": rows.rows_for(executions),
         "log_lines": selectors.log_tail(service=service),
         "output_chunks": selectors.output_tail(executions=executions),
         "poll_seconds": POLL_SECONDS,

@@ -1,8 +1,9 @@
 """A layout that never hides the work, and the browser's table: notices and the executions
 drawer never cover the canvas, the annotation list, a table or a button, at 1280x800 and
-390x844 (checked with bounding boxes); the drawer remembers being closed; the table sorts
-by name, size, created and annotations with its pages kept, shows a bad query plainly, and
-fits at 1280 px.
+390x844 (checked with bounding boxes); no page scrolls sideways (what is wider than the
+page, a table, scrolls inside its own box); the drawer remembers being closed; the table
+sorts by name, size, created and annotations with its pages kept, shows a bad query
+plainly, and fits at 1280 px.
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ WORK = {
     "table": ["table.items-table", "#main button:not([disabled])", "#main form button"],
     "executions": ["#main table", "#main button:not([disabled])"],
     "tasks": ["#main table", "#main button:not([disabled])"],
+    "service": ["#executions-chart", "#main table", "#main button:not([disabled])", "#main pre"],
+    "execution": ["#main pre.code-block", "#main table", "#main button:not([disabled])", "#main a.button"],
 }
 
 # The parts of the visible work that the notices or the drawer overlap (by bounding boxes).
@@ -85,8 +88,37 @@ def crowd(page) -> None:
         )
 
 
+@pytest.fixture(scope="module")
+def paused_trigger(api, demo):
+    """A trigger on the demo's service, so its page shows the triggers table; paused, it never fires."""
+    trigger = api.call(
+        "POST",
+        f"/services/{demo.service_id}/triggers/",
+        201,
+        json={
+            "name": "grayscale-every-new-gradient-image-in-samples",
+            "active": False,
+            "spec": {
+                "resource": "Item",
+                "actions": ["Created", "Updated"],
+                "executionMode": "Always",
+                "filter": {"metadata.user.scene": "gradient"},
+                "operation": {"type": "function", "functionName": "rgb2gray"},
+            },
+        },
+    ).json()
+    yield trigger
+    api.call("DELETE", f"/triggers/{trigger['id']}/", 204)
+
+
+def service_url(demo) -> str:
+    return f"/projects/{demo.project_id}/services/{demo.service_id}/"
+
+
 @pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280x800", "390x844"])
-def test_notices_and_the_open_drawer_cover_no_canvas_list_table_or_button(new_page, demo_session, demo, viewport):
+def test_notices_and_the_open_drawer_cover_no_canvas_list_table_or_button(
+    new_page, demo_session, demo, viewport, finished_execution, paused_trigger
+):
     page = new_page(None, viewport=viewport, storage_state=demo_session)
     where = f"{viewport['width']}x{viewport['height']}"
     pages = {
@@ -94,6 +126,8 @@ def test_notices_and_the_open_drawer_cover_no_canvas_list_table_or_button(new_pa
         "table": demo.browser_url + "?view=table",
         "executions": demo.executions_url,
         "tasks": f"/projects/{demo.project_id}/tasks/",
+        "service": service_url(demo),
+        "execution": f"{demo.executions_url}{finished_execution['id']}/",
     }
     for what, url in pages.items():
         page.goto(url)
@@ -104,6 +138,67 @@ def test_notices_and_the_open_drawer_cover_no_canvas_list_table_or_button(new_pa
             expect(page.locator("#notices [role=status]").filter(has_text="Nothing to undo")).not_to_have_count(0)
         crowd(page)
         assert_nothing_covered(page, what, f"{what} at {where}")
+
+
+# What sticks out of the main area sideways, unless a box around it (a table's wrap, a code
+# block) that fits scrolls or clips it; and the document's and main area's widths.
+SIDEWAYS = """() => {
+  const main = document.getElementById('main'), edge = main.getBoundingClientRect();
+  const left = edge.left, right = edge.left + main.clientWidth;
+  const fits = r => r.left >= left - 0.5 && r.right <= right + 0.5;
+  const outside = [];
+  for (const el of main.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.width < 1 || fits(r) || !el.checkVisibility()) continue;
+    let box = el.parentElement;
+    while (box !== main && (getComputedStyle(box).overflowX === 'visible' || !fits(box.getBoundingClientRect())))
+      box = box.parentElement;
+    if (box !== main) continue;
+    const name = el.id ? '#' + el.id : (el.getAttribute('class') || '').split(' ')[0];
+    outside.push(`${el.tagName.toLowerCase()}${name ? ' ' + name : ''} [${Math.round(r.left)}, ${Math.round(r.right)}]`);
+  }
+  return {document: document.documentElement.scrollWidth, window: window.innerWidth,
+          main: main.scrollWidth, mainBox: main.clientWidth, outside: outside.slice(0, 8)};
+}"""
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["1280x800", "390x844"])
+def test_no_page_of_the_studio_scrolls_sideways_with_the_drawer_closed_or_open(
+    new_page, demo_session, demo, viewport, finished_execution, paused_trigger
+):
+    page = new_page(None, viewport=viewport, storage_state=demo_session)
+    where = f"{viewport['width']}x{viewport['height']}"
+    service, execution = service_url(demo), f"{demo.executions_url}{finished_execution['id']}/"
+    every_page = [
+        "/",
+        f"/projects/{demo.project_id}/",
+        demo.browser_url,
+        demo.browser_url + "?view=table",
+        demo.studio_url(item_named(demo, "pattern-03.")[0]),
+        f"/projects/{demo.project_id}/tasks/",
+        f"/projects/{demo.project_id}/tasks/{demo.task_id}/",
+        demo.executions_url,
+        execution,
+        f"/projects/{demo.project_id}/services/",
+        service,
+        service + "?window=day",
+    ]
+    # The pages a developer reads beside the drawer, again with it open.
+    for drawer, urls in (("closed", every_page), ("open", [service, demo.executions_url, execution])):
+        for url in urls:
+            page.goto(url)
+            expect(page.locator("#main")).to_be_visible()
+            toggle = page.locator("#executions-drawer-toggle")
+            if toggle.count() and toggle.get_attribute("aria-expanded") != ("true" if drawer == "open" else "false"):
+                toggle.click()
+                expect(toggle).to_have_attribute("aria-expanded", "true" if drawer == "open" else "false")
+            if url == service:
+                expect(page.locator(f'tr[data-trigger-id="{paused_trigger["id"]}"]')).to_be_visible()
+            widths = page.evaluate(SIDEWAYS)
+            said = f"{url} at {where}, drawer {drawer}: {widths}"
+            assert widths["document"] <= widths["window"], said
+            assert widths["main"] <= widths["mainBox"], said
+            assert not widths["outside"], said
 
 
 def test_the_drawer_remembers_being_closed_across_pages(page, demo):

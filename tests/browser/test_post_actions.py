@@ -1,6 +1,7 @@
 """Post-actions happen in the clicking user's browser: a download, an annotation drawn."""
 
 import io
+import re
 
 import pytest
 from PIL import Image
@@ -11,6 +12,51 @@ from tests.browser.pages import assert_no_reload, marker_survives, run_slot, sel
 pytestmark = pytest.mark.browser
 
 OVERLAY = "svg#annotation-overlay [data-annotation-id]"
+# What a page would have to read again to draw a result; the success event carries it.
+FOLLOW_UP = re.compile(r"/api/annotations/\d+/|/overlay/|/api/executions/\d+/$|/drawn/")
+
+BOXER_CODE = """
+import dataslot as dl
+
+
+class ServiceRunner(dl.BaseServiceRunner):
+    def boxes(self, item: dl.Item):
+        builder = item.annotations.builder()
+        builder.add(annotation_definition=dl.Box(top=1, left=1, bottom=item.height - 1, right=item.width - 1, label="all"))
+        return builder.upload()[0]
+"""
+
+
+@pytest.fixture(scope="module")
+def boxer_service(api, demo) -> dict:
+    """A drawAnnotation slot in the dataset browser: draws a box around a whole item."""
+    slot = {
+        "moduleName": "m",
+        "functionName": "boxes",
+        "displayName": "Box it",
+        "postAction": {"type": "drawAnnotation"},
+        "displayIcon": "",
+        "displayScopes": [{"resource": "item", "panel": "browser", "filter": {}}],
+    }
+    package = api.push(
+        demo.project_id,
+        "boxer",
+        BOXER_CODE,
+        [{"name": "boxes", "inputs": [{"name": "item", "type": "Item"}]}],
+        slots=[slot],
+    )
+    service = api.deploy(demo.project_id, package, "boxer")
+    api.call(
+        "POST", f"/services/{service['id']}/activate-slots/", 200, json={"projectId": demo.project_id, "slots": None}
+    )
+    return service
+
+
+def follow_ups(page) -> list[str]:
+    """The requests the page makes from now on that re-read what a result drew."""
+    seen: list[str] = []
+    page.on("request", lambda request: seen.append(request.url) if FOLLOW_UP.search(request.url) else None)
+    return seen
 
 
 def test_clicking_rgb2gray_downloads_a_grayscale_image(page, demo, api, tmp_path):
@@ -39,6 +85,7 @@ def test_detect_objects_draws_its_box_in_the_studio_without_a_reload(page, demo,
     expect(page.locator("svg#annotation-overlay")).to_be_attached()
     before = set(page.locator(OVERLAY).evaluate_all("els => els.map(e => e.dataset.annotationId)"))
     marker_survives(page)
+    requests = follow_ups(page)
 
     (execution,) = run_slot(page, demo.service_id, "detect")
     done = api.wait(execution["id"], timeout=60)
@@ -54,6 +101,27 @@ def test_detect_objects_draws_its_box_in_the_studio_without_a_reload(page, demo,
     )
     expect(page.locator(f'#annotation-list li[data-annotation-id="{annotation_id}"]')).to_be_attached()
     assert_no_reload(page)
+    assert requests == []  # drawn from the success event alone
 
     annotation = api.call("GET", f"/annotations/{annotation_id}/", 200).json()
     assert (annotation["type"], annotation["itemId"]) == ("box", item["id"])
+
+
+def test_a_drawannotation_slot_in_the_dataset_browser_redraws_the_thumbnail_from_the_event(
+    page, demo, api, boxer_service
+):
+    item = demo.item("gradient-03.png")
+    page.goto(demo.browser_url)
+    overlay = page.locator(f'svg[data-overlay-for="{item["id"]}"]')
+    before = overlay.locator("rect").count()
+    marker_survives(page)
+    requests = follow_ups(page)
+
+    select_item(page, item["id"])
+    (execution,) = run_slot(page, boxer_service["id"], "boxes")
+    done = api.wait(execution["id"], timeout=60)
+    assert done["status"] == "success", done
+
+    expect(overlay.locator("rect")).to_have_count(before + 1, timeout=10_000)
+    assert_no_reload(page)
+    assert requests == []  # the overlay came with the success event: no read per item

@@ -32,7 +32,7 @@ def celery_server(tmp_path_factory):
     cluster = Cluster(tmp_path_factory.mktemp("celery-cluster"), DATASLOT_TERMINATION_GRACE="2")
     try:
         web = cluster.web()
-        yield ClusterServer(web, cluster.worker("contract"))
+        yield ClusterServer(web, cluster.worker("contract", args=("--beat",)))
     finally:
         cluster.close()
 

@@ -90,9 +90,9 @@ class LiveServer:
             if self.process.poll() is not None:
                 raise RuntimeError(f"server exited:\n{self.log_path.read_text()[-4000:]}")
             try:
-                requests.get(self.url + "/login/", timeout=1)
+                requests.get(self.url + "/login/", timeout=5)
                 return self
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):  # not listening, or busy starting
                 time.sleep(0.1)
         raise RuntimeError(f"server did not start:\n{self.log_path.read_text()[-4000:]}")
 

@@ -120,12 +120,19 @@ def test_cursor_pagination_walks_every_item_once(api, annotator, dataset):
     assert seen == sorted(set(seen)) and len(seen) == 25
 
 
-def test_page_size_is_capped_at_1000(api, annotator, dataset):
+def test_a_page_holds_up_to_10000_items_and_a_bad_page_size_is_a_400_naming_the_limit(api, annotator, dataset):
     Item.objects.bulk_create(
         Item(dataset=dataset, name=f"{n}", width=1, height=1, size=1, file="f", thumbnail="t") for n in range(1001)
     )
-    response = api(annotator).get(f"/api/datasets/{dataset.pk}/items/", {"page_size": 5000})
-    assert len(response.json()["results"]) == 1000 and response.json()["next"]
+    client, url = api(annotator), f"/api/datasets/{dataset.pk}/items/"
+    body = client.get(url, {"page_size": 5000}).json()
+    assert len(body["results"]) == 1001 and body["next"] is None
+    body = client.get(url, {"page_size": 1000}).json()
+    assert len(body["results"]) == 1000 and body["next"]
+    for bad in ("10001", "0", "-3", "many"):
+        response = client.get(url, {"page_size": bad})
+        assert response.status_code == 400, bad
+        assert response.json()["page_size"] in (["Must be between 1 and 10000."], ["Must be an integer."])
 
 
 def test_a_page_costs_a_fixed_number_of_queries(api, annotator, dataset, django_assert_max_num_queries):

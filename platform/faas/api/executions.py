@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from faas.api import schema as s
 from faas.api.common import FunctionsView, NewestFirstPagination, get_for_user
 from faas.models import Execution, ExecutionLog, Integration, Service
-from faas.representations import execution_json, integration_json
+from faas.representations import execution_json, integration_json, log_line_json
 from faas.selectors.slots import slots_for_selection
 from faas.services import executions as lifecycle
 from faas.services import integrations as integration_services
@@ -64,31 +64,30 @@ PAGE_PARAMETERS = [
 ]
 
 
+def _slots(request, project_id, params) -> Response:
+    """The project's slots for a page (``resource``, ``panel``), each enabled or not for
+    ``params``' selection (none in a query string)."""
+    project = project_get_for_user(user=request.user, project_id=project_id, roles=MEMBERS)
+    return Response(
+        slots_for_selection(
+            project=project,
+            resource=params.get("resource", "item"),
+            panel=params.get("panel", "all"),
+            selection=params.get("selection"),
+        )
+    )
+
+
 class ProjectSlotsView(FunctionsView):
     @extend_schema(parameters=PAGE_PARAMETERS, responses={200: s.ResolvedSlotSerializer(many=True)})
     def get(self, request, project_id):
-        project = project_get_for_user(user=request.user, project_id=project_id, roles=MEMBERS)
-        return Response(
-            slots_for_selection(
-                project=project,
-                resource=request.query_params.get("resource", "item"),
-                panel=request.query_params.get("panel", "all"),
-            )
-        )
+        return _slots(request, project_id, {k: v for k, v in request.query_params.items() if k != "selection"})
 
 
 class SlotResolveView(FunctionsView):
     @extend_schema(request=s.SlotResolveSerializer, responses={200: s.ResolvedSlotSerializer(many=True)})
     def post(self, request, project_id):
-        project = project_get_for_user(user=request.user, project_id=project_id, roles=MEMBERS)
-        return Response(
-            slots_for_selection(
-                project=project,
-                resource=request.data.get("resource", "item"),
-                panel=request.data.get("panel", "all"),
-                selection=request.data.get("selection"),
-            )
-        )
+        return _slots(request, project_id, request.data)
 
 
 class SlotRunView(FunctionsView):
@@ -108,6 +107,8 @@ class SlotRunView(FunctionsView):
 
 
 class ProjectExecutionsView(FunctionsView):
+    pagination_class = NewestFirstPagination
+
     @extend_schema(
         parameters=[
             OpenApiParameter("status", OpenApiTypes.STR),
@@ -117,7 +118,7 @@ class ProjectExecutionsView(FunctionsView):
             OpenApiParameter("cursor", OpenApiTypes.STR),
             OpenApiParameter("page_size", OpenApiTypes.INT),
         ],
-        responses={200: s.ExecutionPageSerializer},
+        responses={200: s.ExecutionSerializer(many=True)},
     )
     def get(self, request, project_id):
         project = project_get_for_user(user=request.user, project_id=project_id, roles=MEMBERS)
@@ -133,7 +134,7 @@ class ProjectExecutionsView(FunctionsView):
         trigger_id = id_field_from(params, "triggerId", required=False)
         if trigger_id is not None:
             queryset = queryset.filter(trigger_id=trigger_id)
-        paginator = NewestFirstPagination()
+        paginator = self.pagination_class()
         page = paginator.paginate_queryset(queryset, request, view=self)
         return paginator.get_paginated_response([execution_json(e) for e in page])
 
@@ -172,14 +173,7 @@ class ExecutionLogsView(FunctionsView):
         execution = get_for_user(Execution, execution_id, user=request.user, roles=MEMBERS, related=())
         after = parse_id(request.query_params.get("after")) or 0
         lines = ExecutionLog.objects.filter(execution=execution, id__gt=after)[:1000]
-        return Response(
-            {
-                "lines": [
-                    {"id": line.id, "text": line.text, "createdAt": line.created_at.isoformat()} for line in lines
-                ],
-                "finished": execution.finished,
-            }
-        )
+        return Response({"lines": [log_line_json(line) for line in lines], "finished": execution.finished})
 
 
 class ProjectIntegrationsView(FunctionsView):

@@ -10,7 +10,7 @@ from rest_framework.response import Response
 from faas.api import schema as s
 from faas.api.common import FunctionsView, get_for_user, json_field
 from faas.models import Integration, Package, PackageRevision, Service
-from faas.representations import package_json, service_json
+from faas.representations import package_json, revision_json, service_json
 from faas.services import packages as package_services
 from faas.services import services as service_services
 from workspace.ids import id_field_from, is_id
@@ -78,12 +78,7 @@ class PackageRevisionsView(FunctionsView):
     @extend_schema(responses={200: s.PackageRevisionSerializer(many=True)})
     def get(self, request, package_id):
         package = get_for_user(Package, package_id, user=request.user, roles=MEMBERS)
-        return Response(
-            [
-                {"version": r.version, "modules": r.modules, "slots": r.slots, "createdAt": r.created_at.isoformat()}
-                for r in package.revisions.order_by("version")
-            ]
-        )
+        return Response([revision_json(r) for r in package.revisions.order_by("version")])
 
 
 SERVICE_FIELDS = {
@@ -120,7 +115,7 @@ def service_fields(data, *, identity: tuple[str, ...] = ()) -> dict:
         if runtime and api in runtime:
             fields[model] = runtime[api]
     if runtime:
-        # The rest (podType, runnerImage, autoscaler, ...) is kept; see faas.services.runtime.
+        # The rest (podType, runnerImage, autoscaler, ...) is kept; see faas.runtime.
         fields["runtime_settings"] = {k: v for k, v in runtime.items() if k not in RUNTIME_FIELDS}
     return fields
 

@@ -169,6 +169,11 @@ class ExecutionSerializer(serializers.Serializer):
     attempts = serializers.IntegerField()
     maxAttempts = serializers.IntegerField()
     toTerminate = serializers.BooleanField()
+    postAction = serializers.ChoiceField(
+        SlotPostActionType.choices,
+        allow_null=True,
+        help_text="The clicked slot's post-action; null when no slot ran it.",
+    )
     createdAt = serializers.DateTimeField()
     updatedAt = serializers.DateTimeField()
     startedAt = serializers.DateTimeField(allow_null=True)
@@ -177,12 +182,6 @@ class ExecutionSerializer(serializers.Serializer):
     creator = serializers.CharField(allow_null=True)
     triggerId = serializers.IntegerField(allow_null=True, help_text="The trigger that queued it; null otherwise.")
     worker = WorkerRefSerializer(allow_null=True, help_text="The worker that ran it (last); null before it ran.")
-
-
-class ExecutionPageSerializer(serializers.Serializer):
-    next = serializers.URLField(allow_null=True)
-    previous = serializers.URLField(allow_null=True)
-    results = ExecutionSerializer(many=True)
 
 
 class ExecutionsSerializer(serializers.Serializer):

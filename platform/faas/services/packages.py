@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 
+from faas.errors import Conflict
 from faas.models import Package, PackageRevision
 from faas.packaging import (
     StoredArchiveError,
@@ -82,8 +83,6 @@ def package_update(*, package: Package, archive: bytes | None = None, modules=No
 
 
 def package_delete(*, package: Package) -> None:
-    from faas.errors import Conflict
-
     if package.services.exists():
         raise Conflict(
             f"Package '{package.name}' is deployed by {package.services.count()} service(s); delete them first."

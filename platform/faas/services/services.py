@@ -11,10 +11,10 @@ from django.db.models import F
 from rest_framework.authtoken.models import Token
 
 from faas import dispatch
+from faas import runtime as runtime_settings
 from faas.enums import ExecutionStatus, OnResetAction
 from faas.models import Integration, Package, Service, SlotActivation, validate_execution_timeout
 from faas.packaging import normalise_slots
-from faas.services import runtime as runtime_settings
 from workspace.ids import is_id
 from workspace.models import Membership, Project
 
@@ -181,6 +181,17 @@ def service_mark_broken(*, service: Service, reason: str) -> bool:
     return bool(marked)
 
 
+def service_record_sandbox_gaps(*, service_id: int, gaps: list[str]) -> None:
+    """The protections its replicas could not apply on this host (shown on the service)."""
+    Service.objects.filter(pk=service_id).update(sandbox_gaps=gaps)
+
+
+def service_bot_token(*, service: Service) -> str:
+    """The key its replicas call the API with, as the service's bot."""
+    token, _ = Token.objects.get_or_create(user_id=service.bot_id)
+    return token.key
+
+
 def service_pause(*, service: Service) -> Service:
     return service_update(service=service, fields={"active": False})
 
@@ -205,6 +216,13 @@ def service_delete(*, service: Service) -> None:
         service.delete()
         bot.delete()
         transaction.on_commit(dispatch.notify)
+
+
+def project_services_delete(*, project: Project) -> None:
+    """A project is being deleted (``workspace.events.project_deleting``): each of its
+    services goes as a service delete does it (a service protects its package and owns its bot)."""
+    for service in Service.objects.filter(project=project).select_related("bot"):
+        service_delete(service=service)
 
 
 def slots_activate(*, service: Service, project: Project, slots=None) -> SlotActivation:

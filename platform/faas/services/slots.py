@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.core.exceptions import ValidationError
 
-from faas.enums import UiBindingPanel
+from faas.enums import SlotPostActionType, UiBindingPanel
 from faas.errors import Conflict
 from faas.inputs import entity_input_name, normalise_input
 from faas.models import Execution
@@ -12,20 +12,7 @@ from faas.selectors.selection import selection_queryset
 from faas.selectors.slots import slot_find, slot_reason
 from faas.services.executions import executions_create_batch, function_for
 from workspace.models import Project
-
-REFERENCE_FIELDS = {
-    "item": (("id", "dataset_id"), lambda r: {"item_id": r[0], "dataset_id": r[1]}),
-    "annotation": (
-        ("id", "item_id", "item__dataset_id"),
-        lambda r: {"annotation_id": r[0], "item_id": r[1], "dataset_id": r[2]},
-    ),
-    "task": (("id", "dataset_id"), lambda r: {"task_id": r[0], "dataset_id": r[1]}),
-}
-
-
-def references(*, queryset, resource: str) -> list[dict]:
-    fields, make = REFERENCE_FIELDS[resource]
-    return [make(row) for row in queryset.order_by("id").values_list(*fields)]
+from workspace.references import references
 
 
 def slot_run(
@@ -62,13 +49,20 @@ def slot_run(
     if input_name is None:
         raise ValidationError({"functionName": f"Function '{function_name}' takes no {resource} input."})
     queryset = selection_queryset(project=project, resource=resource, selection=selection)
-    refs = references(queryset=queryset, resource=resource)
+    refs = references(queryset=queryset, kind=resource)
     if not refs:
         raise ValidationError({"selection": "Nothing is selected."})
     is_list = next(io for io in function["inputs"] if io["name"] == input_name)["type"].endswith("[]")
     inputs = [{input_name: refs}] if is_list else [{input_name: ref} for ref in refs]
+    # Recorded on each execution: its rows and live events say what the page does on success.
+    post_action = (shown.slot.get("postAction") or {}).get("type") or SlotPostActionType.NO_ACTION
     return executions_create_batch(
-        service=service, function_name=function_name, inputs=inputs, user=user, require_active=True
+        service=service,
+        function_name=function_name,
+        inputs=inputs,
+        user=user,
+        require_active=True,
+        post_action=post_action,
     )
 
 
@@ -98,7 +92,7 @@ def batch_run(
         except ValidationError as exc:
             raise ValidationError({"args": [m for messages in exc.message_dict.values() for m in messages]}) from None
     queryset = selection_queryset(project=service.project, resource=resource, selection={"all": True, "filter": query})
-    refs = references(queryset=queryset, resource=resource)
+    refs = references(queryset=queryset, kind=resource)
     return executions_create_batch(
         service=service,
         function_name=function["name"],

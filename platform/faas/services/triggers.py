@@ -9,9 +9,12 @@ exists exactly when the change committed. The trigger pump of every dispatcher
 in the same transaction: exactly once per event, after the commit that caused it, never
 inside the request that uploaded the items.
 
-Cron: ``triggers_cron_fire`` runs the schedule's latest due fire time of each active cron
-trigger; a conditional update of ``last_fired_at`` and the unique ``(trigger, fire_at)`` row
-claim it, so any number of dispatchers may call it and each fire time runs once.
+Cron, embedded: ``triggers_cron_fire`` (the pump's) runs the schedule's latest due fire time
+of each active cron trigger; a conditional update of ``last_fired_at`` and the unique
+``(trigger, fire_at)`` row claim it, so any number of dispatchers may call it and each fire
+time runs once. Cron, scale-out: Celery beat (``runner/beat.py``) sends each fire time of
+``cron_fire_times`` as a message and a worker runs ``trigger_cron_fire_at``; the unique row
+claims it, so two beats, or a message delivered twice, still run it once.
 
 Executions are created by ``executions_create_batch``, as every other execution, so both
 executor modes run them; each records its trigger.
@@ -35,9 +38,10 @@ from faas.enums import TriggerAction, TriggerExecutionMode, TriggerResource, Tri
 from faas.inputs import entity_input_name, normalise_input
 from faas.models import Service, Trigger, TriggerEvent, TriggerFire, TriggerOnce
 from faas.services.executions import executions_create_batch, function_for
-from workspace import dql
+from workspace import dql, references
 from workspace.dql.syntax import FIELDS
 from workspace.models import Annotation, Dataset, Item, Task
+from workspace.representations import annotation_json, dataset_json, item_json, task_json
 
 logger = logging.getLogger(__name__)
 
@@ -59,25 +63,14 @@ KINDS = {
     TriggerResource.TASK: ("task", "Task", Task),
     TriggerResource.DATASET: (None, "Dataset", Dataset),
 }
-# The fields of a reference (faas/inputs.py) as a values_list of each model.
-REFERENCES = {
-    "Item": (("id", "dataset_id"), lambda r: {"item_id": r[0], "dataset_id": r[1]}),
-    "Annotation": (
-        ("id", "item_id", "item__dataset_id"),
-        lambda r: {"annotation_id": r[0], "item_id": r[1], "dataset_id": r[2]},
-    ),
-    "Task": (("id", "dataset_id"), lambda r: {"task_id": r[0], "dataset_id": r[1]}),
-    "Dataset": (("id",), lambda r: {"dataset_id": r[0]}),
-}
-PROJECT_PATHS = {
-    "Item": "dataset__project",
-    "Annotation": "item__dataset__project",
-    "Task": "dataset__project",
-    "Dataset": "project",
-}
 # A cron fire time missed by more than this (the service was paused, every dispatcher was
 # down) is skipped rather than run late.
 MISFIRE_GRACE = timedelta(seconds=60)
+# Beat's fire times (``trigger_cron_fire_at``) are claimed by their unique row alone, as
+# their messages may arrive in any order; a row is kept this long, then pruned as the
+# trigger fires again. A message older than MISFIRE_GRACE is refused anyway, so a row that
+# outlives the grace is all "exactly once" needs.
+FIRE_RETENTION = timedelta(hours=1)
 CHUNK = 2000  # entity ids per query, and per pump transaction
 
 EDITABLE = {"name", "active", "functionName", "resource", "actions", "filters", "executionMode"}
@@ -170,7 +163,7 @@ def _clean_event(*, spec: dict, function: dict | None, fields: dict, errors: dic
         elif filters:
             errors["filters"] = [f"{resource} triggers take no filter (DQL has no {resource} fields)."]
     except dql.QueryError as exc:
-        errors["filters"] = [f"{exc.path}: {exc.message}" if exc.path else exc.message]
+        errors["filters"] = [str(exc)]
     mode = _choice(
         spec.get("executionMode") or TriggerExecutionMode.ONCE, TriggerExecutionMode, "executionMode", errors
     )
@@ -306,16 +299,6 @@ def _record(entity: str | None, obj) -> dict:
     return record
 
 
-def _reference(kind: str, obj) -> dict:
-    if kind == "Item":
-        return {"item_id": obj.pk, "dataset_id": obj.dataset_id}
-    if kind == "Annotation":
-        return {"annotation_id": obj.pk, "item_id": obj.item_id, "dataset_id": obj.item.dataset_id}
-    if kind == "Task":
-        return {"task_id": obj.pk, "dataset_id": obj.dataset_id}
-    return {"dataset_id": obj.pk}
-
-
 def event_record(*, project_id: int, resource: str, action: str, entities: list, deleted: bool = False, user=None):
     """The workspace's ``entities_changed`` listener: one outbox row, only when a live trigger
     of this project listens to this resource and action (one indexed query otherwise)."""
@@ -326,25 +309,35 @@ def event_record(*, project_id: int, resource: str, action: str, entities: list,
     if deleted:
         # What the function gets: the entity's JSON as it was, inside its reference (the
         # dispatcher sends it with the run, as it sends a living entity's).
-        from workspace.api import serializers as s
-
         entity, kind, _ = KINDS[resource]
-        serializer = {
-            "Item": s.ItemSerializer,
-            "Annotation": s.AnnotationSerializer,
-            "Task": s.TaskSerializer,
-            "Dataset": s.DatasetSerializer,
-        }[kind]
+        represent = {"Item": item_json, "Annotation": annotation_json, "Task": task_json, "Dataset": dataset_json}[kind]
         records = [
-            {"ref": {**_reference(kind, e), "entity": serializer(e).data}, "record": _record(entity, e)}
+            {"ref": {**references.reference_of(kind, e), "entity": represent(e)}, "record": _record(entity, e)}
             for e in entities
         ]
     TriggerEvent.objects.create(
         project_id=project_id, resource=resource, action=action, entity_ids=[e.pk for e in entities], records=records
     )
-    from faas import trigger_pump  # the pump's wake-up, after the change is visible
+    transaction.on_commit(_outbox_changed)  # the pumps' wake-up, after the change is visible
 
-    transaction.on_commit(trigger_pump.wake)
+
+# The pumps that turn the outbox into executions (faas/trigger_pump.py) listen here: they
+# sit above this module, which only tells them that an event was committed.
+_outbox_listeners: list = []
+
+
+def outbox_listen(listener) -> None:
+    _outbox_listeners.append(listener)
+
+
+def outbox_unlisten(listener) -> None:
+    if listener in _outbox_listeners:
+        _outbox_listeners.remove(listener)
+
+
+def _outbox_changed() -> None:
+    for listener in list(_outbox_listeners):
+        listener()
 
 
 def trigger_events_process(*, limit: int = CHUNK) -> int:
@@ -386,18 +379,18 @@ def _matching_refs(trigger: Trigger, rows: list[TriggerEvent]) -> list[tuple[int
     for row in deleted:
         for entry in row.records:
             if entity is None or dql.matches(entity, trigger.filters, entry["record"]):
-                refs.append((entry["ref"][f"{kind.lower()}_id"], entry["ref"]))
+                refs.append((entry["ref"][references.kind_of(kind).key], entry["ref"]))
     changed = [r for r in rows if r.records is None]
     ids = list(dict.fromkeys(i for r in changed for i in r.entity_ids))
-    fields, make = REFERENCES[kind]
     found: dict[int, dict] = {}
     for start in range(0, len(ids), CHUNK):
         # Scoped to the trigger's project: an event never reaches another project's trigger.
         queryset = model.objects.filter(pk__in=ids[start : start + CHUNK])
-        queryset = queryset.filter(**{PROJECT_PATHS[kind]: trigger.project_id})
+        queryset = references.in_project(queryset, kind=kind, project_id=trigger.project_id)
         if entity is not None and trigger.filters:
             queryset = dql.filter_queryset(entity, queryset, trigger.filters)
-        found.update((row[0], make(row)) for row in queryset.order_by("id").values_list(*fields))
+        key = references.kind_of(kind).key
+        found.update((ref[key], ref) for ref in references.references(queryset=queryset, kind=kind))
     # One run per event: an entity changed by three events runs three times (``Always``).
     refs.extend((i, found[i]) for r in changed for i in r.entity_ids if i in found)
     return refs
@@ -520,3 +513,86 @@ def triggers_cron_fire(*, now: datetime | None = None) -> int:
         except (ValidationError, APIException) as exc:
             logger.warning("trigger %s: could not queue its run (%s)", trigger.pk, exc)
     return fired
+
+
+# --- cron on Celery beat (scale-out) -------------------------------------------------------
+
+MAX_FIRE_TIMES = 1000  # fire times computed at once: a lookback never floods the broker
+
+
+def cron_schedule_triggers():
+    """Every cron trigger with what beat needs to schedule it (paused ones too: beat skips
+    their fire times rather than catching up on them after the resume)."""
+    return (
+        Trigger.objects.filter(type=TriggerType.CRON)
+        .select_related("service")
+        .only("id", "cron", "start_at", "end_at", "created_at", "last_fired_at", "active", "service__active")
+    )
+
+
+def cron_live(trigger: Trigger) -> bool:
+    return trigger.active and trigger.service.active
+
+
+def cron_fire_times(trigger: Trigger, *, after: datetime, until: datetime) -> list[datetime]:
+    """The schedule's fire times in ``(after, until]`` that may run: none before the trigger
+    was created or its startAt, none after its endAt."""
+    floor = max(trigger.created_at, trigger.start_at or trigger.created_at)
+    if trigger.end_at and until > trigger.end_at:
+        until = trigger.end_at
+    # get_next is strictly after its base: a microsecond before the floor lets the floor count.
+    schedule = croniter(trigger.cron, max(after, floor - timedelta(microseconds=1)))
+    times: list[datetime] = []
+    while len(times) < MAX_FIRE_TIMES:
+        fire_at = schedule.get_next(datetime)
+        if fire_at > until:
+            break
+        times.append(fire_at)
+    return times
+
+
+def cron_next_fire(trigger: Trigger, *, after: datetime) -> datetime | None:
+    """The schedule's first fire time after ``after`` (None past its endAt)."""
+    floor = max(trigger.created_at, trigger.start_at or trigger.created_at)
+    fire_at = croniter(trigger.cron, max(after, floor - timedelta(microseconds=1))).get_next(datetime)
+    return None if trigger.end_at and fire_at > trigger.end_at else fire_at
+
+
+def trigger_cron_fire_at(*, trigger_id: int, fire_at: datetime, now: datetime | None = None) -> bool:
+    """Run one fire time a beat sent, unless it ran already, the trigger or its service is
+    paused or gone, it is not on the schedule, or it is later than MISFIRE_GRACE. Returns
+    whether this call ran it."""
+    now = now or timezone.now()
+    trigger = (
+        Trigger.objects.filter(pk=trigger_id, type=TriggerType.CRON)
+        .select_related("service__package", "service__project")
+        .first()
+    )
+    if trigger is None or not cron_live(trigger):
+        return False
+    if now - fire_at > MISFIRE_GRACE:
+        logger.warning("trigger %s: fire time %s skipped, %s late", trigger.pk, fire_at.isoformat(), now - fire_at)
+        return False
+    try:
+        if cron_fire_times(trigger, after=fire_at - timedelta(microseconds=1), until=fire_at) != [fire_at]:
+            logger.warning("trigger %s: %s is not one of its fire times", trigger.pk, fire_at.isoformat())
+            return False
+        with transaction.atomic():
+            # The claim: the unique (trigger, fire_at) row, whichever message comes first.
+            TriggerFire.objects.create(trigger=trigger, fire_at=fire_at)
+            Trigger.objects.filter(pk=trigger.pk).filter(
+                Q(last_fired_at__isnull=True) | Q(last_fired_at__lt=fire_at)
+            ).update(last_fired_at=fire_at)
+            TriggerFire.objects.filter(trigger=trigger, fire_at__lt=fire_at - FIRE_RETENTION).delete()
+            executions_create_batch(
+                service=trigger.service, function_name=trigger.function_name, inputs=[trigger.inputs], trigger=trigger
+            )
+    except IntegrityError:
+        return False  # another message of this fire time ran it
+    except (ValueError, KeyError) as exc:  # a schedule croniter accepted once and not now
+        logger.warning("trigger %s: cannot compute its schedule (%s)", trigger.pk, exc)
+        return False
+    except (ValidationError, APIException) as exc:
+        logger.warning("trigger %s: could not queue its run (%s)", trigger.pk, exc)
+        return False
+    return True

@@ -16,27 +16,16 @@ from rest_framework.renderers import JSONRenderer
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from dataslot_server.parsers import api_error_for
-
-
-def _query_error_class():
-    try:
-        from workspace.dql import QueryError
-    except ImportError:  # pragma: no cover - the DQL module is part of the workspace app
-        return None
-    return QueryError
-
+from workspace.dql import QueryError
 
 NOT_FOUND = {"detail": "Not found."}
 
 
 def exception_handler(exc, context):
     exc = api_error_for(exc) or exc
-    query_error = _query_error_class()
-    if query_error is not None and isinstance(exc, query_error):
+    if isinstance(exc, QueryError):
         # Lists take DQL in ``?filter=``; a service that names another field raises ValidationError.
-        where = getattr(exc, "path", None)
-        message = getattr(exc, "message", None) or str(exc)
-        exc = exceptions.ValidationError({"filter": [f"{where}: {message}" if where else message]})
+        exc = exceptions.ValidationError({"filter": [str(exc)]})
     if isinstance(exc, DjangoValidationError):
         if hasattr(exc, "error_dict"):
             exc = exceptions.ValidationError(exc.message_dict)

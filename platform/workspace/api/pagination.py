@@ -38,6 +38,22 @@ class JumpPagination(KeysetPagination):
         return url
 
 
+class CountedJumpPagination(JumpPagination):
+    """A jump page that may also carry ``count`` and ``countExact`` (``?count=true``)."""
+
+    def get_paginated_response_schema(self, schema):
+        envelope = super().get_paginated_response_schema(schema)
+        envelope["properties"]["count"] = {
+            "type": "integer",
+            "description": "With ?count=true: the items that match (at most 100000).",
+        }
+        envelope["properties"]["countExact"] = {
+            "type": "boolean",
+            "description": "With ?count=true: false when 'count' stopped at 100000.",
+        }
+        return envelope
+
+
 JUMP_PARAMETER_NAMES = ("page", "after_id", "count")
 MAX_PAGE_NUMBER = 10**9
 
@@ -87,10 +103,6 @@ FILTER_PARAMETER = OpenApiParameter(
 )
 
 
-def query_error_message(exc: dql.QueryError) -> str:
-    return f"{exc.path}: {exc.message}" if getattr(exc, "path", None) else str(getattr(exc, "message", exc))
-
-
 def filter_from_request(request) -> dict | None:
     """The ``filter`` query parameter as a DQL object; a 400 on ``filter`` if it is not JSON.
 
@@ -100,7 +112,7 @@ def filter_from_request(request) -> dict | None:
     try:
         return dql.parse(request.query_params.get("filter")) or None
     except dql.QueryError as exc:
-        raise exceptions.ValidationError({"filter": [query_error_message(exc)]})
+        raise exceptions.ValidationError({"filter": [str(exc)]})
 
 
 def paginate(
@@ -113,13 +125,14 @@ def paginate(
     extra: dict | None = None,
 ):
     """One page of ``queryset`` as ``{next, previous, results}`` (plus ``extra``), starting
-    after the id ``anchor`` when given; DQL errors become 400s on ``filter``."""
-    paginator = JumpPagination()
+    after the id ``anchor`` when given; DQL errors become 400s on ``filter``. The paginator
+    is the view's own ``pagination_class``, the one its schema describes."""
+    paginator = view.pagination_class()
     paginator.anchor = anchor
     try:
         page = paginator.paginate_queryset(queryset, view.request, view=view)
     except dql.QueryError as exc:
-        raise exceptions.ValidationError({"filter": [query_error_message(exc)]})
+        raise exceptions.ValidationError({"filter": [str(exc)]})
     data = serializer_class(page, many=True, context={"request": view.request, **(context or {})}).data
     response = paginator.get_paginated_response(data)
     if extra:

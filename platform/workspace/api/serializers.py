@@ -1,17 +1,20 @@
 """The workspace's JSON, exactly as docs/api.md names it (camelCase).
 
-Output serializers are plain field lists over the models; input serializers only check
-shapes and types, the services decide everything else.
+Output serializers are plain field lists over the models, for the schema; what they
+answer is the entity's representation (workspace/representations.py, shared with the
+runner, the triggers and the pages). Input serializers only check shapes and types, the
+services decide everything else.
 """
 
 from __future__ import annotations
 
-from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from workspace.ids import IdField
 from workspace.models import Annotation, Dataset, Item, Membership, Project, Task
+from workspace.representations import ItemUrls, annotation_json, dataset_json, item_json, task_json
+from workspace.selectors.projects import role_of
 
 # ----- output -------------------------------------------------------------------------
 
@@ -28,8 +31,6 @@ class ProjectSerializer(serializers.ModelSerializer):
     def get_role(self, project) -> str | None:
         role = getattr(project, "role", None)
         if role is None and "request" in self.context:
-            from workspace.selectors.projects import role_of
-
             role = role_of(user=self.context["request"].user, project=project)
         return role
 
@@ -52,35 +53,22 @@ class DatasetSerializer(serializers.ModelSerializer):
         model = Dataset
         fields = ["id", "projectId", "name", "createdAt", "itemsCount"]
 
+    def to_representation(self, dataset) -> dict:
+        return dataset_json(dataset)
+
     def get_itemsCount(self, dataset) -> int:
         """Kept by triggers (``ItemBlock``), never counted; annotated by the list's selector."""
-        from workspace.selectors.items import dataset_items_total
-
-        annotated = getattr(dataset, "items_count", None)
-        return annotated if annotated is not None else dataset_items_total(dataset_id=dataset.pk)
+        return dataset_json(dataset)["itemsCount"]
 
 
-_SENTINEL = 987654321987
-
-
-def _timestamp(value) -> str:
-    """DRF's timestamp format (ISO 8601, UTC as Z) without its per-value timezone lookup,
-    which costs a third of a list page; stored times are UTC (USE_TZ, TIME_ZONE=UTC)."""
-    text = value.isoformat()
-    return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-
-def _item_url(serializer, name: str, pk: int) -> str:
-    """``/api/items/{pk}/<name>/``, absolute when there is a request; resolved once per page."""
+def _item_urls(serializer) -> ItemUrls:
+    """The page's item URLs, absolute when there is a request; each route resolved once per page."""
     context = serializer.context
-    key = f"_url_template_{name}"
-    template = context.get(key)
-    if template is None:
-        path = reverse(f"workspace:{name}", args=[_SENTINEL])
+    urls = context.get("_item_urls")
+    if urls is None:
         request = context.get("request")
-        template = request.build_absolute_uri(path) if request is not None else path
-        context[key] = template
-    return template.replace(str(_SENTINEL), str(pk), 1)
+        urls = context["_item_urls"] = ItemUrls(request.build_absolute_uri if request is not None else None)
+    return urls
 
 
 class ItemSerializer(serializers.ModelSerializer):
@@ -112,36 +100,20 @@ class ItemSerializer(serializers.ModelSerializer):
         ]
 
     def to_representation(self, item) -> dict:
-        # Written out: a list page renders up to 1,000 items, and DRF's field-by-field
-        # path costs several times more. The declared fields still describe the schema.
-        return {
-            "id": item.id,
-            "datasetId": item.dataset_id,
-            "projectId": self.get_projectId(item),
-            "name": item.name,
-            "dir": item.dir,
-            "filename": item.filename,
-            "type": item.type,
-            "hidden": item.hidden,
-            "width": item.width,
-            "height": item.height,
-            "size": item.size,
-            "metadata": item.metadata,
-            "createdAt": _timestamp(item.created_at),
-            "url": self.get_url(item),
-            "thumbnailUrl": self.get_thumbnailUrl(item),
-        }
+        # Written out (workspace.representations): a list page renders up to 1,000 items, and
+        # DRF's field-by-field path costs several times more. The declared fields describe the schema.
+        # A list view passes the dataset's project so a page costs no join.
+        return item_json(item, project_id=self.context.get("project_id"), urls=_item_urls(self))
 
     def get_projectId(self, item) -> int:
-        # A list view passes the dataset's project so a page costs no join.
         project_id = self.context.get("project_id")
         return project_id if project_id is not None else item.dataset.project_id
 
     def get_url(self, item) -> str:
-        return _item_url(self, "item-download", item.pk)
+        return _item_urls(self)("item-download", item.pk)
 
     def get_thumbnailUrl(self, item) -> str:
-        return _item_url(self, "item-thumbnail", item.pk)
+        return _item_urls(self)("item-thumbnail", item.pk)
 
 
 class TaskItemSerializer(ItemSerializer):
@@ -181,6 +153,9 @@ class AnnotationSerializer(serializers.ModelSerializer):
             "updatedAt",
         ]
 
+    def to_representation(self, annotation) -> dict:
+        return annotation_json(annotation)
+
     def get_creator(self, annotation) -> str | None:
         return annotation.created_by.username if annotation.created_by_id else None
 
@@ -212,6 +187,9 @@ class TaskSerializer(serializers.ModelSerializer):
             "metadata",
             "createdAt",
         ]
+
+    def to_representation(self, task) -> dict:
+        return task_json(task)
 
     def get_assignees(self, task) -> list[str]:
         return sorted(u.username for u in task.assignees.all())

@@ -6,7 +6,7 @@ import mimetypes
 
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
@@ -15,16 +15,16 @@ from rest_framework.views import APIView
 from dataslot_server.parsers import FormParser, JSONParser, MultiPartParser, json_form_field
 from workspace import dql
 from workspace.api import serializers as s
+from workspace.api.item_pages import ItemPagination, items_page_response
 from workspace.api.pagination import (
     FILTER_PARAMETER,
     JUMP_PARAMETERS,
     MAX_PAGE_NUMBER,
-    KeysetPagination,
+    JumpPagination,
     bool_param,
     filter_from_request,
     paginate,
     positive_int_param,
-    query_error_message,
 )
 from workspace.api.serializers import validated
 from workspace.selectors import annotations as annotation_selectors
@@ -35,7 +35,7 @@ from workspace.services import items as item_services
 
 
 class DatasetItemsView(APIView):
-    pagination_class = KeysetPagination
+    pagination_class = ItemPagination
     parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(
@@ -46,6 +46,7 @@ class DatasetItemsView(APIView):
     def get(self, request, dataset_id):
         dataset = dataset_get_for_user(user=request.user, dataset_id=dataset_id)
         query = filter_from_request(request)
+        size = ItemPagination().get_page_size(request)
         page = positive_int_param(request, "page", maximum=MAX_PAGE_NUMBER)
         after_id = positive_int_param(request, "after_id", maximum=2**63 - 1)
         if page is not None and after_id is not None:
@@ -57,17 +58,14 @@ class DatasetItemsView(APIView):
                 extra = {"count": count, "countExact": exact}
             anchor = after_id
             if page is not None:
-                size = KeysetPagination().get_page_size(request)
                 try:
                     anchor = item_selectors.items_page_anchor(dataset=dataset, filter=query, skip=(page - 1) * size)
                 except item_selectors.JumpTooFar as exc:
                     raise exceptions.ValidationError({"page": [str(exc)]})
         except dql.QueryError as exc:
-            raise exceptions.ValidationError({"filter": [query_error_message(exc)]})
+            raise exceptions.ValidationError({"filter": [str(exc)]})
         items = item_selectors.items_list(dataset=dataset, filter=query)
-        return paginate(
-            self, items, s.ItemSerializer, context={"project_id": dataset.project_id}, anchor=anchor, extra=extra
-        )
+        return items_page_response(self, items, project_id=dataset.project_id, anchor=anchor, extra=extra)
 
     @extend_schema(
         request={"multipart/form-data": s.ItemUploadSerializer},
@@ -189,9 +187,21 @@ class ItemAnnotationsView(APIView):
         return Response(s.AnnotationSerializer(annotations, many=True).data)
 
     @extend_schema(
-        request=s.AnnotationInputSerializer,
-        responses={201: s.AnnotationSerializer},
-        summary="Create an annotation (or, with a JSON list, several: all or none)",
+        request=PolymorphicProxySerializer(
+            "AnnotationInputOrList",
+            [s.AnnotationInputSerializer, s.AnnotationInputSerializer(many=True)],
+            resource_type_field_name=None,
+            many=False,
+        ),
+        responses={
+            201: PolymorphicProxySerializer(
+                "AnnotationOrList",
+                [s.AnnotationSerializer, s.AnnotationSerializer(many=True)],
+                resource_type_field_name=None,
+                many=False,
+            )
+        },
+        summary="Create an annotation (or, with a JSON list, several: all or none, answered as a list)",
     )
     def post(self, request, item_id):
         item = item_selectors.item_get_for_user(user=request.user, item_id=item_id)
@@ -208,7 +218,7 @@ class ItemAnnotationsView(APIView):
 
 
 class ProjectAnnotationsView(APIView):
-    pagination_class = KeysetPagination
+    pagination_class = JumpPagination
 
     @extend_schema(parameters=[FILTER_PARAMETER], responses=s.AnnotationSerializer(many=True))
     def get(self, request, project_id):

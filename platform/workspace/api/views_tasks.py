@@ -9,7 +9,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from workspace.api import serializers as s
-from workspace.api.pagination import FILTER_PARAMETER, KeysetPagination, filter_from_request, paginate
+from workspace.api.pagination import FILTER_PARAMETER, JumpPagination, filter_from_request, paginate
 from workspace.api.serializers import validated
 from workspace.models import Dataset
 from workspace.selectors import tasks as task_selectors
@@ -18,7 +18,7 @@ from workspace.services import tasks as task_services
 
 
 class ProjectTasksView(APIView):
-    pagination_class = KeysetPagination
+    pagination_class = JumpPagination
 
     @extend_schema(parameters=[FILTER_PARAMETER], responses=s.TaskSerializer(many=True))
     def get(self, request, project_id):
@@ -73,7 +73,7 @@ class TaskDetailView(APIView):
 
 
 class TaskItemsView(APIView):
-    pagination_class = KeysetPagination
+    pagination_class = JumpPagination
 
     @extend_schema(responses=s.TaskItemSerializer(many=True), summary="A page of the task's items, each with 'done'")
     def get(self, request, task_id):

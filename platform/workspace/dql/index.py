@@ -29,6 +29,7 @@ from django.db.models import BooleanField, Expression, F, Q, QuerySet
 from django.db.models.lookups import Regex
 
 from workspace.dql.syntax import RANGE_OPERATORS, Condition, Wildcard, WildcardPattern
+from workspace.models import ItemMetadataValue
 
 # Up to this many matching index entries, a condition's ids are read whole (see above).
 DRIVE_LIMIT = 20_000
@@ -65,8 +66,6 @@ def _path_key(vendor: str, keys: tuple[str, ...]) -> str:
 
 
 def _rows(node: Condition) -> QuerySet:
-    from workspace.models import ItemMetadataValue  # the models import DQL's package
-
     return ItemMetadataValue.objects.filter(path=path_key(node.keys))
 
 

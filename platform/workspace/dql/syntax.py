@@ -20,10 +20,13 @@ OPERATORS = {"$eq", "$ne", "$in", "$nin", "$exists", *RANGE_OPERATORS}
 
 
 class QueryError(ValueError):
-    """A malformed query; ``path`` names the offending part, e.g. ``$and[1].metadata.x.$foo``."""
+    """A malformed query; ``path`` names the offending part, e.g. ``$and[1].metadata.x.$foo``.
+
+    ``str()`` is the one text of the error everywhere (``path: message``, or the message
+    alone when the whole query is wrong)."""
 
     def __init__(self, path: str, message: str) -> None:
-        super().__init__(f"{path}: {message}")
+        super().__init__(f"{path}: {message}" if path else message)
         self.path = path
         self.message = message
 

@@ -7,7 +7,7 @@ does not allow an action gets ``PermissionDenied``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import BigIntegerField, OuterRef, QuerySet, Subquery, Sum
@@ -37,12 +37,22 @@ def projects_for_user(*, user) -> QuerySet[Project]:
     return Project.objects.filter(memberships__user=user).annotate(role=_role_subquery(user)).order_by("id")
 
 
+_bot_checks: list[Callable[[object], bool]] = []
+
+
+def register_bot_check(check: Callable[[object], bool]) -> None:
+    """The app that makes bots tells how to know one (``faas.apps``: a service's bot); the
+    workspace names none of its models or relations."""
+    if check not in _bot_checks:
+        _bot_checks.append(check)
+
+
 def is_function_bot(user) -> bool:
     """Whether the user is the bot a service's replicas act as (faas.Service.bot).
 
     A bot acts only inside its service's project: it creates no project, and no API call
     adds it to a project or changes its role (workspace.services.projects)."""
-    return getattr(user, "is_authenticated", False) and hasattr(user, "bot_service")
+    return bool(getattr(user, "is_authenticated", False)) and any(check(user) for check in _bot_checks)
 
 
 def role_of(*, user, project) -> str | None:

@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.http import Http404
 
 from live.events import revoke_access_on_commit
-from workspace.events import entities_changed
+from workspace.events import entities_changed, project_deleting
 from workspace.models import Dataset, Item, Membership, Project
 from workspace.selectors.projects import is_function_bot
 from workspace.services.storage import delete_files_on_commit
@@ -40,11 +41,9 @@ def project_update(*, project: Project, name: str | None = None, description: st
 def project_delete(*, project: Project) -> None:
     files = _item_files(Item.objects.filter(dataset__project=project))
     revoke_access_on_commit(user_ids=project.memberships.values_list("user_id", flat=True), project_id=project.pk)
-    # A service protects its package and owns its bot user: each goes as a service delete does it.
-    from faas.services.services import service_delete
-
-    for service in project.services.select_related("bot"):
-        service_delete(service=service)
+    # What other apps keep in the project goes their way first (a service protects its
+    # package and owns its bot user: the functions app deletes each as a service delete does).
+    project_deleting(project=project)
     project.delete()
     delete_files_on_commit(files)
 
@@ -75,8 +74,6 @@ def membership_set_by_username(*, project: Project, username: str, role: str) ->
 def membership_delete(*, project: Project, user_id: int) -> None:
     membership = Membership.objects.select_for_update().filter(project=project, user_id=user_id).first()
     if membership is None:
-        from django.http import Http404
-
         raise Http404("No such member.")
     if membership.role == Membership.Role.OWNER:
         _keep_an_owner(project=project, leaving=membership)

@@ -54,7 +54,7 @@ def _item_ids_for(*, dataset: Dataset, query, item_ids) -> list[int] | QuerySet:
             with dql.driving_every_set():  # every match is read: each index set once, whole
                 items = dql.filter_queryset("item", items, query)
         except dql.QueryError as exc:
-            raise ValidationError({"query": f"{exc.path}: {exc.message}" if exc.path else exc.message})
+            raise ValidationError({"query": str(exc)})
         return items
     if not isinstance(item_ids, (list, tuple)) or not all(is_id(i) for i in item_ids):
         raise ValidationError({"itemIds": "A list of item ids (integers)."})

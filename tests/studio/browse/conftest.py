@@ -132,7 +132,8 @@ def other_project(bob):
 
 
 def executions_with_outputs(service, items) -> list[Execution]:
-    """Finished executions of ``gray`` that returned these items (as a replica would store them)."""
+    """Finished executions of ``gray`` that returned these items (as a replica would store them),
+    run by its slot (post-action download)."""
     return [
         Execution.objects.create(
             project_id=service.project_id,
@@ -143,6 +144,7 @@ def executions_with_outputs(service, items) -> list[Execution]:
             output={"item_id": item.pk, "dataset_id": item.dataset_id},
             status="success",
             percent_complete=100,
+            post_action="download",
         )
         for item in items
     ]

@@ -1,7 +1,6 @@
 """Running a slot on "all matching", the executions pages, and the zip of outputs."""
 
 import io
-import json
 import re
 import zipfile
 
@@ -11,7 +10,7 @@ from django.test import Client
 from faas.models import Execution, ExecutionLog
 from faas.services.packages import package_push
 from faas.services.services import service_deploy
-from studio.browse.rows import render_live_update
+from studio.browse.rows import render_live_update, rows_of
 from tests.studio.browse.conftest import CODE, executions_with_outputs, fake_items, png_bytes
 from tests.support.functions import archive, function
 from workspace.services.items import item_create
@@ -115,6 +114,7 @@ def test_the_executions_page_lists_rows_and_filters_them(client, alice, project,
         function_name="detect",
         input={"item": {"item_id": items[2].pk}},
         status="created",
+        post_action="drawAnnotation",
     )
     client.force_login(alice)
     body = client.get(f"/projects/{project.pk}/executions/").content.decode()
@@ -137,9 +137,10 @@ def test_the_drawer_rows_fragment_renders_the_asked_executions(client, alice, pr
     body = client.get(f"/projects/{project.pk}/executions/rows/", {"ids": f"{executions[0].pk}"}).content.decode()
     assert re.findall(r'<li id="execution-drawer-(\d+)"', body) == [str(executions[0].pk)]
     assert "hx-swap-oob" not in body  # a fetched fragment is not swapped out of band
+    # What the page downloads on success, said by the server (executions.js reads no output).
+    item_id = executions[0].output["item_id"]
     assert 'data-post-action="download"' in body
-    output = json.dumps({"item_id": executions[0].output["item_id"], "dataset_id": executions[0].output["dataset_id"]})
-    assert f'data-output="{output.replace(" ", "").replace(chr(34), "&quot;")}"' in body
+    assert f'data-download-count="1" data-download-item="{item_id}"' in body
     latest = client.get(f"/projects/{project.pk}/executions/rows/").content.decode()
     assert len(re.findall(r'<li id="execution-drawer-', latest)) == 3
 
@@ -173,8 +174,9 @@ def test_a_live_update_is_the_row_in_every_layout_out_of_band_and_escaped(projec
         "toTerminate": False,
         "createdAt": "2025-01-01T10:00:00+00:00",
         "creator": "alice",
+        "postAction": "download",
     }
-    html = render_live_update(event, post_action="download")
+    html = render_live_update(rows_of([event])[0])
     for layout in ("execution-drawer-7", "execution-table-7", "execution-summary-7", "execution-status-log-7"):
         assert re.search(rf'id="{layout}"[^>]*hx-swap-oob="true"', html), layout
     # data-version: which of two renderings is newer (executions.js).

@@ -4,7 +4,8 @@ It checks its configuration first (database reachable and migrated to exactly th
 code's migrations, broker reachable, keys present, API reachable) and exits 1 with one
 line on stderr when something is wrong. Then it runs a Celery worker in this process
 (threads pool: each message's thread waits for its execution) beside the dispatcher
-thread that runs the replicas (runner/offers.py).
+thread that runs the replicas (runner/offers.py). With ``--beat`` it also runs Celery beat
+for cron triggers (runner/beat.py) on a thread of its own; any number of workers may.
 """
 
 from __future__ import annotations
@@ -30,8 +31,13 @@ class Command(BaseCommand):
             help="Executions this worker takes at once, all services together (default 32).",
         )
         parser.add_argument("--loglevel", default="WARNING", help="Celery's log level (default WARNING).")
+        parser.add_argument(
+            "--beat",
+            action="store_true",
+            help="Also run Celery beat for cron triggers (one beat schedules at a time; more are standbys).",
+        )
 
-    def handle(self, *args, name=None, concurrency=32, loglevel="WARNING", **options):
+    def handle(self, *args, name=None, concurrency=32, loglevel="WARNING", beat=False, **options):
         from dataslot_server.scaleout import worker_problem
 
         problem = worker_problem()
@@ -49,7 +55,7 @@ class Command(BaseCommand):
         # Run as root on purpose: each service's replicas take a user of their own (runner/users.py).
         warnings.filterwarnings("ignore", category=SecurityWarning)
 
-        from dataslot_server.celery_app import QUEUE, app
+        from dataslot_server.celery_app import QUEUE, TRIGGERS_QUEUE, app
         from runner import tasks
         from runner.offers import WorkerDispatcher
 
@@ -57,16 +63,24 @@ class Command(BaseCommand):
         dispatcher = WorkerDispatcher(name=name)
         tasks.serve(dispatcher)
         dispatcher.start()
+        scheduler = None
+        if beat:
+            from celery.beat import EmbeddedService
+
+            scheduler = EmbeddedService(app, thread=True, scheduler_cls="runner.beat:CronTriggerScheduler")
+            scheduler.start()
 
         def stop(**_):
             dispatcher.stop()
+            if scheduler is not None:
+                scheduler.stop()  # releases beat's lock: a standby takes over at once
 
         worker_shutting_down.connect(stop, weak=False)
         worker = app.Worker(
             hostname=f"{name}@{socket.gethostname()}",
             pool="threads",
             concurrency=concurrency,
-            queues=[QUEUE],
+            queues=[QUEUE, TRIGGERS_QUEUE],
             loglevel=loglevel,
             without_mingle=True,
             without_gossip=True,

@@ -1,10 +1,13 @@
 from django.core.management.base import BaseCommand
 
+from faas.demo import load_demo_functions
 from workspace import demo
 
 
 class Command(BaseCommand):
-    help = "Load the demo (user demo/demo when there are no users, project Demo, dataset Samples). Idempotent."
+    # Here rather than in the workspace: the demo is the workspace's data and this app's
+    # functions, and this app sits above the workspace.
+    help = "Load the demo (user demo/demo when there are no users, project Demo, dataset Samples, its functions). Idempotent."
 
     def handle(self, *args, **options):
         user = demo.ensure_demo_user()
@@ -20,5 +23,5 @@ class Command(BaseCommand):
             f"{result.items_created} item(s) and {result.annotations_created} annotation(s) added"
             f"{', task created' if result.task_created else ''}."
         )
-        if demo.load_functions(project=result.project, user=result.owner):
-            self.stdout.write("Demo functions loaded.")
+        load_demo_functions(project=result.project, user=result.owner)
+        self.stdout.write("Demo functions loaded.")
