@@ -39,7 +39,7 @@ class MemberConsumer(AsyncJsonWebsocketConsumer):
     group: str | None = None
     user_group: str | None = None
     watched_project: int | None = None
-    follows_batches = False  # a project's execution batches: counted as one of its watchers
+    stream: str | None = None  # the project's batches it follows (json, html): counted as a watcher
     counted = False
 
     async def project_id(self) -> int | None:
@@ -65,9 +65,9 @@ class MemberConsumer(AsyncJsonWebsocketConsumer):
         # Told when this user loses the project, so events stop at once, not at reconnect.
         await self.channel_layer.group_add(self.user_group, self.channel_name)
         await self.accept()
-        if self.follows_batches:
+        if self.stream:
             self.counted = True
-            await watching(project_id, 1)
+            await watching(project_id, self.stream, 1)
 
     async def refuse(self, code: int) -> None:
         await self.accept()
@@ -76,7 +76,7 @@ class MemberConsumer(AsyncJsonWebsocketConsumer):
     async def disconnect(self, code):
         if self.counted:
             self.counted = False
-            await watching(self.watched_project, -1)
+            await watching(self.watched_project, self.stream, -1)
         for group in (self.group, self.user_group):
             if group:
                 await self.channel_layer.group_discard(group, self.channel_name)
@@ -105,7 +105,7 @@ class MemberConsumer(AsyncJsonWebsocketConsumer):
 
 
 class ProjectConsumer(MemberConsumer):
-    follows_batches = True
+    stream = "json"
 
     async def project_id(self):
         return self.scope["url_route"]["kwargs"]["project_id"]

@@ -156,47 +156,51 @@ def _send_here(group: str, payload: dict) -> None:
 
 WATCHERS_TTL = 86400
 WATCHERS_CACHE = 1.0  # seconds a broadcaster reuses a shared count
-_watching: dict[int, int] = {}
-_shared_watchers: dict[int, tuple[float, int]] = {}
+STREAMS = ("json", "html")  # ``project.<pid>`` and ``studio.project.<pid>``
+_watching: dict[tuple[int, str], int] = {}
+_shared_watchers: dict[tuple[int, str], tuple[float, int]] = {}
 
 
-def _watchers_key(project_id: int) -> str:
-    return f"{settings.CHANNEL_LAYERS['default'].get('CONFIG', {}).get('prefix', 'asgi')}:live-watchers:{project_id}"
+def _watchers_key(project_id: int, stream: str) -> str:
+    prefix = settings.CHANNEL_LAYERS["default"].get("CONFIG", {}).get("prefix", "asgi")
+    return f"{prefix}:live-watchers:{project_id}:{stream}"
 
 
 def _redis_layer() -> bool:
     return settings.CHANNEL_LAYERS.get("default", {}).get("BACKEND", "").startswith("channels_redis")
 
 
-async def watching(project_id: int, delta: int) -> None:
-    """A consumer of a project's batches connected (+1) or left (-1)."""
-    count = _watching.get(project_id, 0) + delta
+async def watching(project_id: int, stream: str, delta: int) -> None:
+    """A consumer of a project's batches (``stream``: json or html) connected (+1) or left (-1)."""
+    count = _watching.get((project_id, stream), 0) + delta
     if count > 0:
-        _watching[project_id] = count
+        _watching[(project_id, stream)] = count
     else:
-        _watching.pop(project_id, None)
+        _watching.pop((project_id, stream), None)
     if _redis_layer():
         try:
-            key = _watchers_key(project_id)
+            key = _watchers_key(project_id, stream)
             async with _redis_reader().pipeline(transaction=False) as pipe:
                 await pipe.incrby(key, delta).expire(key, WATCHERS_TTL).execute()
         except Exception:  # noqa: BLE001 - a count only tunes batching
             logger.debug("could not count a watcher of project %s", project_id, exc_info=True)
 
 
-def watchers(project_id: int) -> int:
-    """The project's watchers, as far as this process knows (for the broadcaster)."""
-    local = _watching.get(project_id, 0)
+def watchers(project_id: int, stream: str | None = None) -> int:
+    """The project's watchers of one stream, or of both, as far as this process knows."""
+    if stream is None:
+        return sum(watchers(project_id, each) for each in STREAMS)
+    local = _watching.get((project_id, stream), 0)
     if not _redis_layer():
         return local
     now = time.monotonic()
-    at, shared = _shared_watchers.get(project_id, (0.0, 0))
+    at, shared = _shared_watchers.get((project_id, stream), (0.0, 0))
     if now - at > WATCHERS_CACHE:
         try:
-            shared = int(_broadcaster()._seq().redis.get(_watchers_key(project_id)) or 0)
+            shared = int(_broadcaster()._seq().redis.get(_watchers_key(project_id, stream)) or 0)
         except Exception:  # noqa: BLE001 - a count only tunes batching
             shared = 0
-        _shared_watchers[project_id] = (now, shared)
+        _shared_watchers[(project_id, stream)] = (now, shared)
     return max(local, shared)
 
 
@@ -366,6 +370,10 @@ class _Broadcaster:
         text = json.dumps({"type": "executions", "seq": seq, "executions": batch.events}, separators=(",", ":"))
         # The JSON stream first, sent before the rows are rendered.
         _send_here(project_group(project_id), self._seq().payload(f"{project_id}:{seq}:json", text))
+        if not watchers(project_id, "html"):
+            # No page follows the project (as far as this process knows): no rows to render.
+            # A page that connected meanwhile sees this number missing and re-reads.
+            return
         try:
             html = import_string(settings.DATASLOT_LIVE_ROWS_RENDERER)(project_id=project_id, executions=batch.latest())
         except Exception:  # noqa: BLE001 - pages then see a gap and re-read

@@ -26,6 +26,8 @@ def render_batch(*, project_id: int, executions: list[dict]) -> str:
 
 
 class StudioProjectConsumer(ProjectConsumer):
+    stream = "html"
+
     async def group_name(self):
         return studio_group(await self.project_id())
 
