@@ -60,6 +60,8 @@ ids = list(Item.objects.filter(dataset=dataset).order_by("id").values_list("id",
 print(json.dumps({{"project": project.id, "dataset": dataset.id, "deep_id": ids[int(len(ids) * 0.9)]}}))
 """
 
+FILTERED = urlencode({"filter": json.dumps({"metadata.user.batch": 3})})
+
 BOX_CODE = """
 import dataslot as dl
 
@@ -181,7 +183,15 @@ def bench_browser_pages(server: LiveServer, total: int, repeat: int) -> None:
         "page, table view": timed(session, page_url + "?view=table", repeat),
         "items fragment, first": timed(session, fragment_url, repeat),
         "items fragment, deep cursor": timed(session, f"{fragment_url}?cursor={cursor}", repeat),
+        # With a filter the page shows how many items match: the count is in these figures.
+        "page, metadata filter (10%) + count": timed(session, f"{page_url}?{FILTERED}", repeat),
+        "page, folder filter (1/7) + count": timed(session, f"{page_url}?dir=/site3", repeat),
+        "page, table sorted by size": timed(session, f"{page_url}?view=table&sort=-size", repeat),
     }
+    counted = session.get(f"{page_url}?{FILTERED}", timeout=30).text
+    shown = re.search(r'id="items-count"[^>]*>([^<]*)<', counted)
+    assert shown and "10,000" in shown.group(1).replace("10000", "10,000"), f"count not shown: {shown}"
+    print(f"  the filtered page says: {shown.group(1).strip()}")
     deep_page = session.get(page_url, params={"cursor": cursor}, timeout=30)
     if deep_page.status_code == 200 and tile_ids(deep_page.text) and min(tile_ids(deep_page.text)) > made["deep_id"]:
         cases["page, deep cursor"] = timed(session, f"{page_url}?cursor={cursor}", repeat)
