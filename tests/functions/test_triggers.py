@@ -20,7 +20,7 @@ from workspace.models import Item
 from workspace.services.annotations import annotation_create, annotation_delete
 from workspace.services.items import item_update
 from workspace.services.projects import dataset_create, project_create
-from workspace.services.tasks import task_create, task_item_status_set
+from workspace.services.tasks import task_create, task_item_status_set, task_update
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
@@ -30,6 +30,7 @@ import dataslot as dl
 class ServiceRunner(dl.BaseServiceRunner):
     def on_item(self, item): pass
     def on_annotation(self, annotation): pass
+    def on_task(self, task): pass
     def tick(self, config): pass
     def nothing(self): pass
 """
@@ -58,6 +59,7 @@ def world():
             "functions": [
                 function("on_item", ("item", "Item")),
                 function("on_annotation", ("annotation", "Annotation")),
+                function("on_task", ("task", "Task")),
                 function("tick", ("config", "Json")),
                 function("nothing"),
             ],
@@ -188,6 +190,18 @@ def test_annotation_and_task_item_status_events_run_their_triggers(world):
     assert [e.input["annotation"]["annotation_id"] for e in executions_of(drawn)] == [cat.id, dog.id]
     assert [e.input["annotation"]["annotation_id"] for e in executions_of(gone)] == [cat.id]
     assert [e.input["item"]["item_id"] for e in executions_of(done)] == [item.id]
+
+
+def test_a_task_status_change_runs_its_statuschanged_trigger_once_and_a_rename_does_not(world):
+    changed = create(world, name="task-done", functionName="on_task", resource="Task", actions=["statusChanged"])
+    (item,) = upload(world, "t.png")
+    task = task_create(dataset=world["dataset"], name="t", item_ids=[item.id])
+    drain()
+    task_update(task=task, name="renamed")
+    task_update(task=task, status="completed")
+    task_update(task=task, status="completed")  # the same status again: no change
+    drain()
+    assert [e.input["task"]["task_id"] for e in executions_of(changed)] == [task.id]
 
 
 def annotation_get(pk):

@@ -75,8 +75,8 @@ def test_flower_started_against_the_app_lists_the_running_worker_through_its_api
 
         workers = wait_for(lambda: (found := listed()) and any(n.startswith("alpha@") for n in found) and found, 60, "")
         (name,) = [n for n in workers if n.startswith("alpha@")]
-        # Flower sees the worker as Celery does: consuming the executions' queue.
-        assert [q["name"] for q in workers[name]["active_queues"]] == ["dataslot.executions"]
+        # Flower sees the worker as Celery does: consuming the executions' queue and the cron fire times'.
+        assert sorted(q["name"] for q in workers[name]["active_queues"]) == ["dataslot.executions", "dataslot.triggers"]
         assert "runner.tasks.run_execution" in workers[name]["registered"]
         # Without the operator's credentials, Flower shows nothing.
         assert requests.get(api, timeout=10).status_code == 401

@@ -1,4 +1,4 @@
-"""Executions, slots and integrations over HTTP."""
+"""Executions over HTTP: run one or a batch, list, stop, rerun, read the logs."""
 
 from __future__ import annotations
 
@@ -9,12 +9,10 @@ from rest_framework.response import Response
 
 from faas.api import schema as s
 from faas.api.common import FunctionsView, NewestFirstPagination, get_for_user
-from faas.models import Execution, ExecutionLog, Integration, Service
-from faas.representations import execution_json, integration_json, log_line_json
-from faas.selectors.slots import slots_for_selection
+from faas.models import Execution, ExecutionLog, Service
+from faas.representations import execution_json, log_line_json
 from faas.services import executions as lifecycle
-from faas.services import integrations as integration_services
-from faas.services.slots import batch_run, slot_run
+from faas.services.slots import batch_run
 from workspace.ids import id_field_from, parse_id
 from workspace.selectors.projects import MEMBERS, WRITERS, check_role, project_get_for_user
 
@@ -56,54 +54,6 @@ class ServiceExecuteBatchView(FunctionsView):
             args=request.data.get("args"),
         )
         return Response({"count": len(executions), "ids": [e.id for e in executions]}, status=status.HTTP_201_CREATED)
-
-
-PAGE_PARAMETERS = [
-    OpenApiParameter("resource", OpenApiTypes.STR, enum=["item", "annotation", "task"]),
-    OpenApiParameter("panel", OpenApiTypes.STR, enum=["browser", "studio", "table", "all"]),
-]
-
-
-def _slots(request, project_id, params) -> Response:
-    """The project's slots for a page (``resource``, ``panel``), each enabled or not for
-    ``params``' selection (none in a query string)."""
-    project = project_get_for_user(user=request.user, project_id=project_id, roles=MEMBERS)
-    return Response(
-        slots_for_selection(
-            project=project,
-            resource=params.get("resource", "item"),
-            panel=params.get("panel", "all"),
-            selection=params.get("selection"),
-        )
-    )
-
-
-class ProjectSlotsView(FunctionsView):
-    @extend_schema(parameters=PAGE_PARAMETERS, responses={200: s.ResolvedSlotSerializer(many=True)})
-    def get(self, request, project_id):
-        return _slots(request, project_id, {k: v for k, v in request.query_params.items() if k != "selection"})
-
-
-class SlotResolveView(FunctionsView):
-    @extend_schema(request=s.SlotResolveSerializer, responses={200: s.ResolvedSlotSerializer(many=True)})
-    def post(self, request, project_id):
-        return _slots(request, project_id, request.data)
-
-
-class SlotRunView(FunctionsView):
-    @extend_schema(request=s.SlotRunSerializer, responses={201: s.ExecutionsSerializer, 409: s.CONFLICT})
-    def post(self, request, project_id):
-        project = project_get_for_user(user=request.user, project_id=project_id, roles=MEMBERS)
-        executions = slot_run(
-            project=project,
-            service_id=id_field_from(request.data, "serviceId"),
-            function_name=request.data.get("functionName"),
-            resource=request.data.get("resource"),
-            panel=request.data.get("panel") or "all",
-            selection=request.data.get("selection"),
-            user=request.user,
-        )
-        return Response({"executions": [execution_json(e) for e in executions]}, status=status.HTTP_201_CREATED)
 
 
 class ProjectExecutionsView(FunctionsView):
@@ -174,40 +124,3 @@ class ExecutionLogsView(FunctionsView):
         after = parse_id(request.query_params.get("after")) or 0
         lines = ExecutionLog.objects.filter(execution=execution, id__gt=after)[:1000]
         return Response({"lines": [log_line_json(line) for line in lines], "finished": execution.finished})
-
-
-class ProjectIntegrationsView(FunctionsView):
-    @extend_schema(responses={200: s.IntegrationSerializer(many=True)})
-    def get(self, request, project_id):
-        project = project_get_for_user(user=request.user, project_id=project_id, roles=WRITERS)
-        return Response([integration_json(i) for i in Integration.objects.filter(project=project).order_by("id")])
-
-    @extend_schema(request=s.IntegrationWriteSerializer, responses={201: s.IntegrationSerializer})
-    def post(self, request, project_id):
-        project = project_get_for_user(user=request.user, project_id=project_id, roles=WRITERS)
-        integration = integration_services.integration_create(
-            project=project, name=request.data.get("name") or "", value=request.data.get("value"), user=request.user
-        )
-        return Response(integration_json(integration), status=status.HTTP_201_CREATED)
-
-
-class IntegrationView(FunctionsView):
-    @extend_schema(responses={200: s.IntegrationSerializer})
-    def get(self, request, integration_id):
-        return Response(integration_json(get_for_user(Integration, integration_id, user=request.user, roles=WRITERS)))
-
-    @extend_schema(request=s.IntegrationWriteSerializer, responses={200: s.IntegrationSerializer})
-    def patch(self, request, integration_id):
-        integration = get_for_user(Integration, integration_id, user=request.user, roles=WRITERS)
-        return Response(
-            integration_json(
-                integration_services.integration_set_value(integration=integration, value=request.data.get("value"))
-            )
-        )
-
-    @extend_schema(responses={204: None})
-    def delete(self, request, integration_id):
-        integration_services.integration_delete(
-            integration=get_for_user(Integration, integration_id, user=request.user, roles=WRITERS)
-        )
-        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -12,11 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, QuerySet
 
 from faas.enums import SlotDisplayScopeResource, UiBindingPanel
 from faas.models import SlotActivation
 from faas.selectors.selection import count_not_matching, selection_queryset
+from workspace import dql
+from workspace.ids import is_id
 from workspace.models import Project
+from workspace.references import kind_of
 
 PAUSED = "Service paused."
 BROKEN = "Service broken: {reason}"
@@ -43,21 +47,23 @@ def _check_page(resource: str, panel: str) -> None:
 def slots_for_page(*, project: Project, resource: str, panel: str) -> list[ShownSlot]:
     """Activated slots whose scope shows on this page, in a stable order."""
     _check_page(resource, panel)
-    shown = []
     activations = SlotActivation.objects.filter(project=project).select_related("service").order_by("service__name")
-    for activation in activations:
-        for slot in activation.slots:
-            scope = next(
-                (
-                    s
-                    for s in slot["displayScopes"]
-                    if s["resource"] == resource and s["panel"] in (panel, UiBindingPanel.ALL)
-                ),
-                None,
-            )
-            if scope is not None:
-                shown.append(ShownSlot(activation, slot, scope))
-    return shown
+    return [shown for activation in activations for shown in _shown(activation, resource, panel)]
+
+
+def _shown(activation: SlotActivation, resource: str, panel: str):
+    """The activation's slots that show on this page, each with its first scope there."""
+    for slot in activation.slots:
+        scope = next(
+            (
+                s
+                for s in slot["displayScopes"]
+                if s["resource"] == resource and s["panel"] in (panel, UiBindingPanel.ALL)
+            ),
+            None,
+        )
+        if scope is not None:
+            yield ShownSlot(activation, slot, scope)
 
 
 def service_unavailable(service) -> str | None:
@@ -77,11 +83,33 @@ def slot_reason(*, shown: ShownSlot, project: Project, resource: str, selection)
     if selection is None:
         return None
     queryset = selection_queryset(project=project, resource=resource, selection=selection)
-    misses = count_not_matching(queryset=queryset, resource=resource, query=shown.scope.get("filter") or {})
+    return misses_reason(
+        resource=resource,
+        misses=count_not_matching(queryset=queryset, resource=resource, query=shown.scope.get("filter") or {}),
+    )
+
+
+def misses_reason(*, resource: str, misses: int) -> str | None:
+    """Why a slot cannot run when its scope's filter excludes ``misses`` selected entities."""
     if misses:
         noun = resource if misses == 1 else f"{resource}s"
         return f"{misses} selected {noun} do{'es' if misses == 1 else ''} not match this application's filter."
     return None
+
+
+def selection_references(*, queryset: QuerySet, resource: str, query: dict) -> tuple[list[dict], int]:
+    """The selection's references (as ``workspace.references.references``, in id order) and how
+    many of them a scope's filter excludes, from one query: a click resolves its selection once."""
+    fields = kind_of(resource).fields
+    columns = [field for field, _ in fields]
+    if query:
+        # Per row, exactly what count_not_matching counts: the row is in ``exclude(filter)``.
+        rest = queryset.model._base_manager.filter(pk=OuterRef("pk")).exclude(dql.compile_query(resource, query))
+        queryset = queryset.annotate(slot_miss=Exists(rest))
+        columns.append("slot_miss")
+    rows = list(queryset.order_by("id").values_list(*columns))
+    refs = [dict(zip((key for _, key in fields), row[: len(fields)], strict=True)) for row in rows]
+    return refs, (sum(1 for row in rows if row[-1]) if query else 0)
 
 
 def slots_for_selection(*, project: Project, resource: str, panel: str, selection=None) -> list[dict]:
@@ -102,11 +130,14 @@ def slots_for_selection(*, project: Project, resource: str, panel: str, selectio
 
 
 def slot_find(*, project: Project, service_id, function_name: str, resource: str, panel: str) -> ShownSlot | None:
-    return next(
-        (
-            s
-            for s in slots_for_page(project=project, resource=resource, panel=panel)
-            if s.service.id == service_id and s.slot["functionName"] == function_name
-        ),
-        None,
+    """The clicked slot: the named service's one activation here (not a scan of them all),
+    with its service and package, which the run reads next."""
+    _check_page(resource, panel)
+    if not is_id(service_id):
+        return None
+    activation = (
+        SlotActivation.objects.filter(project=project, service_id=service_id).select_related("service__package").first()
     )
+    if activation is None:
+        return None
+    return next((s for s in _shown(activation, resource, panel) if s.slot["functionName"] == function_name), None)

@@ -152,13 +152,16 @@ def executions_create_batch(
     require_active: bool = False,
     trigger=None,
     post_action: str = "",
+    function: dict | None = None,
 ) -> list[Execution]:
     """Queue many executions in one transaction; inputs are already normalised references.
     ``trigger``: the trigger that queued them (faas/services/triggers.py); ``post_action``:
-    the clicked slot's (faas/services/slots.py)."""
+    the clicked slot's (faas/services/slots.py); ``function``: ``function_for(service,
+    function_name)`` when the caller has already looked it up."""
     if require_active and not service.active:
         raise Conflict(f"Service '{service.name}' is paused.")
-    function = function_for(service, function_name)
+    if function is None:
+        function = function_for(service, function_name)
     now = timezone.now()
     with transaction.atomic():
         inputs = list(inputs)

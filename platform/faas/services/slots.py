@@ -9,7 +9,7 @@ from faas.errors import Conflict
 from faas.inputs import entity_input_name, normalise_input
 from faas.models import Execution
 from faas.selectors.selection import selection_queryset
-from faas.selectors.slots import slot_find, slot_reason
+from faas.selectors.slots import misses_reason, selection_references, slot_find
 from faas.services.executions import executions_create_batch, function_for
 from workspace.models import Project
 from workspace.references import references
@@ -25,7 +25,8 @@ def slot_run(
     panel: str = UiBindingPanel.ALL,
     user=None,
 ) -> list[Execution]:
-    """One execution per selected entity, created in one batch."""
+    """One execution per selected entity, created in one batch. A click does each piece of work
+    once: one activation read, one evaluation of the selection, one function lookup."""
     shown = slot_find(
         project=project, service_id=service_id, function_name=function_name, resource=resource, panel=panel
     )
@@ -40,16 +41,20 @@ def slot_run(
         raise Conflict(f"Service '{shown.service.name}' is paused.")
     if shown.service.broken_reason:
         raise Conflict(f"Service '{shown.service.name}' is broken: {shown.service.broken_reason}")
-    reason = slot_reason(shown=shown, project=project, resource=resource, selection=selection)
-    if reason is not None:
-        raise ValidationError({"selection": reason})
+    refs = None
+    if selection is not None:
+        queryset = selection_queryset(project=project, resource=resource, selection=selection)
+        refs, misses = selection_references(queryset=queryset, resource=resource, query=shown.scope.get("filter") or {})
+        reason = misses_reason(resource=resource, misses=misses)
+        if reason is not None:
+            raise ValidationError({"selection": reason})
     service = shown.service
     function = function_for(service, function_name)
     input_name = entity_input_name(function, resource)
     if input_name is None:
         raise ValidationError({"functionName": f"Function '{function_name}' takes no {resource} input."})
-    queryset = selection_queryset(project=project, resource=resource, selection=selection)
-    refs = references(queryset=queryset, kind=resource)
+    if refs is None:  # no selection: the same 400 as for a malformed one, after the function's checks
+        selection_queryset(project=project, resource=resource, selection=selection)
     if not refs:
         raise ValidationError({"selection": "Nothing is selected."})
     is_list = next(io for io in function["inputs"] if io["name"] == input_name)["type"].endswith("[]")
@@ -63,6 +68,7 @@ def slot_run(
         user=user,
         require_active=True,
         post_action=post_action,
+        function=function,
     )
 
 
@@ -98,4 +104,5 @@ def batch_run(
         function_name=function["name"],
         inputs=[{**(args or {}), input_name: ref} for ref in refs],
         user=user,
+        function=function,
     )

@@ -50,7 +50,8 @@ A = TriggerAction
 ACTIONS = {
     TriggerResource.ITEM: {A.CREATED, A.UPDATED, A.DELETED},
     TriggerResource.ANNOTATION: {A.CREATED, A.UPDATED, A.DELETED},
-    TriggerResource.TASK: {A.CREATED, A.UPDATED, A.DELETED},
+    # A task's status changed (open, in-progress, completed); it is Updated as well.
+    TriggerResource.TASK: {A.CREATED, A.UPDATED, A.DELETED, A.STATUS_CHANGED},
     TriggerResource.DATASET: {A.CREATED, A.UPDATED, A.DELETED},
     # A task item's status changed (marked done or not done); dtlpy also writes it Updated.
     TriggerResource.ITEM_STATUS: {A.STATUS_CHANGED, A.UPDATED},

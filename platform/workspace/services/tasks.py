@@ -125,6 +125,7 @@ def task_update(*, task: Task, name=_UNSET, status=_UNSET, due_date=_UNSET, assi
     if name is not _UNSET:
         _task_name_free(dataset=task.dataset, name=name, exclude_pk=task.pk)
         task.name = name
+    status_changed = status is not _UNSET and status != task.status
     if status is not _UNSET:
         task.status = status
     if due_date is not _UNSET:
@@ -136,6 +137,8 @@ def task_update(*, task: Task, name=_UNSET, status=_UNSET, due_date=_UNSET, assi
     if assignees is not _UNSET:
         task.assignees.set(_assignee_users(dataset=task.dataset, assignees=assignees))
     entities_changed(project_id=task.dataset.project_id, resource="Task", action="Updated", entities=[task])
+    if status_changed:
+        entities_changed(project_id=task.dataset.project_id, resource="Task", action="statusChanged", entities=[task])
     return task
 
 

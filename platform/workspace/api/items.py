@@ -1,4 +1,4 @@
-"""Items (upload, list, edit, download, thumbnail) and annotations."""
+"""Items: upload, list, edit, download, thumbnail."""
 
 from __future__ import annotations
 
@@ -6,13 +6,13 @@ import mimetypes
 
 from django.http import FileResponse
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, PolymorphicProxySerializer, extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.negotiation import BaseContentNegotiation
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from dataslot_server.parsers import FormParser, JSONParser, MultiPartParser, json_form_field
+from dataslot_server.parsers import FormParser, MultiPartParser, json_form_field
 from workspace import dql
 from workspace.api import serializers as s
 from workspace.api.item_pages import ItemPagination, items_page_response
@@ -20,17 +20,13 @@ from workspace.api.pagination import (
     FILTER_PARAMETER,
     JUMP_PARAMETERS,
     MAX_PAGE_NUMBER,
-    JumpPagination,
     bool_param,
     filter_from_request,
-    paginate,
     positive_int_param,
 )
 from workspace.api.serializers import validated
-from workspace.selectors import annotations as annotation_selectors
 from workspace.selectors import items as item_selectors
-from workspace.selectors.projects import WRITERS, dataset_get_for_user, project_get_for_user
-from workspace.services import annotations as annotation_services
+from workspace.selectors.projects import WRITERS, dataset_get_for_user
 from workspace.services import items as item_services
 
 
@@ -171,79 +167,3 @@ class ItemThumbnailView(APIView):
         name = item.thumbnail.name or ""
         content_type = "image/png" if name.endswith(".png") else "image/jpeg"
         return _file_response(item.thumbnail, content_type, "thumbnail" + (".png" if name.endswith(".png") else ".jpg"))
-
-
-class ItemAnnotationsView(APIView):
-    parser_classes = [JSONParser]
-
-    @extend_schema(
-        parameters=[FILTER_PARAMETER],
-        responses=s.AnnotationSerializer(many=True),
-        summary="The annotations of an item (those matching the DQL filter)",
-    )
-    def get(self, request, item_id):
-        item = item_selectors.item_get_for_user(user=request.user, item_id=item_id)
-        annotations = annotation_selectors.annotations_for_item(item=item, filter=filter_from_request(request))
-        return Response(s.AnnotationSerializer(annotations, many=True).data)
-
-    @extend_schema(
-        request=PolymorphicProxySerializer(
-            "AnnotationInputOrList",
-            [s.AnnotationInputSerializer, s.AnnotationInputSerializer(many=True)],
-            resource_type_field_name=None,
-            many=False,
-        ),
-        responses={
-            201: PolymorphicProxySerializer(
-                "AnnotationOrList",
-                [s.AnnotationSerializer, s.AnnotationSerializer(many=True)],
-                resource_type_field_name=None,
-                many=False,
-            )
-        },
-        summary="Create an annotation (or, with a JSON list, several: all or none, answered as a list)",
-    )
-    def post(self, request, item_id):
-        item = item_selectors.item_get_for_user(user=request.user, item_id=item_id)
-        if isinstance(request.data, list):
-            serializer = s.AnnotationInputSerializer(data=request.data, many=True)
-            serializer.is_valid(raise_exception=True)
-            created = annotation_services.annotations_create(
-                item=item, annotations=[dict(d) for d in serializer.validated_data], user=request.user
-            )
-            return Response(s.AnnotationSerializer(created, many=True).data, status=status.HTTP_201_CREATED)
-        data = validated(s.AnnotationInputSerializer, request.data)
-        annotation = annotation_services.annotation_create(item=item, user=request.user, **data)
-        return Response(s.AnnotationSerializer(annotation).data, status=status.HTTP_201_CREATED)
-
-
-class ProjectAnnotationsView(APIView):
-    pagination_class = JumpPagination
-
-    @extend_schema(parameters=[FILTER_PARAMETER], responses=s.AnnotationSerializer(many=True))
-    def get(self, request, project_id):
-        project = project_get_for_user(user=request.user, project_id=project_id)
-        annotations = annotation_selectors.annotations_for_project(project=project, filter=filter_from_request(request))
-        return paginate(self, annotations, s.AnnotationSerializer)
-
-
-class AnnotationDetailView(APIView):
-    parser_classes = [JSONParser]
-
-    @extend_schema(responses=s.AnnotationSerializer)
-    def get(self, request, annotation_id):
-        annotation = annotation_selectors.annotation_get_for_user(user=request.user, annotation_id=annotation_id)
-        return Response(s.AnnotationSerializer(annotation).data)
-
-    @extend_schema(request=s.AnnotationUpdateSerializer, responses=s.AnnotationSerializer)
-    def patch(self, request, annotation_id):
-        annotation = annotation_selectors.annotation_get_for_user(user=request.user, annotation_id=annotation_id)
-        data = validated(s.AnnotationUpdateSerializer, request.data, partial=True)
-        annotation = annotation_services.annotation_update(annotation=annotation, **data)
-        return Response(s.AnnotationSerializer(annotation).data)
-
-    @extend_schema(responses={204: None})
-    def delete(self, request, annotation_id):
-        annotation = annotation_selectors.annotation_get_for_user(user=request.user, annotation_id=annotation_id)
-        annotation_services.annotation_delete(annotation=annotation)
-        return Response(status=status.HTTP_204_NO_CONTENT)
