@@ -9,6 +9,7 @@ from rest_framework.pagination import Cursor, CursorPagination
 from rest_framework.utils.urls import remove_query_param
 
 from workspace import dql
+from workspace.selectors.items import COUNT_LIMIT
 
 
 class KeysetPagination(CursorPagination):
@@ -45,11 +46,11 @@ class CountedJumpPagination(JumpPagination):
         envelope = super().get_paginated_response_schema(schema)
         envelope["properties"]["count"] = {
             "type": "integer",
-            "description": "With ?count=true: the items that match (at most 100000).",
+            "description": f"With ?count=true: the items that match (at most {COUNT_LIMIT}).",
         }
         envelope["properties"]["countExact"] = {
             "type": "boolean",
-            "description": "With ?count=true: false when 'count' stopped at 100000.",
+            "description": f"With ?count=true: false when 'count' stopped at {COUNT_LIMIT}.",
         }
         return envelope
 
@@ -67,8 +68,8 @@ JUMP_PARAMETERS = [
     OpenApiParameter(
         "count",
         OpenApiTypes.BOOL,
-        description="true: add 'count', the number of items that match (exact up to 100,000; "
-        "above it 'countExact' is false and 'count' is 100000), and 'countExact'.",
+        description=f"true: add 'count', the number of items that match (exact up to {COUNT_LIMIT:,}; "
+        f"above it 'countExact' is false and 'count' is {COUNT_LIMIT}), and 'countExact'.",
     ),
 ]
 
