@@ -1,18 +1,16 @@
 """``execute_batch`` creates its executions in bulk (faas.services.executions): one row per
 matching item, each exactly what a single ``execute`` would have made."""
 
-import json
-
 import pytest
 from django.contrib.auth.models import User
-from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from faas.models import Execution, Service
 from faas.representations import execution_json
 from faas.services.executions import executions_create_batch
 from faas.services.slots import batch_run
-from tests.support.functions import archive, function
+from tests.support.functions import function
+from tests.support.inprocess import deploy
 from workspace.models import Item
 from workspace.services.projects import dataset_create, project_create
 
@@ -38,18 +36,7 @@ def setup():
     client = APIClient()
     client.force_authenticate(user)
     modules = [{"name": "m", "functions": [function("on_item", ("item", "Item"), ("note", "Json"))]}]
-    package = client.post(
-        f"/api/projects/{project.id}/packages/",
-        {
-            "name": "pkg",
-            "modules": json.dumps(modules),
-            "archive": SimpleUploadedFile("c.zip", archive({"main.py": CODE})),
-        },
-        format="multipart",
-    ).json()
-    service = client.post(
-        f"/api/projects/{project.id}/services/", {"name": "svc", "packageId": package["id"]}, format="json"
-    ).json()
+    service = deploy(client, project.id, CODE, modules)
     return client, user, dataset, service
 
 

@@ -1,14 +1,12 @@
 """Which slots a page offers for a selection, and running them (docs/design.md "Slots and display scopes")."""
 
-import json
-
 import pytest
 from django.contrib.auth.models import User
-from django.core.files.uploadedfile import SimpleUploadedFile
 from rest_framework.test import APIClient
 
 from faas.models import Execution, SlotActivation
-from tests.support.functions import archive, function
+from tests.support.functions import function
+from tests.support.inprocess import deploy
 from workspace.models import Annotation, Item, Task
 from workspace.services.projects import dataset_create, membership_set, project_create
 
@@ -83,19 +81,7 @@ def setup():
             ],
         }
     ]
-    package = client.post(
-        f"/api/projects/{project.id}/packages/",
-        {
-            "name": "pkg",
-            "modules": json.dumps(modules),
-            "slots": json.dumps(SLOTS),
-            "archive": SimpleUploadedFile("c.zip", archive({"main.py": CODE})),
-        },
-        format="multipart",
-    ).json()
-    service = client.post(
-        f"/api/projects/{project.id}/services/", {"name": "svc", "packageId": package["id"]}, format="json"
-    ).json()
+    service = deploy(client, project.id, CODE, modules, slots=SLOTS)
     response = client.post(f"/api/services/{service['id']}/activate-slots/", {"projectId": project.id}, format="json")
     assert response.status_code == 200, response.content
     return client, project, service, items, annotation, task

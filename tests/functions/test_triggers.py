@@ -15,7 +15,8 @@ from rest_framework.test import APIClient
 from faas.models import Execution, Trigger, TriggerEvent, TriggerFire
 from faas.services import services as service_services
 from faas.services.triggers import trigger_events_process, triggers_cron_fire
-from tests.support.functions import archive, function
+from tests.support.functions import function
+from tests.support.inprocess import deploy
 from workspace.models import Item
 from workspace.services.annotations import annotation_create, annotation_delete
 from workspace.services.items import item_update
@@ -65,20 +66,8 @@ def world():
             ],
         }
     ]
-    response = client.post(
-        f"/api/projects/{project.id}/packages/",
-        {"name": "pkg", "modules": __import__("json").dumps(modules), "archive": _zip()},
-        format="multipart",
-    )
-    assert response.status_code == 201, response.content
-    service = client.post(
-        f"/api/projects/{project.id}/services/", {"name": "svc", "packageId": response.json()["id"]}, format="json"
-    ).json()
+    service = deploy(client, project.id, CODE, modules)
     return {"user": user, "project": project, "dataset": dataset, "client": client, "service_id": service["id"]}
-
-
-def _zip():
-    return SimpleUploadedFile("code.zip", archive({"main.py": CODE}), content_type="application/zip")
 
 
 def create(world, expect=201, **body):
