@@ -121,10 +121,11 @@ def resync(follower: Follower, http: requests.Session, api_url: str, project_id:
     project's executions (newest first) down to the oldest one this client shows
     unfinished or has never seen."""
     follower.resyncs += 1
-    known = [i for i in follower.shown if i >= since_id]
+    shown = list(follower.shown.items())  # one copy (C-level, atomic): the client's loop goes on meanwhile
+    known = [i for i, _ in shown if i >= since_id]
     newest = max(known, default=since_id - 1)
     unseen = set(range(since_id, newest + 1)).difference(known)
-    unfinished = [i for i, (_, status) in follower.shown.items() if i >= since_id and status not in FINAL]
+    unfinished = [i for i, (_, status) in shown if i >= since_id and status not in FINAL]
     floor = min([*unseen, *unfinished, newest + 1])
     url = f"{api_url}/projects/{project_id}/executions/?page_size=200"
     while url:

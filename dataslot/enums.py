@@ -14,7 +14,6 @@ class SlotDisplayScopeResource(StrEnum):
     ITEM = "item"
     ANNOTATION = "annotation"
     TASK = "task"
-    DATASET = "dataset"
 
 
 class UiBindingPanel(StrEnum):
@@ -30,21 +29,9 @@ class ExecutionStatus(StrEnum):
     SUCCESS = "success"
     FAILED = "failed"
     TERMINATED = "terminated"
-    ABORTED = "aborted"
-    CANCELED = "canceled"
-    SYSTEM_FAILURE = "system-failure"
 
 
-FINISHED_STATUSES = frozenset(
-    {
-        ExecutionStatus.SUCCESS,
-        ExecutionStatus.FAILED,
-        ExecutionStatus.TERMINATED,
-        ExecutionStatus.ABORTED,
-        ExecutionStatus.CANCELED,
-        ExecutionStatus.SYSTEM_FAILURE,
-    }
-)
+FINISHED_STATUSES = frozenset({ExecutionStatus.SUCCESS, ExecutionStatus.FAILED, ExecutionStatus.TERMINATED})
 
 
 class OnResetAction(StrEnum):
@@ -76,7 +63,8 @@ class PackageInputType(StrEnum):
 
 
 class FiltersResource(StrEnum):
-    """What a query selects; the values are the resource names of slots and batches.
+    """What a query selects; the values are the resource names of slots and batches, and
+    ``execution`` (an executions listing's filter).
 
     dtlpy's own values (``"items"``, ``"annotations"``, ...) are accepted too:
     ``dl.FiltersResource("items") is dl.FiltersResource.ITEM``.
@@ -86,10 +74,6 @@ class FiltersResource(StrEnum):
     ANNOTATION = "annotation"
     TASK = "task"
     EXECUTION = "execution"
-    DATASET = "dataset"
-    SERVICE = "service"
-    PACKAGE = "package"
-    TRIGGER = "trigger"
 
     @classmethod
     def _missing_(cls, value):
@@ -133,7 +117,6 @@ class TriggerResource(StrEnum):
     DATASET = "Dataset"
     ANNOTATION = "Annotation"
     TASK = "Task"
-    ASSIGNMENT = "Assignment"  # dtlpy has it; Dataslot has no assignments and refuses it
     ITEM_STATUS = "ItemStatus"
 
 
@@ -142,7 +125,6 @@ class TriggerAction(StrEnum):
     UPDATED = "Updated"
     DELETED = "Deleted"
     STATUS_CHANGED = "statusChanged"
-    CLONE = "Clone"  # dtlpy has it; refused (items are not cloned here)
 
 
 class TriggerExecutionMode(StrEnum):

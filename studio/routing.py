@@ -6,7 +6,7 @@ so the backend's routes never name the pages.
 
 from django.urls import path
 
-from studio.browse.consumers import StudioProjectConsumer
+from studio.executions.consumers import StudioProjectConsumer
 from workspace import ids  # noqa: F401 - registers the <id:...> path converter
 
 websocket_urlpatterns = [

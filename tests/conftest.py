@@ -10,7 +10,7 @@ def live_server_proc():
     """One real Dataslot server (daphne + embedded dispatcher) shared by a test session.
 
     A websocket client that reads nothing is let go after 10 s, not 30, so that
-    tests/functions/test_live_at_load.py can watch it happen."""
+    tests/faas/test_live_at_load.py can watch it happen."""
     server = LiveServer(DATASLOT_WS_SLOW_CLIENT_SECONDS="10").start()
     yield server
     server.stop()

@@ -138,7 +138,7 @@ def test_pages_load_htmx_the_ws_extension_and_the_stylesheet(client, alice):
         "vendor/htmx/htmx-2.0.11.min.js",
         "vendor/htmx/htmx-ext-ws-2.0.4.js",
         "css/dataslot.css",
-        "js/studio.js",
+        "js/core.js",
     ):
         assert f"/static/{asset}" in body
         assert finders.find(asset), asset
@@ -153,7 +153,7 @@ def test_pages_load_htmx_the_ws_extension_and_the_stylesheet(client, alice):
         ("vendor/htmx/htmx-2.0.11.min.js", b"htmx"),
         ("vendor/htmx/htmx-ext-ws-2.0.4.js", b"WebSockets Extension"),
         ("css/dataslot.css", b"--accent"),
-        ("js/studio.js", b"Dataslot"),
+        ("js/core.js", b"Dataslot"),
     ],
 )
 def test_static_files_are_served_by_staticfiles(rf, asset, marker):

@@ -2,7 +2,7 @@
 
 4401: no valid login or token. 4404: the project or execution does not exist, or the user
 is not a member (one code for both, as the API's 404). 4403: a member who loses the
-project while connected (tests/functions/test_live_events.py). A browser handshake from
+project while connected (tests/faas/test_live_events.py). A browser handshake from
 another site is refused before it opens: HTTP 403.
 """
 

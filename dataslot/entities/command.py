@@ -12,16 +12,8 @@ from dataslot.entities.execution import Execution
 
 
 class CommandsStatus:
-    CREATED = "created"
-    MAKING_CHILDREN = "making-children"
-    WAITING_CHILDREN = "waiting-children"
-    IN_PROGRESS = "in-progress"
-    ABORTED = "aborted"
-    CANCELED = "canceled"
-    FINALIZING = "finalizing"
+    # The one status a command has here: a batch the server refuses raises, it never fails later.
     SUCCESS = "success"
-    FAILED = "failed"
-    TIMEOUT = "timeout"
 
 
 class Command(BaseEntity):
@@ -34,7 +26,7 @@ class Command(BaseEntity):
         return [Execution({"id": i, "serviceId": service_id}, self.client) for i in self._json.get("executionIds", [])]
 
     def in_progress(self) -> bool:
-        return self._json.get("status") not in (CommandsStatus.SUCCESS, CommandsStatus.FAILED)
+        return self._json.get("status") != CommandsStatus.SUCCESS
 
     def wait(self, timeout=None, step=None, **ignored) -> Command:
         """The batch's executions exist already; this returns at once (dtlpy waits for them to be created)."""

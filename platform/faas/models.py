@@ -200,7 +200,7 @@ class Execution(models.Model):
     post_action = models.CharField(max_length=32, blank=True, default="", choices=SlotPostActionType.choices)
     # Which worker (runner.Worker, a dispatcher's boot) holds it while in progress; when that
     # worker's lease expires, any dispatcher resets it (runner/workers.py).
-    runner_id = models.CharField(max_length=64, blank=True)
+    holder = models.CharField(max_length=64, blank=True)
     # The worker that ran it last (kept when it ends, for the API and pages).
     worker = models.ForeignKey(
         "runner.Worker", null=True, blank=True, on_delete=models.SET_NULL, related_name="executions"

@@ -57,7 +57,6 @@ TICK = 0.1  # seconds an execution event may wait to share a message with others
 # messages, at most 1 / TICK a second.
 URGENT_GAP = 0.01
 FANOUT_BUDGET = 1000  # frames a second per project that final states may cost
-FINAL = frozenset({"success", "failed", "terminated"})
 HEARTBEAT = 2.0
 HEARTBEAT_FOR = 60.0
 GAP_GRACE = 1.5  # what clients wait for a missing number before they re-read (documented here)
@@ -90,9 +89,13 @@ def user_group(user_id: int) -> str:
 
 
 def publish(group: str, message: dict, *, kind: str = "live.event") -> None:
-    """Send now (the caller has committed). Never raises: live events are best-effort."""
+    """Send now (the caller has committed). Never raises: live events are best-effort.
+
+    An execution event is ``{"type": "execution", "execution": {...}, "final": bool}``: its
+    publisher says whether the state is final (the statuses are the functions app's word).
+    """
     if kind == "live.event" and message.get("type") == "execution" and group.startswith("project."):
-        _broadcaster().add(int(group.split(".", 1)[1]), message["execution"])
+        _broadcaster().add(int(group.split(".", 1)[1]), message["execution"], final=bool(message.get("final")))
         return
     _send(group, {"type": kind, "event": message})
 
@@ -305,13 +308,13 @@ class _Broadcaster:
         self.sequences = None
         threading.Thread(target=self._run, name="dataslot-live", daemon=True).start()
 
-    def add(self, project_id: int, execution: dict) -> None:
+    def add(self, project_id: int, execution: dict, *, final: bool = False) -> None:
         with self.lock:
             if project_id not in self.pending:
                 self.pending[project_id] = _Pending()
                 self.since[project_id] = time.monotonic()
             self.pending[project_id].add(execution)
-            if execution.get("status") in FINAL:
+            if final:
                 self.urgent.add(project_id)
         self.wake.set()
 

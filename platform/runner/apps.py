@@ -1,7 +1,7 @@
 from django.apps import AppConfig
 from django.conf import settings
 
-from faas import dispatch
+from faas import executor
 
 
 class RunnerConfig(AppConfig):
@@ -14,4 +14,4 @@ class RunnerConfig(AppConfig):
             from runner.tasks import publish
 
             # The functions app (below this one) publishes new executions through the broker.
-            dispatch.set_publisher(publish)
+            executor.set_publisher(publish)

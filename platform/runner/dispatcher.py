@@ -49,7 +49,7 @@ class Dispatcher(Scheduling):
     executor = "embedded"
 
     def __init__(self, *, api_url: str | None = None, grace: float | None = None, name: str | None = None):
-        self.runner_id = uuid.uuid4().hex
+        self.worker_id = uuid.uuid4().hex
         self.name = name
         self.lease: Lease | None = None
         self.api_url = api_url or settings.DATASLOT_API_URL
@@ -87,7 +87,7 @@ class Dispatcher(Scheduling):
         self.wake()
 
     def run_forever(self) -> None:
-        worker_register(worker_id=self.runner_id, name=self.name, executor=self.executor)
+        worker_register(worker_id=self.worker_id, name=self.name, executor=self.executor)
         self.lease = self.make_lease()
         self.recover()
         self.lease.start()
@@ -113,13 +113,13 @@ class Dispatcher(Scheduling):
             for replica in replicas:
                 replica.stop()
         try:
-            worker_stop(worker_id=self.runner_id)
+            worker_stop(worker_id=self.worker_id)
         except Exception:
             logger.exception("could not record this worker's stop; its lease will expire")
         connection.close()
 
     def make_lease(self) -> Lease:
-        return Lease(worker_id=self.runner_id, snapshot=self.snapshot)
+        return Lease(worker_id=self.worker_id, snapshot=self.snapshot)
 
     def snapshot(self) -> tuple[list[dict], int, list[int]]:
         """What this dispatcher runs, for its heartbeat (read from the lease's thread)."""
@@ -159,7 +159,7 @@ class Dispatcher(Scheduling):
         if self.results:
             # Kept until written: a database blip here retries them on the next turn
             # (finishing is conditional on the run still being this dispatcher's).
-            lifecycle.executions_finish(runner_id=self.runner_id, results=self.results)
+            lifecycle.executions_finish(holder=self.worker_id, results=self.results)
             self.results = []
         for replica in heard:
             if replica.misbehaving:
@@ -325,7 +325,7 @@ class Dispatcher(Scheduling):
             for execution_id in list(replica.runs):
                 lifecycle.execution_reset(
                     execution_id=execution_id,
-                    runner_id=self.runner_id,
+                    holder=self.worker_id,
                     reason=reasons.get(execution_id, others),
                     terminated=execution_id in terminated,
                 )

@@ -6,7 +6,7 @@ import threading
 
 from django.conf import settings
 
-from faas import dispatch
+from faas import executor
 from runner.dispatcher import Dispatcher
 
 _dispatcher = None
@@ -22,6 +22,6 @@ def start_embedded_dispatcher():
     ):
         return _dispatcher
     _dispatcher = Dispatcher()
-    dispatch.register(_dispatcher.wake)
+    executor.register(_dispatcher.wake)
     threading.Thread(target=_dispatcher.run_forever, name="dataslot-dispatcher", daemon=True).start()
     return _dispatcher

@@ -1,7 +1,7 @@
 """Workers: every dispatcher (the embedded one, and each scale-out worker) as the database sees it.
 
 A dispatcher registers a row when it starts and heartbeats it; the executions it holds
-name it (``Execution.runner_id``). A row whose heartbeat is older than the lease
+name it (``Execution.holder``). A row whose heartbeat is older than the lease
 (``DATASLOT_WORKER_LEASE``) has lost what it held: any dispatcher resets those
 executions (``runner/workers.py``). Rows are kept after a stop, so an execution can
 still say which worker ran it.
@@ -15,7 +15,7 @@ class Worker(models.Model):
         EMBEDDED = "embedded"
         CELERY = "celery"
 
-    id = models.CharField(max_length=64, primary_key=True)  # the dispatcher's runner id
+    id = models.CharField(max_length=64, primary_key=True)  # a dispatcher's boot id (what `Execution.holder` names)
     name = models.CharField(max_length=200)
     host = models.CharField(max_length=255)
     pid = models.PositiveIntegerField()

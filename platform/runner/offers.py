@@ -5,7 +5,11 @@ worker, which offers its execution here and waits for the outcome. The dispatche
 takes offers in, spawns a service's replicas on demand (up to ``numReplicas`` on this
 worker; they stay warm), claims exactly the offered executions when a replica has room
 (a conditional claim: a duplicate message, or another worker's claim, finds nothing),
-and settles each offer when its execution ends or is reset here, or cannot be claimed.
+and settles each offer as soon as its execution is claimed here, or cannot be. A claimed
+execution is the dispatcher's and its lease's from then on, so the message's thread is
+free for the next message: a worker's threads hold only executions waiting for room here
+(at most ``--concurrency``), which keeps a backlog on the broker, where an idle worker
+takes it, instead of in one busy worker.
 Everything else (results, logs, progress, deadlines, termination, draining, the sandbox)
 is the embedded dispatcher's own code.
 """
@@ -39,7 +43,7 @@ PATIENCE = 15.0
 
 
 class Offer:
-    RAN = "ran"  # it ran here (and ended, or was reset)
+    CLAIMED = "claimed"  # it runs here: the dispatcher and its lease answer for it
     NOT_CLAIMABLE = "not-claimable"  # already taken, finished, terminated, or its service paused
     RELEASED = "released"  # not taken here: to be published again
 
@@ -49,7 +53,6 @@ class Offer:
         # (service id, config version) from the message: what the service ran when queued.
         self.hint = hint
         self.service_id: int | None = None
-        self.claimed = False
         self.outcome: str | None = None
         self._done = threading.Event()
 
@@ -96,11 +99,11 @@ class WorkerDispatcher(Dispatcher):
     # --- leases --------------------------------------------------------------------------
 
     def make_lease(self) -> Lease:
-        return Lease(worker_id=self.runner_id, snapshot=self.snapshot, on_lost=self.fence, queue_empty=queue_empty)
+        return Lease(worker_id=self.worker_id, snapshot=self.snapshot, on_lost=self.fence, queue_empty=queue_empty)
 
     def snapshot(self):
         replicas, running, _ = super().snapshot()
-        waiting = [eid for eid, offers in list(self.offers.items()) if offers and not offers[0].claimed]
+        waiting = [eid for eid, offers in list(self.offers.items()) if offers]
         return replicas, running, waiting
 
     def fence(self) -> None:
@@ -142,19 +145,15 @@ class WorkerDispatcher(Dispatcher):
     def _waiting(self, service_id: int) -> list[int]:
         """Offered, not yet claimed executions of a service, in the order they arrived."""
         waiting = [(offers[0].since, eid) for eid, offers in self.offers.items() if offers[0].service_id == service_id]
-        return [eid for _, eid in sorted(waiting) if not self.offers[eid][0].claimed]
+        return [eid for _, eid in sorted(waiting)]
 
     def step(self) -> None:
         super().step()
-        self._settle_finished()
+        self._release_stale()
 
-    def _settle_finished(self) -> None:
-        running = {eid for group in self.replicas.values() for r in group for eid in r.runs}
+    def _release_stale(self) -> None:
+        """Offers this worker cannot take soon go back to the broker after a while."""
         now = time.monotonic()
-        for eid, offers in list(self.offers.items()):
-            if offers[0].claimed and eid not in running:
-                self._settle(eid, Offer.RAN)
-        # Offers this worker cannot take soon go back to the broker after a while.
         for service_id in {o[0].service_id for o in self.offers.values() if o[0].service_id is not None}:
             room = sum(
                 r.concurrency - len(r.runs)
@@ -173,14 +172,14 @@ class WorkerDispatcher(Dispatcher):
         if self._unseen or time.monotonic() - self._last_look >= POLL_INTERVAL:
             self._look()
         else:
-            waiting = {o[0].service_id for o in self.offers.values() if not o[0].claimed}
+            waiting = {o[0].service_id for o in self.offers.values()}
             self.queued = waiting & set(self.services)
         self._hand_out()
 
     def _look(self) -> None:
         self._unseen = False
         self._last_look = time.monotonic()
-        waiting = [eid for eid, offers in self.offers.items() if not offers[0].claimed]
+        waiting = list(self.offers)
         found = dict(
             Execution.objects.filter(pk__in=waiting, status=ExecutionStatus.CREATED, service__active=True).values_list(
                 "id", "service_id"
@@ -249,15 +248,13 @@ class WorkerDispatcher(Dispatcher):
         claimed = lifecycle.executions_claim(
             service=service,
             limit=capacity,
-            runner_id=self.runner_id,
+            holder=self.worker_id,
             only=wanted,
             note=self.cold_start_note(service),
         )
         taken = {e.id for e in claimed}
-        for eid in wanted:
-            if eid in taken:
-                for offer in self.offers[eid]:
-                    offer.claimed = True
+        for eid in taken:
+            self._settle(eid, Offer.CLAIMED)
         for eid in self._gone([eid for eid in wanted if eid not in taken]):
             self._settle(eid, Offer.NOT_CLAIMABLE)  # another worker took it, or it changed
         if not self._waiting(service.id):
@@ -280,11 +277,11 @@ class WorkerDispatcher(Dispatcher):
         logger.warning("service %s: %s", service.id, reason)
         wanted = self._waiting(service.id)
         self.queued.discard(service.id)
-        claimed = lifecycle.executions_claim(service=service, limit=len(wanted), runner_id=self.runner_id, only=wanted)
+        claimed = lifecycle.executions_claim(service=service, limit=len(wanted), holder=self.worker_id, only=wanted)
         lifecycle.executions_finish(
-            runner_id=self.runner_id,
+            holder=self.worker_id,
             results=[{"id": e.id, "status": ExecutionStatus.FAILED, "message": reason} for e in claimed],
         )
         taken = {e.id for e in claimed}
         for eid in taken | set(self._gone([eid for eid in wanted if eid not in taken])):
-            self._settle(eid, Offer.RAN)
+            self._settle(eid, Offer.CLAIMED)

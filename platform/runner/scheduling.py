@@ -9,7 +9,7 @@ service alone broken.
 
 ``Scheduling`` is a part of ``runner.dispatcher.Dispatcher``, kept apart because it is a
 second idea: it works on the dispatcher's state (``replicas``, ``services``, ``queued``,
-``broken``, ``cold_starts``, ``runner_id``) and starts and stops replicas through the
+``broken``, ``cold_starts``, ``worker_id``) and starts and stops replicas through the
 loop's ``_spawn``, ``_forget``, ``lost`` and ``_signal_terminations``. A scale-out worker
 overrides which executions it takes (``runner/offers.py``).
 """
@@ -40,7 +40,7 @@ TRANSIENT = (OperationalError, InterfaceError)
 
 class Scheduling:
     # The dispatcher's state this part works on (set in ``Dispatcher.__init__``).
-    runner_id: str
+    worker_id: str
     replicas: dict[int, list[ReplicaProcess]]
     services: dict[int, Service]
     queued: set[int]
@@ -155,10 +155,10 @@ class Scheduling:
             if execution.id in handed:
                 continue
             if reason is None:
-                lifecycle.execution_reset(execution_id=execution.id, runner_id=self.runner_id, reason=reset)
+                lifecycle.execution_reset(execution_id=execution.id, holder=self.worker_id, reason=reset)
             else:
                 lifecycle.execution_finish(
-                    execution_id=execution.id, runner_id=self.runner_id, status=ExecutionStatus.FAILED, message=reason
+                    execution_id=execution.id, holder=self.worker_id, status=ExecutionStatus.FAILED, message=reason
                 )
 
     def cold_start_note(self, service: Service) -> str:
@@ -174,7 +174,7 @@ class Scheduling:
     def _take(self, service: Service, capacity: int) -> list[Execution]:
         """Queued executions of a service to run now, claimed for this dispatcher."""
         claimed = lifecycle.executions_claim(
-            service=service, limit=capacity, runner_id=self.runner_id, note=self.cold_start_note(service)
+            service=service, limit=capacity, holder=self.worker_id, note=self.cold_start_note(service)
         )
         if len(claimed) < capacity:
             self.queued.discard(service.id)  # drained; a new execution wakes us
@@ -196,9 +196,9 @@ class Scheduling:
     def _fail_queued(self, service: Service, message: str, batch: int = 500) -> None:
         while True:
             with transaction.atomic():
-                claimed = lifecycle.executions_claim(service=service, limit=batch, runner_id=self.runner_id)
+                claimed = lifecycle.executions_claim(service=service, limit=batch, holder=self.worker_id)
                 lifecycle.executions_finish(
-                    runner_id=self.runner_id,
+                    holder=self.worker_id,
                     results=[{"id": e.id, "status": ExecutionStatus.FAILED, "message": message} for e in claimed],
                 )
             if len(claimed) < batch:

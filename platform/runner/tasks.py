@@ -1,9 +1,10 @@
 """The Celery side of scale-out: publishing executions, and the task that runs one.
 
 ``run_execution`` runs on a thread of a worker (``manage.py worker``): it offers its
-execution to that worker's dispatcher (``runner/offers.py``) and waits until it has
-run here, or cannot be claimed (taken by another, finished, terminated, its service
-paused), or is handed back to the broker because this worker has no room for it soon.
+execution to that worker's dispatcher (``runner/offers.py``) and waits until it is
+claimed here (it then runs beside, on a replica), or cannot be claimed (taken by another,
+finished, terminated, its service paused), or is handed back to the broker because this
+worker has no room for it soon.
 """
 
 from __future__ import annotations

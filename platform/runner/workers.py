@@ -31,7 +31,7 @@ from django.db.models import DateTimeField, ExpressionWrapper, Q, Value
 from django.db.models.functions import Now
 
 import dataslot
-from faas import dispatch
+from faas import executor
 from faas.enums import ExecutionStatus
 from faas.models import Execution
 from faas.services import executions as lifecycle
@@ -72,11 +72,11 @@ def worker_heartbeat(*, worker_id: str, replicas: list[dict], running: int) -> b
 def worker_stop(*, worker_id: str) -> None:
     """A clean stop: what it still holds follows on_reset now, not after the lease."""
     Worker.objects.filter(pk=worker_id).update(stopped_at=Now(), heartbeat_at=Now(), replicas=[], running=0)
-    for execution_id in Execution.objects.filter(status=ExecutionStatus.IN_PROGRESS, runner_id=worker_id).values_list(
+    for execution_id in Execution.objects.filter(status=ExecutionStatus.IN_PROGRESS, holder=worker_id).values_list(
         "id", flat=True
     ):
         lifecycle.execution_reset(
-            execution_id=execution_id, runner_id=worker_id, reason="Its worker stopped while it was running."
+            execution_id=execution_id, holder=worker_id, reason="Its worker stopped while it was running."
         )
 
 
@@ -93,11 +93,11 @@ def leases_sweep() -> int:
     """
     stale = list(
         Execution.objects.filter(status=ExecutionStatus.IN_PROGRESS)
-        .exclude(runner_id__in=live_workers())
-        .values_list("id", "runner_id")
+        .exclude(holder__in=live_workers())
+        .values_list("id", "holder")
     )
-    for execution_id, runner_id in stale:
-        lifecycle.execution_reset(execution_id=execution_id, runner_id=runner_id, reason=LOST_REASON)
+    for execution_id, holder in stale:
+        lifecycle.execution_reset(execution_id=execution_id, holder=holder, reason=LOST_REASON)
     return len(stale)
 
 
@@ -119,7 +119,7 @@ def requeue_sweep(queue_empty: Callable[[], bool]) -> int:
         Execution.objects.filter(pk__in=taken).update(enqueued_at=Now())
     if taken:
         logger.warning("published %s queued executions again (their messages were lost)", len(taken))
-        dispatch.enqueue(taken)
+        executor.enqueue(taken)
     return len(taken)
 
 

@@ -226,7 +226,7 @@ class TaskItem(models.Model):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["task", "item"], name="task_item_once")]
-        # The studio's "next unfinished" (studio/annotate/task_work.py): only the items not
+        # The studio's "next unfinished" (studio/tasks/task_work.py): only the items not
         # done yet are in this index, so it is one lookup even when nearly all are done.
         indexes = [
             models.Index(fields=["task", "item"], condition=models.Q(done=False), name="task_item_unfinished"),

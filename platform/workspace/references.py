@@ -57,11 +57,16 @@ def kind_of(name_or_noun: str) -> Kind:
 
 def references(*, queryset, kind: str) -> list[dict]:
     """The references of a queryset's entities, in id order: one query, no model objects."""
+    return [ref for ref, _ in references_with(queryset=queryset, kind=kind)]
+
+
+def references_with(*, queryset, kind: str, columns: tuple[str, ...] = ()) -> list[tuple[dict, tuple]]:
+    """``references``, each with the values of more ``columns`` of its row (an annotation
+    of the queryset), from the same query."""
     fields = kind_of(kind).fields
-    return [
-        dict(zip((key for _, key in fields), row, strict=True))
-        for row in queryset.order_by("id").values_list(*(field for field, _ in fields))
-    ]
+    keys = [key for _, key in fields]
+    rows = queryset.order_by("id").values_list(*(field for field, _ in fields), *columns)
+    return [(dict(zip(keys, row[: len(fields)], strict=True)), row[len(fields) :]) for row in rows]
 
 
 def in_project(queryset, *, kind: str, project_id: int):

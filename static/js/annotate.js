@@ -8,7 +8,9 @@
   "use strict";
 
   var SVG_NS = "http://www.w3.org/2000/svg";
-  // Same list and hash as studio/annotate/selectors.py, so a label keeps its colour.
+  // Label colours: saturated, distinct hues that stay visible on light and mid-tone images.
+  // Computed here only, since labels are typed here too: the server renders the shapes and
+  // the list's swatches uncoloured and they are painted at start.
   var COLORS = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#0fa3b1",
                 "#f032e6", "#7cb518", "#9a6324", "#1d3557", "#d4a900", "#469990"];
   var TOOLS = ["select", "box", "point", "polygon"];
@@ -60,13 +62,13 @@
 
   // ----- notices and API -------------------------------------------------------------
 
-  // Notices go to #notices (base.html) through studio.js: role=status, role=alert for failures.
+  // Notices go to #notices (base.html) through core.js: role=status, role=alert for failures.
   function notify(message, kind) {
     if (window.Dataslot && Dataslot.toast) return Dataslot.toast(message, kind);
     return null;
   }
 
-  // Dataslot.api (studio.js) sends the session and CSRF token; an HTTP error rejects with
+  // Dataslot.api (core.js) sends the session and CSRF token; an HTTP error rejects with
   // the server's message (e.g. a 400 "coordinates: ... outside the image") and its status.
   function api(method, url, body) {
     return Dataslot.api(method, url, body).then(function (answer) {
@@ -162,6 +164,8 @@
 
   var DELETE_ICON = '<svg viewBox="0 0 20 20" aria-hidden="true" focusable="false"><path d="M5 5l10 10M15 5L5 15"/></svg>';
 
+  function paintSwatch(row, label) { row.querySelector(".swatch").style.setProperty("--c", labelColor(label)); }
+
   function drawRow(a) {
     var row = rowNode(a.id);
     if (!row) {
@@ -202,7 +206,7 @@
     row.setAttribute("data-annotation-id", a.id);
     row.setAttribute("data-type", a.type);
     row.setAttribute("data-source", a.source);
-    row.querySelector(".swatch").style.setProperty("--c", labelColor(a.label));
+    paintSwatch(row, a.label);
     row.querySelector(".annotation-row__label").textContent = a.label;
     row.querySelector(".annotation-row__type").textContent = a.type;
     var source = row.querySelector(".annotation-row__source");
@@ -922,7 +926,11 @@
   drawRecent();
   showClassification();
   updateHistoryButtons();
-  annotations.forEach(function (a) { drawShape(a); });
+  annotations.forEach(function (a) {
+    drawShape(a);
+    var row = rowNode(a.id);
+    if (row) paintSwatch(row, a.label);
+  });
   setTool("select");
   resizeMarks();
   // DOMContentLoaded comes after every deferred script, so the Applications script is there.

@@ -72,7 +72,7 @@
   }
 
   // A thumbnail's overlay after drawAnnotation: the event brings each item's overlay,
-  // rendered by the server (studio/browse/drawn.py).
+  // rendered by the server (studio/applications/drawn.py).
   function refreshOverlays(event) {
     var overlays = (event.detail && event.detail.overlays) || {};
     Object.keys(overlays).forEach(function (itemId) {

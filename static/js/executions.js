@@ -17,7 +17,7 @@
    called by applications.js with the run's answer), when they reach `success`. What to
    do comes from the execution's drawer row alone: its post-action (recorded on the
    execution when its slot ran), the items to download, the annotations to draw and their
-   items' overlays (studio/browse/drawn.py; past a cap, one read of the same data). */
+   items' overlays (studio/applications/drawn.py; past a cap, one read of the same data). */
 (function () {
   "use strict";
 

@@ -1,4 +1,4 @@
-/* The studio opened from a task (?task=, studio/annotate/_task_bar.html): mark this item
+/* The studio opened from a task (?task=, studio/tasks/_task_bar.html): mark this item
    done or not done (the button, or Ctrl+Enter from anywhere on the page), go to the next
    unfinished item (Ctrl+Shift+Enter). The progress also moves live when anyone else marks
    an item: the studio websocket swaps #task-progress-<id> in place (hx-swap-oob). */

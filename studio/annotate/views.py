@@ -1,23 +1,11 @@
-"""The annotation studio and the tasks browser. Thin: reads come from ``studio.annotate.selectors``."""
+"""The annotation studio. Thin: reads come from ``studio.annotate.selectors``, the task it
+was opened from (``?task=``) from ``studio.tasks.task_work``."""
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.template import TemplateDoesNotExist
-from django.template.loader import get_template
 
 from studio.annotate import selectors
-from studio.annotate.task_work import task_work_get
-
-APPLICATIONS_TEMPLATE = "studio/partials/applications.html"
-
-
-def _has_applications() -> bool:
-    # The Applications component is built by studio/browse; a page still renders without it.
-    try:
-        get_template(APPLICATIONS_TEMPLATE)
-    except TemplateDoesNotExist:
-        return False
-    return True
+from studio.tasks.task_work import task_work_get
 
 
 @login_required
@@ -45,33 +33,5 @@ def annotation_studio(request, project_id: int, item_id: int):
     return render(
         request,
         "studio/annotate/studio.html",
-        {**context, "studio_config": config, "nav_section": "datasets", "has_applications": _has_applications()},
+        {**context, "studio_config": config, "nav_section": "datasets"},
     )
-
-
-@login_required
-def task_list(request, project_id: int):
-    context = selectors.tasks_page(
-        user=request.user,
-        project_id=project_id,
-        after=request.GET.get("after"),
-        before=request.GET.get("before"),
-        show=request.GET.get("show"),
-    )
-    return render(
-        request,
-        "studio/annotate/tasks.html",
-        {**context, "nav_section": "tasks", "has_applications": _has_applications()},
-    )
-
-
-@login_required
-def task_detail(request, project_id: int, task_id: int):
-    context = selectors.task_page(
-        user=request.user,
-        project_id=project_id,
-        task_id=task_id,
-        after=request.GET.get("after"),
-        before=request.GET.get("before"),
-    )
-    return render(request, "studio/annotate/task_detail.html", {**context, "nav_section": "tasks"})

@@ -1,4 +1,4 @@
-"""Reads for the dataset browser and the executions pages, each in a fixed number of queries.
+"""Reads for the dataset browser, each in a fixed number of queries.
 
 A page of items is one indexed range scan on ``(dataset_id, id)`` (keyset, no COUNT, no
 OFFSET) plus one query for those items' annotations, which feeds both the thumbnails'
@@ -12,10 +12,8 @@ from dataclasses import dataclass, field
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 from django.http import Http404
-from django.utils.html import format_html, format_html_join
 
-from faas.enums import ExecutionStatus
-from faas.models import Execution, Service
+from studio.shapes import Shape, svg_shape
 from workspace import dql
 from workspace.ids import parse_id
 from workspace.models import Annotation, Dataset, Item, Project
@@ -24,9 +22,6 @@ from workspace.selectors.paging import first_rows, keyset_page
 from workspace.selectors.projects import dataset_get_for_user, project_get_for_user
 
 ITEMS_PER_PAGE = 60
-EXECUTIONS_PER_PAGE = 50
-DRAWER_ROWS = 20
-LOG_LINES = 1000  # the tail an execution's page shows; the rest is in the API
 # An overlay is a hint of what is annotated, not the studio: a few shapes per thumbnail.
 OVERLAY_SHAPES = 40
 
@@ -104,44 +99,14 @@ class BrowseFilter:
 
 
 @dataclass
-class Shape:
-    kind: str  # rect, polygon, circle
-    x: float = 0
-    y: float = 0
-    width: float = 0
-    height: float = 0
-    r: float = 0
-    points: str = ""
-
-
-@dataclass
 class Tile:
+    """A thumbnail: its item, its annotations' count and labels, and a few of their shapes
+    (drawn by studio/browse/_overlay.html)."""
+
     item: Item
     annotation_count: int = 0
     shapes: list[Shape] = field(default_factory=list)
     labels: list[str] = field(default_factory=list)
-
-    def overlay_svg(self) -> str:
-        """The thumbnail's annotations in the item's pixel space; "slice" matches the
-        image's object-fit: cover. Built here rather than by a template include per tile:
-        a page has up to a hundred of them and includes are the slow part of rendering."""
-        shapes = format_html_join("", "{}", ((_shape_html(shape),) for shape in self.shapes))
-        return format_html(
-            '<svg class="item-overlay" data-overlay-for="{}" viewBox="0 0 {} {}" preserveAspectRatio="xMidYMid slice"'
-            ' aria-hidden="true" focusable="false">{}</svg>',
-            self.item.pk,
-            self.item.width,
-            self.item.height,
-            shapes,
-        )
-
-
-def _shape_html(shape: Shape) -> str:
-    if shape.kind == "rect":
-        return format_html('<rect x="{}" y="{}" width="{}" height="{}"/>', shape.x, shape.y, shape.width, shape.height)
-    if shape.kind == "polygon":
-        return format_html('<polygon points="{}"/>', shape.points)
-    return format_html('<circle cx="{}" cy="{}" r="{}"/>', shape.x, shape.y, shape.r)
 
 
 @dataclass
@@ -159,21 +124,6 @@ def parse_cursor(value: str | None) -> int | None:
     return int(value)
 
 
-def _shape(kind: str, coordinates, *, width: int, height: int) -> Shape | None:
-    try:
-        points = [(float(x), float(y)) for x, y in coordinates]
-    except (TypeError, ValueError):
-        return None  # never let one odd annotation break a page
-    if kind == "box" and len(points) == 2:
-        (x1, y1), (x2, y2) = points
-        return Shape("rect", x=min(x1, x2), y=min(y1, y2), width=abs(x2 - x1), height=abs(y2 - y1))
-    if kind == "polygon" and len(points) >= 3:
-        return Shape("polygon", points=" ".join(f"{x:g},{y:g}" for x, y in points))
-    if kind == "point" and len(points) == 1:
-        return Shape("circle", x=points[0][0], y=points[0][1], r=max(width, height) / 60)
-    return None
-
-
 def tiles_for(items: list[Item]) -> list[Tile]:
     """Items with their annotations' shapes: one query for the whole page, never one per item."""
     tiles = {item.pk: Tile(item) for item in items}
@@ -189,7 +139,8 @@ def tiles_for(items: list[Item]) -> list[Tile]:
             if label not in tile.labels:
                 tile.labels.append(label)
         elif len(tile.shapes) < OVERLAY_SHAPES:
-            shape = _shape(kind, coordinates, width=tile.item.width, height=tile.item.height)
+            point_radius = max(tile.item.width, tile.item.height) / 60
+            shape = svg_shape(kind, coordinates, point_radius=point_radius)
             if shape is not None:
                 tile.shapes.append(shape)
     return list(tiles.values())
@@ -271,72 +222,3 @@ def browser_context(*, user, project_id: int, dataset_id: int) -> tuple[Project,
     if dataset.project_id != project.pk:
         raise Http404("No such dataset.")
     return project, dataset
-
-
-# --- executions --------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class ExecutionFilter:
-    status: str = ""
-    service_id: int | None = None
-    function_name: str = ""
-
-    @classmethod
-    def from_params(cls, params) -> ExecutionFilter:
-        status = params.get("status", "")
-        service = params.get("service", "")
-        return cls(
-            status=status if status in ExecutionStatus.values else "",
-            service_id=parse_id(service),
-            function_name=params.get("function", "").strip(),
-        )
-
-    def apply(self, queryset):
-        if self.status:
-            queryset = queryset.filter(status=self.status)
-        if self.service_id is not None:
-            queryset = queryset.filter(service_id=self.service_id)
-        if self.function_name:
-            queryset = queryset.filter(function_name=self.function_name)
-        return queryset
-
-    def params(self) -> dict:
-        values = {"status": self.status, "service": self.service_id or "", "function": self.function_name}
-        return {k: v for k, v in values.items() if v}
-
-
-def _executions(project: Project):
-    return Execution.objects.filter(project=project).select_related("service", "creator", "worker").order_by("-id")
-
-
-def executions_page(
-    *, project: Project, filter: ExecutionFilter, cursor: int | None, size: int = EXECUTIONS_PER_PAGE
-) -> tuple[list[Execution], int | None]:
-    """Newest first, keyset on id: ``(project, id)`` is indexed."""
-    page = keyset_page(filter.apply(_executions(project)), after=cursor, size=size, newest_first=True)
-    return page.rows, page.next_after
-
-
-def executions_latest(*, project: Project, ids: list[int] | None = None, size: int = DRAWER_ROWS) -> list[Execution]:
-    executions = _executions(project)
-    if ids is not None:
-        executions = executions.filter(pk__in=ids)
-    return list(executions[:size])
-
-
-def execution_get(*, project: Project, execution_id: int) -> Execution:
-    execution = _executions(project).filter(pk=execution_id).first()
-    if execution is None:
-        raise Http404("No such execution.")
-    return execution
-
-
-def execution_log_tail(*, execution: Execution) -> list[dict]:
-    """The last ``LOG_LINES`` chunks of captured output, oldest first. A chunk is text as
-    it was written (newlines included), not necessarily one line."""
-    return list(execution.log_lines.order_by("-id").values("id", "text")[:LOG_LINES])[::-1]
-
-
-def services_of(*, project: Project) -> list[Service]:
-    return list(Service.objects.filter(project=project).order_by("name").only("id", "name"))

@@ -1,4 +1,4 @@
-"""The dataset browser and the executions pages (included at the site root, app ``studio``)."""
+"""The dataset browser (included at the site root, app ``studio``)."""
 
 from django.urls import path
 
@@ -13,9 +13,4 @@ urlpatterns = [
         views.item_overlay,
         name="item-overlay",
     ),
-    path("projects/<id:project_id>/executions/", views.executions_page, name="executions"),
-    path("projects/<id:project_id>/executions/rows/", views.execution_rows, name="execution-rows"),
-    path("projects/<id:project_id>/executions/download/", views.executions_download, name="executions-download"),
-    path("projects/<id:project_id>/executions/<id:execution_id>/", views.execution_detail, name="execution-detail"),
-    path("projects/<id:project_id>/executions/<id:execution_id>/drawn/", views.execution_drawn, name="execution-drawn"),
 ]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field
 
-from studio.browse.rows import STATUS_LABELS
+from studio.executions.rows import STATUS_LABELS
 from studio.services.selectors import Activity, bucket_start
 
 WIDTH, HEIGHT = 720, 180

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from faas.errors import Conflict
 from faas.services import services as service_services
-from studio.browse import rows
+from studio.executions import rows
 from studio.services import charts, selectors
 from workspace.selectors.projects import WRITERS, project_get_for_user
 

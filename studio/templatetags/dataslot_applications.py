@@ -1,10 +1,11 @@
 """``{% applications_menu project resource panel as menu %}`` for the Applications
-component (studio/templates/studio/partials/applications.html); the logic is in
-``studio.browse.applications``."""
+component (studio/templates/studio/applications/menu.html); the logic is in
+``studio.applications.menu``. Here because Django finds tag libraries only in an app's
+templatetags."""
 
 from django import template
 
-from studio.browse.applications import menu_groups
+from studio.applications.menu import menu_groups
 
 register = template.Library()
 

@@ -81,6 +81,6 @@ def wait_for(predicate, timeout: float, what: str, interval: float = 0.1):
 
 
 def holder(cluster: clusters.Cluster, execution_id: int) -> str | None:
-    """The worker (runner id) holding an execution, as the database says."""
-    rows = cluster.query("SELECT runner_id FROM faas_execution WHERE id = %s", execution_id)
+    """The worker (its boot id, `Execution.holder`) holding an execution, as the database says."""
+    rows = cluster.query("SELECT holder FROM faas_execution WHERE id = %s", execution_id)
     return rows[0][0] if rows else None

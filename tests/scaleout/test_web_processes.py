@@ -6,7 +6,7 @@ import signal
 
 import pytest
 
-from tests.functions.test_live_events import collect, run, ws_url
+from tests.faas.test_live_events import collect, run, ws_url
 from tests.scaleout.conftest import counter, holder
 
 pytestmark = pytest.mark.scaleout
@@ -59,8 +59,8 @@ def test_a_restarted_embedded_server_leaves_another_servers_running_executions_a
     service = api.deploy(project_id, package, "long", onReset="failed")
     execution = api.execute(service["id"], "count", {"tag": "long", "seconds": 6})
     api.wait(execution["id"], until={"in-progress"}, timeout=60)
-    runner_id = holder(cluster, execution["id"])
-    pid = cluster.query("SELECT pid FROM runner_worker WHERE id = %s", runner_id)[0][0]
+    worker_id = holder(cluster, execution["id"])
+    pid = cluster.query("SELECT pid FROM runner_worker WHERE id = %s", worker_id)[0][0]
     running, other = sorted(servers, key=lambda server: server.process.pid != pid)
     assert running.process.pid == pid
 
@@ -71,4 +71,4 @@ def test_a_restarted_embedded_server_leaves_another_servers_running_executions_a
     ended = api.wait(execution["id"], timeout=30)
     assert (ended["status"], ended["attempts"]) == ("success", 1), ended
     assert [entry["status"] for entry in ended["statusLog"]] == ["created", "in-progress", "success"]
-    assert holder(cluster, execution["id"]) in ("", runner_id)
+    assert holder(cluster, execution["id"]) in ("", worker_id)

@@ -16,7 +16,7 @@ import uuid
 import pytest
 import requests
 
-from tests.functions.conftest import push_runner
+from tests.faas.conftest import push_runner
 from tests.support import cluster as clusters
 from tests.support.functions import FunctionsApi
 from tests.support.live import ROOT, free_port

@@ -60,10 +60,9 @@ def test_slot_defaults_and_round_trip():
 def test_enums_are_their_wire_strings():
     assert dl.SlotPostActionType.DRAW_ANNOTATION == "drawAnnotation"
     assert dl.ExecutionStatus.IN_PROGRESS == "in-progress"
-    assert dl.ExecutionStatus.SYSTEM_FAILURE == "system-failure"
     assert dl.OnResetAction.RERUN == "rerun"
     assert dl.UiBindingPanel.TABLE == "table"
-    assert dl.SlotDisplayScopeResource.DATASET == "dataset"
+    assert dl.SlotDisplayScopeResource.TASK == "task"
     assert dl.PackageInputType.ITEMS == "Item[]"
     assert json.dumps({"s": dl.ExecutionStatus.SUCCESS}) == '{"s": "success"}'
     assert f"{dl.OnResetAction.FAILED}" == "failed"

@@ -97,9 +97,9 @@ def test_the_overlay_draws_each_annotation_in_image_pixels(client, owner, item):
     drawn = {int(a["data-annotation-id"]): (t, a) for t, a in page.found if "data-annotation-id" in a and t != "li"}
     assert set(drawn) == {box.pk, point.pk, polygon.pk}  # a classification is listed, not drawn
     tag, rect = drawn[box.pk]
-    assert tag == "rect" and (rect["x"], rect["y"], rect["width"], rect["height"]) == ("10", "20", "50", "60")
+    assert tag == "rect" and [float(rect[k]) for k in ("x", "y", "width", "height")] == [10, 20, 50, 60]
     tag, circle = drawn[point.pk]
-    assert tag == "circle" and (circle["cx"], circle["cy"]) == ("150.5", "40")
+    assert tag == "circle" and [float(circle[k]) for k in ("cx", "cy")] == [150.5, 40]
     tag, poly = drawn[polygon.pk]
     assert tag == "polygon" and poly["points"] == "0,0 200,0 100,100"
 

@@ -20,14 +20,16 @@ from faas.selectors.selection import count_not_matching, selection_queryset
 from workspace import dql
 from workspace.ids import is_id
 from workspace.models import Project
-from workspace.references import kind_of
+from workspace.references import references_with
 
 PAUSED = "Service paused."
 BROKEN = "Service broken: {reason}"
 
 
 @dataclass(frozen=True)
-class ShownSlot:
+class ResolvedSlot:
+    """A slot a page shows; the API writes it as ResolvedSlot, with ``enabled`` and ``reason``."""
+
     activation: SlotActivation
     slot: dict
     scope: dict
@@ -44,7 +46,7 @@ def _check_page(resource: str, panel: str) -> None:
         raise ValidationError({"panel": f"Must be one of {', '.join(UiBindingPanel.values)}."})
 
 
-def slots_for_page(*, project: Project, resource: str, panel: str) -> list[ShownSlot]:
+def slots_for_page(*, project: Project, resource: str, panel: str) -> list[ResolvedSlot]:
     """Activated slots whose scope shows on this page, in a stable order."""
     _check_page(resource, panel)
     activations = SlotActivation.objects.filter(project=project).select_related("service").order_by("service__name")
@@ -63,7 +65,7 @@ def _shown(activation: SlotActivation, resource: str, panel: str):
             None,
         )
         if scope is not None:
-            yield ShownSlot(activation, slot, scope)
+            yield ResolvedSlot(activation, slot, scope)
 
 
 def service_unavailable(service) -> str | None:
@@ -75,7 +77,7 @@ def service_unavailable(service) -> str | None:
     return None
 
 
-def slot_reason(*, shown: ShownSlot, project: Project, resource: str, selection) -> str | None:
+def slot_reason(*, shown: ResolvedSlot, project: Project, resource: str, selection) -> str | None:
     """Why the slot cannot run on this selection, or None when it can."""
     unavailable = service_unavailable(shown.service)
     if unavailable is not None:
@@ -100,16 +102,14 @@ def misses_reason(*, resource: str, misses: int) -> str | None:
 def selection_references(*, queryset: QuerySet, resource: str, query: dict) -> tuple[list[dict], int]:
     """The selection's references (as ``workspace.references.references``, in id order) and how
     many of them a scope's filter excludes, from one query: a click resolves its selection once."""
-    fields = kind_of(resource).fields
-    columns = [field for field, _ in fields]
+    columns: tuple[str, ...] = ()
     if query:
         # Per row, exactly what count_not_matching counts: the row is in ``exclude(filter)``.
         rest = queryset.model._base_manager.filter(pk=OuterRef("pk")).exclude(dql.compile_query(resource, query))
         queryset = queryset.annotate(slot_miss=Exists(rest))
-        columns.append("slot_miss")
-    rows = list(queryset.order_by("id").values_list(*columns))
-    refs = [dict(zip((key for _, key in fields), row[: len(fields)], strict=True)) for row in rows]
-    return refs, (sum(1 for row in rows if row[-1]) if query else 0)
+        columns = ("slot_miss",)
+    rows = references_with(queryset=queryset, kind=resource, columns=columns)
+    return [ref for ref, _ in rows], sum(1 for _, extra in rows if extra and extra[0])
 
 
 def slots_for_selection(*, project: Project, resource: str, panel: str, selection=None) -> list[dict]:
@@ -129,7 +129,7 @@ def slots_for_selection(*, project: Project, resource: str, panel: str, selectio
     return result
 
 
-def slot_find(*, project: Project, service_id, function_name: str, resource: str, panel: str) -> ShownSlot | None:
+def slot_find(*, project: Project, service_id, function_name: str, resource: str, panel: str) -> ResolvedSlot | None:
     """The clicked slot: the named service's one activation here (not a scan of them all),
     with its service and package, which the run reads next."""
     _check_page(resource, panel)

@@ -16,7 +16,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
-from faas import dispatch
+from faas import executor
 from faas.enums import ExecutionStatus, OnResetAction
 from faas.errors import Conflict
 from faas.inputs import normalise_input
@@ -33,9 +33,13 @@ def _log_entry(status: str, message: str = "", now=None) -> dict:
 
 
 def announce(execution: Execution) -> None:
-    publish_on_commit(
-        project_group(execution.project_id), {"type": "execution", "execution": execution_json(execution)}
-    )
+    publish_on_commit(project_group(execution.project_id), execution_event(execution))
+
+
+def execution_event(execution: Execution) -> dict:
+    """The live event of an execution's state; ``final``: live.events sends it without waiting
+    for the tick (it knows no statuses: they are this app's vocabulary)."""
+    return {"type": "execution", "execution": execution_json(execution), "final": execution.finished}
 
 
 def function_for(service: Service, function_name: str | None) -> dict:
@@ -94,7 +98,7 @@ def execution_create(
         )
         execution.save()
         announce(execution)
-        dispatch.enqueue_on_commit([execution.id], service=service)
+        executor.enqueue_on_commit([execution.id], service=service)
     return execution
 
 
@@ -173,10 +177,8 @@ def executions_create_batch(
             )
         # One commit hook for the batch's events, not one an execution (100k took seconds).
         group = project_group(service.project_id)
-        transaction.on_commit(
-            lambda: [publish(group, {"type": "execution", "execution": execution_json(e)}) for e in executions]
-        )
-        dispatch.enqueue_on_commit([e.id for e in executions], service=service)
+        transaction.on_commit(lambda: [publish(group, execution_event(e)) for e in executions])
+        executor.enqueue_on_commit([e.id for e in executions], service=service)
     return executions
 
 
@@ -205,7 +207,7 @@ def execution_terminate(*, execution: Execution, user=None) -> Execution:
             execution.status_log.append(_log_entry(RUNNING, "Termination requested.", now))
         execution.save()
         announce(execution)
-        transaction.on_commit(dispatch.notify)
+        transaction.on_commit(executor.notify)
     return execution
 
 
@@ -234,7 +236,7 @@ def execution_rerun(*, execution: Execution, user=None) -> Execution:
         execution.status_log.append(_log_entry(CREATED, "Rerun requested.", now))
         execution.save()
         announce(execution)
-        dispatch.enqueue_on_commit([execution.id], service=service)
+        executor.enqueue_on_commit([execution.id], service=service)
     return execution
 
 
@@ -242,7 +244,7 @@ def execution_rerun(*, execution: Execution, user=None) -> Execution:
 
 
 def executions_claim(
-    *, service: Service, limit: int, runner_id: str, only: Iterable[int] | None = None, note: str = ""
+    *, service: Service, limit: int, holder: str, only: Iterable[int] | None = None, note: str = ""
 ) -> list[Execution]:
     """Move up to ``limit`` queued executions of a service to in-progress, oldest first.
 
@@ -253,7 +255,7 @@ def executions_claim(
     an active service is taken, so two dispatchers never both claim one execution.
     """
     now = timezone.now()
-    worker = _worker(runner_id)
+    worker = _worker(holder)
     if only is not None:
         only = [int(eid) for eid in only][:limit]
         if not only:
@@ -267,12 +269,12 @@ def executions_claim(
     attempt = "'Attempt ' || (attempts + 1) || '. ' || %s"
     sql = (
         f"UPDATE {_TABLE} SET status = %s, attempts = attempts + 1, started_at = %s, finished_at = NULL,"
-        f" runner_id = %s, worker_id = %s, updated_at = %s, status_log = {_log_append(attempt, trim=True)}"
+        f" holder = %s, worker_id = %s, updated_at = %s, status_log = {_log_append(attempt, trim=True)}"
         f" WHERE {which} AND service_id = %s AND status = %s"
         f" AND EXISTS (SELECT 1 FROM {Service._meta.db_table} WHERE id = %s AND active){_returning()}"
     )
     at = _db_time(now)
-    params = [RUNNING, at, runner_id, worker.pk if worker else None, at, RUNNING, now.isoformat(), note]
+    params = [RUNNING, at, holder, worker.pk if worker else None, at, RUNNING, now.isoformat(), note]
     params += [*which_params, service.id, CREATED, service.id]
     executions = sorted(Execution.objects.raw(sql, params), key=lambda e: e.id)
     for execution in executions:
@@ -324,15 +326,15 @@ def _attach_creator(execution: Execution) -> None:
         execution.creator = User.from_db(None, ["id", "username"], [execution.creator_id, execution.creator_username])
 
 
-def _worker(runner_id: str):
-    """The runner's Worker row (workers are never deleted, so a found one is remembered)."""
+def _worker(holder: str):
+    """The holder's Worker row (workers are never deleted, so a found one is remembered)."""
     # The runner app (above this one) owns workers; the execution's relation names its model.
     Worker = Execution._meta.get_field("worker").related_model
-    if runner_id in _workers:
-        return _workers[runner_id]
-    worker = Worker.objects.filter(pk=runner_id).first()
+    if holder in _workers:
+        return _workers[holder]
+    worker = Worker.objects.filter(pk=holder).first()
     if worker is not None:
-        _workers[runner_id] = worker
+        _workers[holder] = worker
     return worker
 
 
@@ -368,13 +370,13 @@ def execution_logs_append(*, lines: list[tuple[int, str]]) -> None:
             publish_on_commit(execution_logs_group(execution_id), {"type": "logs", "lines": payload})
 
 
-def executions_finish(*, runner_id: str, results: list[dict]) -> list[Execution]:
+def executions_finish(*, holder: str, results: list[dict]) -> list[Execution]:
     """Record how runs ended: ``results`` are ``{id, status, output, message}``; several
     in one transaction. Each is one conditional ``UPDATE … RETURNING``: an execution that
-    has moved on since (reset, rerun, another runner) is left alone.
+    has moved on since (reset, rerun, another worker) is left alone.
     """
     now = timezone.now()
-    worker = _worker(runner_id)
+    worker = _worker(holder)
     output_field = Execution._meta.get_field("output")
     at = _db_time(now)
     finished = []
@@ -382,7 +384,7 @@ def executions_finish(*, runner_id: str, results: list[dict]) -> list[Execution]
         f"UPDATE {_TABLE} SET status = %s, output = %s, message = %s,"
         f" percent_complete = CASE WHEN %s THEN 100 ELSE percent_complete END,"
         f" finished_at = %s, updated_at = %s, status_log = {_log_append('%s')}"
-        f" WHERE id = %s AND status = %s AND runner_id = %s{_returning(service=True)}"
+        f" WHERE id = %s AND status = %s AND holder = %s{_returning(service=True)}"
     )
     with transaction.atomic() if len(results) > 1 else nullcontext():
         for result in results:
@@ -391,7 +393,7 @@ def executions_finish(*, runner_id: str, results: list[dict]) -> list[Execution]
             output = output_field.get_db_prep_save(result.get("output") if success else None, connection)
             message = (result.get("message") or "")[:2000]
             params = [status, output, message, success, at, at, status, now.isoformat(), message]
-            params += [int(result["id"]), RUNNING, runner_id]
+            params += [int(result["id"]), RUNNING, holder]
             for execution in Execution.objects.raw(sql, params):
                 execution.service = Service.from_db(
                     None,
@@ -407,16 +409,16 @@ def executions_finish(*, runner_id: str, results: list[dict]) -> list[Execution]
 
 
 def execution_finish(
-    *, execution_id: int, runner_id: str, status: str, output=None, message: str = ""
+    *, execution_id: int, holder: str, status: str, output=None, message: str = ""
 ) -> Execution | None:
     finished = executions_finish(
-        runner_id=runner_id, results=[{"id": execution_id, "status": status, "output": output, "message": message}]
+        holder=holder, results=[{"id": execution_id, "status": status, "output": output, "message": message}]
     )
     return finished[0] if finished else None
 
 
 def execution_reset(
-    *, execution_id: int, reason: str, terminated: bool = False, runner_id: str | None = None
+    *, execution_id: int, reason: str, terminated: bool = False, holder: str | None = None
 ) -> Execution | None:
     """An execution's run was cut off from outside (timeout, replica death, restart).
 
@@ -429,8 +431,8 @@ def execution_reset(
         queryset = Execution.objects.select_related("service", "creator", "worker").filter(
             pk=execution_id, status=RUNNING
         )
-        if runner_id is not None:
-            queryset = queryset.filter(runner_id=runner_id)
+        if holder is not None:
+            queryset = queryset.filter(holder=holder)
         execution = queryset.first()
         if execution is None:
             return None
@@ -449,10 +451,10 @@ def execution_reset(
             execution.finished_at = now
         else:
             execution.enqueued_at = now
-        execution.runner_id = ""
+        execution.holder = ""
         execution.status_log.append(_log_entry(execution.status, execution.message, now))
         execution.save()
         announce(execution)
         if execution.status == CREATED:
-            dispatch.enqueue_on_commit([execution.id], service=service)
+            executor.enqueue_on_commit([execution.id], service=service)
     return execution

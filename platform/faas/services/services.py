@@ -10,7 +10,7 @@ from django.db import transaction
 from django.db.models import F
 from rest_framework.authtoken.models import Token
 
-from faas import dispatch
+from faas import executor
 from faas import runtime as runtime_settings
 from faas.enums import ExecutionStatus, OnResetAction
 from faas.models import Integration, Package, Service, SlotActivation, validate_execution_timeout
@@ -126,7 +126,7 @@ def service_deploy(
         service.full_clean()
         service.save()
         service.secrets.set(integrations)
-        transaction.on_commit(dispatch.notify)
+        transaction.on_commit(executor.notify)
     return service, True
 
 
@@ -160,12 +160,12 @@ def service_update(*, service: Service, fields: dict, secret_ids=None) -> Servic
             service.broken_reason = ""  # what it runs changed, or it was resumed: try it again
         service.full_clean()
         service.save()
-        transaction.on_commit(dispatch.notify)
+        transaction.on_commit(executor.notify)
         if resumed:
             # What was queued while it was paused runs now (scale-out: published again).
             queued = list(service.executions.filter(status=ExecutionStatus.CREATED).values_list("id", flat=True))
             if queued:
-                dispatch.enqueue_on_commit(queued, service=service)
+                executor.enqueue_on_commit(queued, service=service)
     return service
 
 
@@ -205,7 +205,7 @@ def service_restart(*, service: Service) -> Service:
     running executions drain first; a broken service is tried again."""
     with transaction.atomic():
         Service.objects.filter(pk=service.pk).update(config_version=F("config_version") + 1, broken_reason="")
-        transaction.on_commit(dispatch.notify)
+        transaction.on_commit(executor.notify)
     service.refresh_from_db()
     return service
 
@@ -215,7 +215,7 @@ def service_delete(*, service: Service) -> None:
         bot = service.bot
         service.delete()
         bot.delete()
-        transaction.on_commit(dispatch.notify)
+        transaction.on_commit(executor.notify)
 
 
 def project_services_delete(*, project: Project) -> None:

@@ -1,4 +1,4 @@
-# The studio's "next unfinished" item of a task (studio/annotate/task_work.py): a partial
+# The studio's "next unfinished" item of a task (studio/tasks/task_work.py): a partial
 # index of the task items not done yet, so the lookup stays one index probe at any size.
 
 from django.db import migrations, models

@@ -182,7 +182,7 @@ def task_item_status_set(*, task: Task, item: Item, done: bool = True, user=None
         task.refresh_from_db(fields=["items_done", "items_total"])
         if changed:
             event = {"type": "task", "task": task_progress_json(task), "itemId": item.pk, "done": done}
-            # JSON to the SDK's group; the pages' group turns it into HTML (studio/annotate/live.py).
+            # JSON to the SDK's group; the pages' group turns it into HTML (studio/tasks/live.py).
             publish_on_commit(project_group(task.dataset.project_id), event)
             publish_on_commit(studio_group(task.dataset.project_id), event)
             # Triggers on ItemStatus/statusChanged run on the item (faas/services/triggers.py).

@@ -1,4 +1,4 @@
-"""Fixtures of the dataset browser and executions tests (this folder only)."""
+"""Fixtures of the dataset browser tests, which the executions and Applications tests use too."""
 
 from __future__ import annotations
 

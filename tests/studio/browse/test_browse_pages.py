@@ -1,4 +1,4 @@
-"""The dataset browser: who may see it, grid and table, filters, keyset pages, Applications."""
+"""The dataset browser: who may see it, grid and table, filters, keyset pages, overlays."""
 
 import json
 import re
@@ -7,7 +7,6 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from faas.services.services import service_pause
 from tests.studio.browse.conftest import fake_items
 from workspace.models import Annotation
 from workspace.services.projects import dataset_create
@@ -170,26 +169,3 @@ def test_the_overlay_fragment_redraws_one_items_annotations(client, alice, bob, 
     assert f'data-overlay-for="{item.pk}"' in body and '<polygon points="1,1 50,1 25,40"/>' in body
     other = dataset_create(project=project, name="Other")
     assert client.get(browser(project, other, f"items/{item.pk}/overlay/")).status_code == 404
-
-
-def test_applications_list_the_browser_scopes_disabled_until_something_is_selected(
-    client, alice, project, dataset, service
-):
-    client.force_login(alice)
-    body = client.get(browser(project, dataset)).content.decode()
-    assert 'id="applications-button"' in body and 'aria-haspopup="menu"' in body
-    assert 'id="applications-menu" class="applications__menu" role="menu"' in body
-    assert f'data-slot="{service.pk}:gray"' in body and f'data-slot="{service.pk}:everywhere"' in body
-    assert f'data-slot="{service.pk}:detect"' not in body  # studio only
-    assert f'data-slot="{service.pk}:on_task"' not in body  # task scope
-    assert 'data-icon="🌓"' in body  # the post-action is the execution's, not the menu's
-    assert body.count("Select something first.") == 2
-    table = client.get(browser(project, dataset, "?view=table")).content.decode()
-    assert 'data-panel="table"' in table and f'data-slot="{service.pk}:gray"' not in table
-
-
-def test_a_paused_services_slots_show_the_reason(client, alice, project, dataset, service):
-    service_pause(service=service)
-    client.force_login(alice)
-    body = client.get(browser(project, dataset)).content.decode()
-    assert body.count("Service paused.") == 2 and "Select something first." not in body

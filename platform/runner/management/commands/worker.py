@@ -27,8 +27,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--concurrency",
             type=int,
-            default=32,
-            help="Executions this worker takes at once, all services together (default 32).",
+            default=8,
+            help=(
+                "Messages this worker holds while their executions wait for a replica's room, all services "
+                "together (default 8); what runs at once is what its replicas can run."
+            ),
         )
         parser.add_argument("--loglevel", default="WARNING", help="Celery's log level (default WARNING).")
         parser.add_argument(
@@ -37,7 +40,7 @@ class Command(BaseCommand):
             help="Also run Celery beat for cron triggers (one beat schedules at a time; more are standbys).",
         )
 
-    def handle(self, *args, name=None, concurrency=32, loglevel="WARNING", beat=False, **options):
+    def handle(self, *args, name=None, concurrency=8, loglevel="WARNING", beat=False, **options):
         from dataslot_server.scaleout import worker_problem
 
         problem = worker_problem()
