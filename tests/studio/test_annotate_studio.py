@@ -4,36 +4,17 @@ from __future__ import annotations
 
 import io
 import json
-from html.parser import HTMLParser
 from urllib.parse import quote
 
 import pytest
 from PIL import Image
 
+from tests.support.html import StartTags
 from workspace.services.annotations import annotation_create
 from workspace.services.items import item_create
 from workspace.services.projects import dataset_create, project_create
 
 pytestmark = pytest.mark.django_db
-
-
-class Elements(HTMLParser):
-    """Every start tag of a page as ``(tag, attrs)``, in document order."""
-
-    def __init__(self, html: str):
-        super().__init__()
-        self.found: list[tuple[str, dict]] = []
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        self.found.append((tag, dict(attrs)))
-
-    def select(self, tag: str | None = None, **attrs) -> list[dict]:
-        return [
-            a
-            for t, a in self.found
-            if (tag is None or t == tag) and all(a.get(k.replace("_", "-")) == v for k, v in attrs.items())
-        ]
 
 
 def png(size=(200, 100)) -> bytes:
@@ -88,7 +69,7 @@ def test_the_overlay_draws_each_annotation_in_image_pixels(client, owner, item):
     klass = annotation_create(item=item, type="classification", label="outdoor", user=owner)
     client.force_login(owner)
 
-    page = Elements(client.get(studio_url(item)).content.decode())
+    page = StartTags(client.get(studio_url(item)).content.decode())
 
     (svg,) = page.select("svg", id="annotation-overlay")
     assert svg["viewbox"] == "0 0 200 100"
@@ -127,7 +108,7 @@ def test_labels_are_escaped_in_the_overlay_the_list_and_the_script_data(client, 
 def test_function_annotations_are_marked_as_such_in_the_list(client, owner, item):
     annotation_create(item=item, type="point", label="seed", coordinates=[[3, 3]], source="function", user=owner)
     client.force_login(owner)
-    page = Elements(client.get(studio_url(item)).content.decode())
+    page = StartTags(client.get(studio_url(item)).content.decode())
     (row,) = page.select("li", data_source="function")
     assert row["data-type"] == "point"
 
@@ -144,7 +125,7 @@ def walk(dataset, project):
 
 
 def nav_links(client, url) -> tuple[str | None, str | None]:
-    page = Elements(client.get(url).content.decode())
+    page = StartTags(client.get(url).content.decode())
     (previous,) = page.select(id="previous-item")
     (next_,) = page.select(id="next-item")
     return previous.get("href"), next_.get("href")

@@ -3,33 +3,18 @@
 from __future__ import annotations
 
 import datetime
-from html.parser import HTMLParser
 
 import pytest
 from django.contrib.auth import get_user_model
 
 from studio.tasks import selectors
 from tests.studio.test_annotate_studio import png
+from tests.support.html import StartTags
 from workspace.services.items import item_create
 from workspace.services.projects import dataset_create, membership_set, project_create
 from workspace.services.tasks import task_create, task_item_status_set
 
 pytestmark = pytest.mark.django_db
-
-
-class Rows(HTMLParser):
-    """Start tags as ``(tag, attrs)``."""
-
-    def __init__(self, html: str):
-        super().__init__()
-        self.found: list[tuple[str, dict]] = []
-        self.feed(html)
-
-    def handle_starttag(self, tag, attrs):
-        self.found.append((tag, dict(attrs)))
-
-    def with_attr(self, tag: str, name: str) -> list[dict]:
-        return [a for t, a in self.found if t == tag and name in a]
 
 
 @pytest.fixture
@@ -98,7 +83,7 @@ def test_the_tasks_browser_lists_only_the_projects_tasks_with_their_progress(
 ):
     client.force_login(annotator)
     body = client.get(f"/projects/{project.pk}/tasks/").content.decode()
-    page = Rows(body)
+    page = StartTags(body)
 
     rows = page.with_attr("tr", "data-task-id")
     assert [int(r["data-task-id"]) for r in rows] == [task.pk]
@@ -115,7 +100,7 @@ def test_the_tasks_browser_lists_only_the_projects_tasks_with_their_progress(
 
 def test_a_tasks_page_lists_its_items_with_their_done_state_and_studio_links(client, annotator, project, task):
     client.force_login(annotator)
-    page = Rows(client.get(f"/projects/{project.pk}/tasks/{task.pk}/").content.decode())
+    page = StartTags(client.get(f"/projects/{project.pk}/tasks/{task.pk}/").content.decode())
 
     items = page.with_attr("li", "data-item-id")
     ids = [int(i["data-item-id"]) for i in items]
@@ -132,7 +117,7 @@ def test_a_tasks_items_are_paginated_by_keyset(client, annotator, project, task,
     url = f"/projects/{project.pk}/tasks/{task.pk}/"
 
     def page(query=""):
-        found = Rows(client.get(url + query).content.decode())
+        found = StartTags(client.get(url + query).content.decode())
         ids = [int(i["data-item-id"]) for i in found.with_attr("li", "data-item-id")]
         pager = {a["rel"]: a["href"] for a in found.with_attr("a", "rel") if a["rel"] in ("prev", "next")}
         return ids, pager
@@ -162,7 +147,7 @@ def test_the_studio_opened_from_a_task_walks_the_tasks_items_and_offers_the_next
 
     status, body = _task_bar(client, project, third, task.pk)
     assert status == 200
-    page = Rows(body)
+    page = StartTags(body)
     (button,) = [a for t, a in page.found if a.get("id") == "task-item-done"]
     assert button["aria-pressed"] == "false"
     (previous,) = [a for t, a in page.found if a.get("id") == "previous-item"]
@@ -174,7 +159,7 @@ def test_the_studio_opened_from_a_task_walks_the_tasks_items_and_offers_the_next
 
     task_item_status_set(task=task, item=task.items.get(pk=first), done=False)
     _, body = _task_bar(client, project, third, task.pk)
-    (unfinished,) = [a for t, a in Rows(body).found if a.get("id") == "next-unfinished"]
+    (unfinished,) = [a for t, a in StartTags(body).found if a.get("id") == "next-unfinished"]
     assert unfinished["href"] == f"/projects/{project.pk}/items/{first}/?task={task.pk}"  # wraps to the start
 
 
