@@ -74,7 +74,11 @@ def test_hundreds_of_picked_files_with_broken_ones_lose_nothing(page, api, demo)
     ]
     page.set_input_files("#upload-input", good[:100] + broken + good[100:])
 
-    expect(page.locator("#upload-summary")).to_contain_text("200 uploaded", timeout=60_000)
+    try:
+        expect(page.locator("#upload-summary")).to_contain_text("200 uploaded", timeout=60_000)
+    except AssertionError as exc:  # say which files failed, and why, not only how many
+        failed = page.locator('#upload-list li[data-state="failed"]').all_inner_texts()
+        raise AssertionError(f"{exc}\nfailed rows: {failed}") from None
     expect(page.locator('#upload-list li[data-state="failed"]')).to_have_count(3)
     for name in ("truncated.png", "empty.jpg", "readme.md"):
         expect(upload_row(page, name).locator(".upload__message")).to_contain_text(f"Refused: {name}")
