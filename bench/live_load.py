@@ -53,7 +53,9 @@ class ServiceRunner(dl.BaseServiceRunner):
 """
 FINAL = {"success", "failed", "terminated"}
 GAP_GRACE = 1.5  # as live/events.py
-ROW = re.compile(r'data-list="drawer" data-execution-id="(\d+)" data-status="([a-z-]+)" data-version="([^"]*)"')
+ROW = re.compile(
+    r'data-list="drawer" data-execution-id="(\d+)" data-status="([a-z-]+)"(?: data-finished)? data-version="([^"]*)"'
+)
 SEQ = re.compile(r'<template data-live-seq="(\d+)"( data-live-heartbeat)?>')
 
 

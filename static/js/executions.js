@@ -22,7 +22,6 @@
   "use strict";
 
   var Dataslot = (window.Dataslot = window.Dataslot || {});
-  var FINAL = { success: true, failed: true, terminated: true };
   var DRAWER_MAX_ROWS = 50;
   var MAX_FAILURE_NOTICES = 3;
 
@@ -35,6 +34,7 @@
     return {
       id: Number(el.getAttribute("data-execution-id")),
       status: el.getAttribute("data-status"),
+      finished: el.hasAttribute("data-finished"), // a final state (the server says which)
       postAction: el.getAttribute("data-post-action") || "",
       downloadCount: Number(el.getAttribute("data-download-count") || 0), // items it returned
       downloadItem: el.getAttribute("data-download-item") || "", // the one item, when one
@@ -106,7 +106,7 @@
     if (list) {
       var rows = list.querySelectorAll(":scope > [data-execution-id]");
       for (var i = rows.length - 1; i >= DRAWER_MAX_ROWS; i--) {
-        if (FINAL[rows[i].getAttribute("data-status")]) rows[i].remove();
+        if (rows[i].hasAttribute("data-finished")) rows[i].remove();
       }
       var running = list.querySelectorAll(':scope > [data-status="created"], :scope > [data-status="in-progress"]').length;
       var count = document.querySelector("[data-running-count]");
@@ -117,7 +117,7 @@
     }
     var summary = document.querySelector('[data-list="summary"]');
     var logsState = document.querySelector("[data-logs-state]");
-    if (summary && logsState && FINAL[summary.getAttribute("data-status")]) logsState.textContent = "Finished";
+    if (summary && logsState && summary.hasAttribute("data-finished")) logsState.textContent = "Finished";
     if (document.querySelector('[data-execution-list="table"] > [data-execution-id]')) {
       var empty = document.querySelector(".executions-empty");
       if (empty) empty.remove();
@@ -289,7 +289,7 @@
   };
 
   function observe(state) {
-    if (!FINAL[state.status]) return;
+    if (!state.finished) return;
     seen[state.id] = state;
     var batch = batches[state.id];
     if (!batch || handled[state.id]) return;

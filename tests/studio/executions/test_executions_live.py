@@ -80,7 +80,9 @@ def test_a_member_gets_each_execution_event_as_out_of_band_rows_with_its_post_ac
     html = async_to_sync(scenario)()
     assert 'id="execution-drawer-41"' in html and 'hx-swap-oob="true"' in html
     assert html.startswith('<template data-live-seq="')  # the batch's number (executions.js)
-    assert 'data-status="success" data-version="000000|" data-post-action="download"' in html  # from the event
+    assert (
+        'data-status="success" data-finished data-version="000000|" data-post-action="download"' in html
+    )  # from the event
     assert 'data-download-count="1" data-download-item="9"' in html  # what the page downloads
     assert 'aria-valuenow="100"' in html and 'data-action="terminate"' not in html
 
