@@ -41,7 +41,7 @@ sys.path[:0] = [str(ROOT / "platform"), str(ROOT)]
 import requests  # noqa: E402
 import websockets  # noqa: E402
 
-from tests.support.functions import FunctionsApi  # noqa: E402
+from tests.support.functions import FunctionsApi, slot  # noqa: E402
 from tests.support.live import LiveServer  # noqa: E402
 
 CODE = """
@@ -261,16 +261,9 @@ def setup(server: LiveServer, items: int) -> dict:
         i["id"]
         for i in api.call("GET", f"/datasets/{dataset['id']}/items/", 200, params={"page_size": 50}).json()["results"]
     ]
-    slot = {
-        "moduleName": "m",
-        "functionName": "noop",
-        "displayName": "Load no-op",
-        "postAction": {"type": "noAction"},
-        "displayIcon": "",
-        "displayScopes": [{"resource": "item", "panel": "all", "filter": {}}],
-    }
+    load_slot = slot("noop", "Load no-op", "noAction")
     package = api.push(
-        project_id, "load", CODE, [{"name": "noop", "inputs": [{"name": "item", "type": "Item"}]}], slots=[slot]
+        project_id, "load", CODE, [{"name": "noop", "inputs": [{"name": "item", "type": "Item"}]}], slots=[load_slot]
     )
     service = api.deploy(project_id, package, "load", runtime={"concurrency": 20, "numReplicas": 1})
     api.call("POST", f"/services/{service['id']}/activate-slots/", 200, json={"projectId": project_id, "slots": None})

@@ -34,7 +34,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "platform"), str(ROOT)]
 
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
-from tests.support.functions import FunctionsApi  # noqa: E402
+from tests.support.functions import FunctionsApi, slot  # noqa: E402
 from tests.support.live import LiveServer  # noqa: E402
 
 MAKE_ITEMS = """
@@ -217,16 +217,13 @@ def bench_click_to_draw(server: LiveServer, clicks: int) -> None:
     )
     api = FunctionsApi(server, token)
     project_id = api.project("Demo")
-    slot = {
-        "moduleName": "m",
-        "functionName": "box",
-        "displayName": "Bench box",
-        "postAction": {"type": "drawAnnotation"},
-        "displayIcon": "",
-        "displayScopes": [{"resource": "item", "panel": "studio", "filter": {}}],
-    }
+    box_slot = slot("box", "Bench box", "drawAnnotation", panel="studio")
     package = api.push(
-        project_id, "bench-box", BOX_CODE, [{"name": "box", "inputs": [{"name": "item", "type": "Item"}]}], slots=[slot]
+        project_id,
+        "bench-box",
+        BOX_CODE,
+        [{"name": "box", "inputs": [{"name": "item", "type": "Item"}]}],
+        slots=[box_slot],
     )
     service = api.deploy(project_id, package, "bench-box")
     api.call("POST", f"/services/{service['id']}/activate-slots/", 200, json={"projectId": project_id, "slots": None})

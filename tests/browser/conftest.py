@@ -19,7 +19,7 @@ import pytest
 
 from tests.browser.pages import DESKTOP
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
-from tests.support.functions import FunctionsApi
+from tests.support.functions import FunctionsApi, slot
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
@@ -141,16 +141,13 @@ def outsider(server) -> tuple[str, str, int]:
 
 def push_touch_service(api: FunctionsApi, project_id: int, name: str, *, filter: dict, active: bool = True) -> dict:
     """A tiny package+service with one item slot (`touch`, browser panel) activated in the project."""
-    slot = {
-        "moduleName": "m",
-        "functionName": "touch",
-        "displayName": name,
-        "postAction": {"type": "noAction"},
-        "displayIcon": "",
-        "displayScopes": [{"resource": "item", "panel": "browser", "filter": filter}],
-    }
+    touch_slot = slot("touch", name, "noAction", panel="browser", filter=filter)
     package = api.push(
-        project_id, name, TOUCH_CODE, [{"name": "touch", "inputs": [{"name": "item", "type": "Item"}]}], slots=[slot]
+        project_id,
+        name,
+        TOUCH_CODE,
+        [{"name": "touch", "inputs": [{"name": "item", "type": "Item"}]}],
+        slots=[touch_slot],
     )
     service = api.deploy(project_id, package, name)
     api.call("POST", f"/services/{service['id']}/activate-slots/", 200, json={"projectId": project_id, "slots": None})

@@ -8,6 +8,7 @@ from PIL import Image
 from playwright.sync_api import expect
 
 from tests.browser.pages import assert_no_reload, marker_survives, run_slot, select_item
+from tests.support.functions import slot
 
 pytestmark = pytest.mark.browser
 
@@ -30,20 +31,13 @@ class ServiceRunner(dl.BaseServiceRunner):
 @pytest.fixture(scope="module")
 def boxer_service(api, demo) -> dict:
     """A drawAnnotation slot in the dataset browser: draws a box around a whole item."""
-    slot = {
-        "moduleName": "m",
-        "functionName": "boxes",
-        "displayName": "Box it",
-        "postAction": {"type": "drawAnnotation"},
-        "displayIcon": "",
-        "displayScopes": [{"resource": "item", "panel": "browser", "filter": {}}],
-    }
+    box_slot = slot("boxes", "Box it", "drawAnnotation", panel="browser")
     package = api.push(
         demo.project_id,
         "boxer",
         BOXER_CODE,
         [{"name": "boxes", "inputs": [{"name": "item", "type": "Item"}]}],
-        slots=[slot],
+        slots=[box_slot],
     )
     service = api.deploy(demo.project_id, package, "boxer")
     api.call(

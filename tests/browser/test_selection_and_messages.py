@@ -19,6 +19,7 @@ from tests.browser.pages import (
     run_slot,
     select_item,
 )
+from tests.support.functions import slot
 
 pytestmark = pytest.mark.browser
 
@@ -37,22 +38,14 @@ class ServiceRunner(dl.BaseServiceRunner):
 """
 
 
-def _item_slot(function_name: str, display_name: str, post_action: str) -> dict:
-    return {
-        "moduleName": "m",
-        "functionName": function_name,
-        "displayName": display_name,
-        "postAction": {"type": post_action},
-        "displayIcon": "",
-        "displayScopes": [{"resource": "item", "panel": "browser", "filter": {}}],
-    }
-
-
 @pytest.fixture(scope="module")
 def messages_service(api, demo) -> dict:
     """A tiny package in Demo: `boom` fails with "bad pixels"; `not_an_item` returns JSON where `download` wants an item."""
     functions = [{"name": name, "inputs": [{"name": "item", "type": "Item"}]} for name in ("boom", "not_an_item")]
-    slots = [_item_slot("boom", "Boom", "noAction"), _item_slot("not_an_item", "Not an item", "download")]
+    slots = [
+        slot("boom", "Boom", "noAction", panel="browser"),
+        slot("not_an_item", "Not an item", "download", panel="browser"),
+    ]
     package = api.push(demo.project_id, "messages", MESSAGES_CODE, functions, slots=slots)
     service = api.deploy(demo.project_id, package, "messages")
     api.call(

@@ -23,6 +23,20 @@ def function(name: str, *inputs: tuple[str, str], **extra) -> dict:
     return {"name": name, "inputs": [{"name": n, "type": t} for n, t in inputs], **extra}
 
 
+def slot(
+    function_name: str, display_name: str, post_action: str, *, panel: str = "all", filter: dict | None = None
+) -> dict:
+    """A slot of module ``m`` on items, as a package's JSON declares it."""
+    return {
+        "moduleName": "m",
+        "functionName": function_name,
+        "displayName": display_name,
+        "postAction": {"type": post_action},
+        "displayIcon": "",
+        "displayScopes": [{"resource": "item", "panel": panel, "filter": filter or {}}],
+    }
+
+
 class FunctionsApi:
     def __init__(self, server, token: str):
         self.server = server

@@ -10,7 +10,7 @@ from faas.models import Execution
 from faas.services.integrations import integration_create
 from faas.services.packages import package_push
 from faas.services.services import service_deploy, slots_activate
-from tests.support.functions import archive, function
+from tests.support.functions import archive, function, slot
 from workspace.services.annotations import annotation_create
 from workspace.services.items import item_create
 from workspace.services.projects import dataset_create, project_create
@@ -23,14 +23,7 @@ class ServiceRunner(dl.BaseServiceRunner):
     def run(self, item):
         return None
 """
-SLOT = {
-    "moduleName": "m",
-    "functionName": "run",
-    "displayName": "Run",
-    "postAction": {"type": "noAction"},
-    "displayIcon": "",
-    "displayScopes": [{"resource": "item", "panel": "all", "filter": {}}],
-}
+SLOT = slot("run", "Run", "noAction")
 
 
 def png() -> bytes:
