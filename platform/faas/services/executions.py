@@ -182,16 +182,22 @@ def executions_create_batch(
     return executions
 
 
+def _locked(execution: Execution) -> Execution:
+    """The execution read again, its row locked until the transaction ends (with what its
+    live event names)."""
+    return (
+        Execution.objects.select_for_update(of=("self",))
+        .select_related("service", "creator", "worker")
+        .get(pk=execution.pk)
+    )
+
+
 def execution_terminate(*, execution: Execution, user=None) -> Execution:
     """A queued execution ends at once and never runs; a running one is asked to stop
     (``kill_event()`` raises in it; after the grace period its replica is killed)."""
     now = timezone.now()
     with transaction.atomic():
-        execution = (
-            Execution.objects.select_for_update(of=("self",))
-            .select_related("service", "creator", "worker")
-            .get(pk=execution.pk)
-        )
+        execution = _locked(execution)
         if execution.finished:
             raise Conflict(f"Execution {execution.pk} has already finished ({execution.status}).")
         if execution.status == CREATED:
@@ -215,11 +221,7 @@ def execution_rerun(*, execution: Execution, user=None) -> Execution:
     """Queue a finished execution again under the same id, with the same input."""
     now = timezone.now()
     with transaction.atomic():
-        execution = (
-            Execution.objects.select_for_update(of=("self",))
-            .select_related("service", "creator", "worker")
-            .get(pk=execution.pk)
-        )
+        execution = _locked(execution)
         if not execution.finished:
             raise Conflict(f"Execution {execution.pk} is still {execution.status}; only a finished one can rerun.")
         service = execution.service
