@@ -52,7 +52,7 @@ def probe(home: Path, **env) -> dict:
 
 def test_with_nothing_set_everything_lives_under_dataslot_home(tmp_path):
     found = probe(tmp_path)
-    assert found["engine"] == "django.db.backends.sqlite3"
+    assert found["engine"] == "dataslot_server.sqlite"
     assert found["name"] == str(tmp_path / "dataslot.sqlite3")
     assert found["journal"] == "wal"
     assert found["media"] == str(tmp_path / "media")

@@ -137,7 +137,8 @@ if os.environ.get("DATABASE_URL"):
 else:
     DATABASES = {
         "default": {
-            "ENGINE": "django.db.backends.sqlite3",
+            # Django's SQLite backend, keeping its connections between requests (sqlite/base.py).
+            "ENGINE": "dataslot_server.sqlite",
             "NAME": DATASLOT_HOME / "dataslot.sqlite3",
             "OPTIONS": {
                 # WAL lets the pages read while the dispatcher writes; IMMEDIATE makes
