@@ -4,13 +4,17 @@
    a few at a time, so each has its own progress bar and its own answer: a file the
    server refuses (not an image, too large) says why, by name, and the others go on.
    Nothing is lost quietly: a file that could not reach the server stays in the list
-   with its message and "Retry failed" sends it again. The new items' tiles come from the
+   with its message and "Retry failed" sends it again. Each file carries a key of its
+   own, so when an answer is lost on the way (the server stored the file, the page never
+   heard) the file is sent again at once, twice at most, and the server answers with the
+   item it already made instead of a second one. The new items' tiles come from the
    browser's own fragment (?ids=, with the page's filter) and are put at the top of the
    grid or table without a reload. */
 (function () {
   "use strict";
 
   var CONCURRENCY = 4;
+  var RESENDS = 2; // automatic sends again of a file whose answer never came
   var TILES_BATCH = 50; // ids per tiles request (the server takes up to 100)
   var D = window.Dataslot || {};
   var root, input, dirInput, drop, list, summary, retryButton;
@@ -42,12 +46,19 @@
       row.appendChild(bar);
       row.appendChild(el("span", "upload__message", "Waiting"));
       list.appendChild(row);
-      queue.push({ file: file, row: row, bar: bar });
+      queue.push({ file: file, row: row, bar: bar, key: uploadKey(), resends: 0 });
       counts.total += 1;
     });
     list.hidden = false;
     report();
     pump();
+  }
+
+  function uploadKey() {
+    if (window.crypto && crypto.randomUUID) return crypto.randomUUID();
+    var bytes = new Uint8Array(16);
+    crypto.getRandomValues(bytes); // also on plain http, where randomUUID is not offered
+    return Array.prototype.map.call(bytes, function (b) { return (b + 256).toString(16).slice(1); }).join("");
   }
 
   function pump() {
@@ -75,6 +86,7 @@
     var form = new FormData();
     form.append("file", job.file, job.file.name);
     form.append("dir", (dirInput.value || "/").trim() || "/");
+    form.append("key", job.key);
     var xhr = new XMLHttpRequest();
     xhr.open("POST", root.getAttribute("data-upload-url"));
     xhr.setRequestHeader("X-CSRFToken", D.csrfToken ? D.csrfToken() : "");
@@ -98,6 +110,13 @@
       }
     });
     xhr.addEventListener("error", function () {
+      if (job.resends < RESENDS) {
+        job.resends += 1;
+        job.bar.value = 0;
+        settle(job, "queued", "Sending again");
+        queue.unshift(job); // loadend (below) sends it next
+        return;
+      }
       counts.failed += 1;
       retryable.push(job);
       settle(job, "failed", "Not sent: the server could not be reached. Retry when it is back.");
@@ -191,7 +210,7 @@
     retryButton.addEventListener("click", function () {
       var again = retryable.splice(0);
       counts.failed -= again.length;
-      again.forEach(function (job) { job.bar.value = 0; settle(job, "queued", "Waiting"); queue.push(job); });
+      again.forEach(function (job) { job.bar.value = 0; job.resends = 0; settle(job, "queued", "Waiting"); queue.push(job); });
       report();
       pump();
     });

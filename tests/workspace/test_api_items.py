@@ -227,3 +227,33 @@ def test_name_with_several_files_is_refused(api, developer, dataset, media_root)
 def test_no_file_is_refused(api, developer, dataset, media_root):
     body = _refused(api, developer, dataset, media_root, {"dir": "/"})
     assert body["file"]
+
+
+def test_an_upload_sent_again_with_its_key_answers_with_the_item_it_made(api, developer, dataset, media_root):
+    """A retry after a lost answer: the server stored the file, the page never heard."""
+    url = f"/api/datasets/{dataset.pk}/items/"
+    first = api(developer).post(url, {"file": [upload("wren.jpg", image_bytes())], "key": "k-1"}, format="multipart")
+    again = api(developer).post(url, {"file": [upload("wren.jpg", image_bytes())], "key": "k-1"}, format="multipart")
+    other = api(developer).post(url, {"file": [upload("wren.jpg", image_bytes())], "key": "k-2"}, format="multipart")
+    assert first.status_code == again.status_code == other.status_code == 201
+    (made,), (answered,), (second,) = (r.json()["results"] for r in (first, again, other))
+    assert answered["id"] == made["id"] and second["id"] != made["id"]
+    assert made["metadata"]["system"]["uploadKey"] == "k-1"
+    assert Item.objects.filter(dataset=dataset).count() == 2
+    assert len(stored_files(media_root)) == 4  # two files and their thumbnails: nothing stored twice
+
+
+@pytest.mark.parametrize(
+    "payload, field",
+    [
+        ({"file": ["a.jpg", "b.jpg"], "key": "k"}, "key"),  # a key names one file's upload
+        ({"file": ["a.jpg"], "key": "k" * 65}, "key"),
+        ({"file": ["a.jpg"], "key": "k", "name": "x.jpg"}, "key"),
+    ],
+)
+def test_an_upload_key_for_several_files_too_long_or_beside_a_name_is_refused(
+    api, developer, dataset, media_root, payload, field
+):
+    payload = {**payload, "file": [upload(name, image_bytes()) for name in payload["file"]]}
+    body = _refused(api, developer, dataset, media_root, payload)
+    assert body[field], body

@@ -77,6 +77,8 @@ class DatasetItemsView(APIView):
         name = request.data.get("name")
         dir = request.data.get("dir") or "/"
         if name not in (None, ""):
+            if request.data.get("key"):
+                raise exceptions.ValidationError({"key": ["'key' is for uploads without 'name'."]})
             if len(files) != 1:
                 raise exceptions.ValidationError({"name": ["'name' can only be given with a single file."]})
             items = [
@@ -85,8 +87,9 @@ class DatasetItemsView(APIView):
                 )
             ]
         else:
+            key = request.data.get("key")
             items = item_services.items_upload(
-                dataset=dataset, files=files, dir=dir, metadata=metadata, user=request.user
+                dataset=dataset, files=files, dir=dir, metadata=metadata, user=request.user, key=key or None
             )
         context = {"request": request, "project_id": dataset.project_id}
         return Response(

@@ -219,6 +219,14 @@ class ItemUploadSerializer(serializers.Serializer):
     dir = serializers.CharField(required=False, default="/")
     metadata = serializers.CharField(required=False, help_text="A JSON object, as text.")
     name = serializers.CharField(required=False, help_text="Only with a single file.")
+    key = serializers.CharField(
+        required=False,
+        max_length=64,
+        help_text=(
+            "Only with a single file: the client's name for this upload. Sent again to the dataset (a retry "
+            "after a lost answer), it returns the item the first upload made instead of a second one."
+        ),
+    )
 
 
 class ItemUploadResultSerializer(serializers.Serializer):

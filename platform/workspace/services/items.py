@@ -19,9 +19,12 @@ from django.db import transaction
 from workspace.events import entities_changed
 from workspace.images import ProcessedImage, normalize_dir, process_image, validate_name
 from workspace.models import Dataset, Item, item_upload_to, thumbnail_upload_to
+from workspace.selectors.items import items_list
 from workspace.services.storage import delete_files, delete_files_on_commit
 
 SYSTEM = "system"
+UPLOAD_KEY = "uploadKey"
+UPLOAD_KEY_MAX_LENGTH = 64
 
 
 @dataclass(frozen=True)
@@ -67,7 +70,7 @@ def _prepare(*, file, name: str | None) -> _Upload:
     return _Upload(name=name, image=image, originalname=originalname, source=source)
 
 
-def _build(*, dataset: Dataset, upload: _Upload, dir: str, metadata: dict, user) -> Item:
+def _build(*, dataset: Dataset, upload: _Upload, dir: str, metadata: dict, user, key: str | None = None) -> Item:
     image = upload.image
     system = {
         "mimetype": image.mimetype,
@@ -79,6 +82,8 @@ def _build(*, dataset: Dataset, upload: _Upload, dir: str, metadata: dict, user)
     }
     if image.reencoded:
         system["exifTransposed"] = True
+    if key is not None:
+        system[UPLOAD_KEY] = key
     return Item(
         dataset=dataset,
         name=upload.name,
@@ -93,12 +98,14 @@ def _build(*, dataset: Dataset, upload: _Upload, dir: str, metadata: dict, user)
 
 
 @transaction.atomic
-def _store(*, dataset: Dataset, prepared: list[_Upload], dir: str, metadata: dict, user) -> list[Item]:
+def _store(
+    *, dataset: Dataset, prepared: list[_Upload], dir: str, metadata: dict, user, key: str | None = None
+) -> list[Item]:
     written: list[str] = []
     try:
         items = []
         for upload in prepared:
-            item = _build(dataset=dataset, upload=upload, dir=dir, metadata=metadata, user=user)
+            item = _build(dataset=dataset, upload=upload, dir=dir, metadata=metadata, user=user, key=key)
             stem = uuid.uuid4().hex
             # Stored under a random name: the item's name is data, not a path on disk.
             file_name = default_storage.save(item_upload_to(item, stem + upload.image.extension), upload.content())
@@ -121,15 +128,28 @@ def _store(*, dataset: Dataset, prepared: list[_Upload], dir: str, metadata: dic
         raise
 
 
-def items_upload(*, dataset: Dataset, files, dir: str = "/", metadata: dict | None = None, user=None) -> list[Item]:
-    """Upload ``files`` into ``dataset``: all of them, or none if one is refused."""
+def items_upload(
+    *, dataset: Dataset, files, dir: str = "/", metadata: dict | None = None, user=None, key: str | None = None
+) -> list[Item]:
+    """Upload ``files`` into ``dataset``: all of them, or none if one is refused.
+
+    ``key``: the client's name for a one-file upload (``metadata.system.uploadKey``). The
+    same key sent again to the dataset (a retry after an answer that was lost on the way)
+    returns the item it made instead of making another."""
     files = list(files)
     if not files:
         raise ValidationError({"file": "Send at least one file."})
+    if key is not None:
+        if len(files) != 1 or not isinstance(key, str) or not 0 < len(key) <= UPLOAD_KEY_MAX_LENGTH:
+            raise ValidationError({"key": f"A key names one file's upload: 1 to {UPLOAD_KEY_MAX_LENGTH} characters."})
+        # The metadata index finds it: no scan of the dataset.
+        done = items_list(dataset=dataset, filter={f"metadata.{SYSTEM}.{UPLOAD_KEY}": key}).first()
+        if done is not None:
+            return [done]
     dir = normalize_dir(dir)
     metadata = _user_metadata(metadata)
     prepared = [_prepare(file=f, name=None) for f in files]
-    return _store(dataset=dataset, prepared=prepared, dir=dir, metadata=metadata, user=user)
+    return _store(dataset=dataset, prepared=prepared, dir=dir, metadata=metadata, user=user, key=key)
 
 
 def item_create(
