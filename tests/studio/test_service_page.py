@@ -8,14 +8,12 @@ import zipfile
 from datetime import timedelta
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from faas.models import Execution, Service
 from faas.services.packages import package_push
 from faas.services.services import service_deploy
 from studio.services import selectors
-from workspace.services.projects import membership_set, project_create
 
 pytestmark = pytest.mark.django_db
 
@@ -34,18 +32,6 @@ def zip_bytes() -> bytes:
     with zipfile.ZipFile(out, "w") as zf:
         zf.writestr("main.py", MAIN_PY)
     return out.getvalue()
-
-
-@pytest.fixture
-def annotator():
-    return get_user_model().objects.create_user("ann", password="pw")
-
-
-@pytest.fixture
-def project(owner, annotator):
-    project = project_create(name="Birds", owner=owner)
-    membership_set(project=project, user=annotator, role="annotator")
-    return project
 
 
 @pytest.fixture

@@ -11,22 +11,10 @@ from studio.tasks import selectors
 from tests.studio.test_annotate_studio import png
 from tests.support.html import StartTags
 from workspace.services.items import item_create
-from workspace.services.projects import dataset_create, membership_set, project_create
+from workspace.services.projects import dataset_create, project_create
 from workspace.services.tasks import task_create, task_item_status_set
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def annotator():
-    return get_user_model().objects.create_user("ann", password="pw")
-
-
-@pytest.fixture
-def project(owner, annotator):
-    project = project_create(name="Birds", owner=owner)
-    membership_set(project=project, user=annotator, role="annotator")
-    return project
 
 
 @pytest.fixture
