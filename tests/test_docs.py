@@ -72,3 +72,18 @@ def test_the_design_document_names_every_wire_value_the_server_defines(enum):
     text = DESIGN.read_text(encoding="utf-8")
     missing = [value for value in enum.values if f"`{value}`" not in text]
     assert not missing, f"docs/design.md does not name {enum.__name__} values {missing}"
+
+
+def _packages(folder: Path) -> set[str]:
+    return {p.parent.name for p in folder.glob("*/__init__.py") if p.parent.name not in ("migrations", "templatetags")}
+
+
+@pytest.mark.parametrize("document", ["README.md", "docs/architecture.md"])
+def test_the_documented_layout_names_every_app_and_page_package(document):
+    text = (ROOT / document).read_text()
+    apps = _packages(ROOT / "platform")
+    pages = _packages(ROOT / "studio")
+    assert apps >= {"dataslot_server", "workspace", "faas", "runner", "live"}
+    assert pages >= {"browse", "annotate", "tasks", "executions", "applications", "services"}
+    missing = {name for name in apps | pages if not re.search(rf"`?\b{name}\b", text)}
+    assert not missing, f"{document} does not name {sorted(missing)}"
