@@ -9,9 +9,10 @@ from tests.support.live import LiveServer
 def live_server_proc():
     """One real Dataslot server (daphne + embedded dispatcher) shared by a test session.
 
-    A websocket client that reads nothing is let go after 10 s, not 30, so that
-    tests/faas/test_live_at_load.py can watch it happen."""
-    server = LiveServer(DATASLOT_WS_SLOW_CLIENT_SECONDS="10").start()
+    A websocket client that reads nothing is let go after 25 s, not 30, so that
+    tests/faas/test_live_at_load.py can watch it happen (and still read a late client's
+    gap before then on a loaded machine)."""
+    server = LiveServer(DATASLOT_WS_SLOW_CLIENT_SECONDS="25").start()
     yield server
     server.stop()
 

@@ -4,8 +4,10 @@ daphne writes every message to Twisted's transport, whose send buffer has no lim
 client that stops reading (a frozen tab, a script that never calls ``recv``) would make
 the server keep every message sent to it. This protocol registers itself as the
 transport's streaming producer (Twisted's own flow control): when more than the
-transport's ``bufferSize`` (``SEND_BUFFER``) waits unsent, Twisted calls ``pauseProducing``; from
-then on data messages to this client are dropped, not buffered, until the buffer has
+transport's ``bufferSize`` (``SEND_BUFFER``) waits unsent, Twisted calls ``pauseProducing``. One
+large message (a burst of a hundred new rows) does that on its own, before the client
+had any chance to read, so up to ``SEND_BUFFER`` more may still be queued while paused;
+beyond it data messages to this client are dropped, not buffered, until the buffer has
 drained (``resumeProducing``). The client then sees a batch number missing and re-reads
 (live/events.py). A client that stays paused for ``DATASLOT_WS_SLOW_CLIENT_SECONDS`` (30)
 is disconnected.
@@ -38,6 +40,7 @@ def slow_client_seconds() -> float:
 
 class BoundedWebSocketProtocol(WebSocketProtocol):
     paused_at: float | None = None
+    queued_while_paused = 0
     dropped = 0
 
     def connectionMade(self):
@@ -56,6 +59,7 @@ class BoundedWebSocketProtocol(WebSocketProtocol):
     def pauseProducing(self):
         if self.paused_at is None:
             self.paused_at = time.monotonic()
+            self.queued_while_paused = 0
             from twisted.internet import reactor
 
             reactor.callLater(slow_client_seconds(), self._drop_if_still_paused, self.paused_at)
@@ -73,6 +77,8 @@ class BoundedWebSocketProtocol(WebSocketProtocol):
 
     def serverSend(self, content, binary=False):
         if self.paused_at is not None and self.state == self.STATE_OPEN:
-            self.dropped += 1  # the client learns it from the next batch number
-            return
+            if self.queued_while_paused + len(content) > SEND_BUFFER:
+                self.dropped += 1  # the client learns it from the next batch number
+                return
+            self.queued_while_paused += len(content)
         super().serverSend(content, binary)
