@@ -2,8 +2,8 @@
 
 Execution events are the many ones (every state change of every execution), so they do
 not go to the channel layer one by one. Each process has one broadcaster (a thread) that
-collects them for ``TICK`` seconds (a final state: until ``URGENT_GAP`` after the previous
-batch) and then, per project, sends one message to each of the project's two groups, the
+collects them for a tick (``TICK``, longer for a project with many watchers; a final
+state: until ``URGENT_GAP`` after the previous batch) and then, per project, sends one message to each of the project's two groups, the
 same bytes to every subscriber:
 
 - ``project.<pid>`` (``/ws/projects/<pid>/``, the SDK and integrations): JSON
@@ -50,13 +50,15 @@ from django.utils.module_loading import import_string
 logger = logging.getLogger(__name__)
 
 TICK = 0.1  # seconds an execution event may wait to share a message with others
-# A final state waits for no tick: it goes as soon as the project's gap has passed since
-# its previous batch, so one watched run is not slowed by the tick. The gap is URGENT_GAP,
-# widened with the project's watchers (a batch costs a frame per watcher) so that its
-# frames stay within FANOUT_BUDGET a second, up to TICK: a burst watched by many shares
-# messages, at most 1 / TICK a second.
+# A batch costs a frame per watcher, so a project's batches are spaced so that their frames
+# stay within FANOUT_BUDGET a second: the tick grows with the watchers, from TICK up to
+# MAX_TICK (a thousand watchers see two batches a second, each carrying everything of its
+# half second). A final state waits for no tick: it goes as soon as the project's gap
+# has passed since its previous batch, so one watched run is not slowed by the tick. The
+# gap is URGENT_GAP, widened the same way up to MAX_TICK.
 URGENT_GAP = 0.01
-FANOUT_BUDGET = 1000  # frames a second per project that final states may cost
+MAX_TICK = 0.5
+FANOUT_BUDGET = 1000  # frames a second per project that its batches may cost
 HEARTBEAT = 2.0
 HEARTBEAT_FOR = 60.0
 GAP_GRACE = 1.5  # what clients wait for a missing number before they re-read (documented here)
@@ -285,18 +287,31 @@ class _Pending:
 
     def __init__(self):
         self.events: list[dict] = []
-        self.position: dict[int, int] = {}  # execution id -> index of its newest event
+        self.position: dict[int, int] = {}  # execution id -> index of its last event added
+        self.newest: dict[int, int] = {}  # execution id -> index of its newest state
 
     def add(self, execution: dict) -> None:
         index = self.position.get(execution["id"])
         if index is not None and self.events[index]["status"] == execution["status"]:
             self.events[index] = execution  # progress of the same state: the latest is enough
-            return
-        self.position[execution["id"]] = len(self.events)
-        self.events.append(execution)
+        else:
+            index = self.position[execution["id"]] = len(self.events)
+            self.events.append(execution)
+        # Publishers on other threads may deliver out of order (a request thread's `created`
+        # after the dispatcher's `success`): the newest state is the one the execution's own
+        # record says is newer, not the last to arrive.
+        newest = self.newest.get(execution["id"])
+        if newest is None or _version(execution) >= _version(self.events[newest]):
+            self.newest[execution["id"]] = index
 
     def latest(self) -> list[dict]:
-        return [self.events[i] for i in sorted(self.position.values())]
+        return [self.events[i] for i in sorted(self.newest.values())]
+
+
+def _version(execution: dict) -> tuple[int, str]:
+    """How far an execution's record has gone: its status log's length, then its update time
+    (the pages compare the same, ``data-version``)."""
+    return len(execution.get("statusLog") or ()), execution.get("updatedAt") or ""
 
 
 class _Broadcaster:
@@ -324,9 +339,10 @@ class _Broadcaster:
     def _due_at(self, project_id: int) -> float:
         """When a project's pending batch goes: a tick after it began; with a final state in
         it, as soon as the project's gap since its previous batch has passed."""
-        due = self.since[project_id] + TICK
+        spacing = watchers(project_id) / FANOUT_BUDGET
+        due = self.since[project_id] + min(MAX_TICK, max(TICK, spacing))
         if project_id in self.urgent:
-            gap = min(TICK, max(URGENT_GAP, watchers(project_id) / FANOUT_BUDGET))
+            gap = min(MAX_TICK, max(URGENT_GAP, spacing))
             due = min(due, self.last_batch.get(project_id, 0.0) + gap)
         return due
 
