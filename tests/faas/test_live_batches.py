@@ -5,13 +5,13 @@ channels_redis stores a group message once per subscriber).
 The Redis test is skipped, with the reason, where Redis cannot be reached.
 """
 
-import asyncio
 import uuid
 
 import pytest
 import redis
 
 from live.events import INLINE_TEXT, _Pending, _RedisSequences, batch_text
+from tests.faas.test_live_events import run
 from tests.faas.test_postgres_and_redis import REDIS_URL
 
 
@@ -36,7 +36,7 @@ def test_a_short_batch_rides_in_the_message_and_a_long_one_is_stored_once(sequen
     named = sequences.payload("1:2:json", long)
 
     assert inline == {"type": "live.batch", "text": short}
-    assert asyncio.run(batch_text(inline)) == short
+    assert run(batch_text(inline)) == short
     assert set(named) == {"type", "ref"} and long not in named.values()
     assert sequences.redis.get(named["ref"]).decode() == long
     assert 0 < sequences.redis.ttl(named["ref"]) <= 120
