@@ -3,8 +3,8 @@
 Execution events are the many ones (every state change of every execution), so they do
 not go to the channel layer one by one. Each process has one broadcaster (a thread) that
 collects them for a tick (``TICK``, longer for a project with many watchers; a final
-state: until ``URGENT_GAP`` after the previous batch) and then, per project, sends one message to each of the project's two groups, the
-same bytes to every subscriber:
+state: until ``URGENT_GAP`` after the previous batch) and then, per project, sends one
+message to each of the project's two groups, the same bytes to every subscriber:
 
 - ``project.<pid>`` (``/ws/projects/<pid>/``, the SDK and integrations): JSON
   ``{"type": "executions", "seq": n, "executions": [Execution, ...]}``. Coalescing only
