@@ -12,10 +12,18 @@ drained (``resumeProducing``). The client then sees a batch number missing and r
 (live/events.py). A client that stays paused for ``DATASLOT_WS_SLOW_CLIENT_SECONDS`` (30)
 is disconnected.
 Pings and the close handshake are not data messages and still go.
+
+A frame is written to the socket at once when nothing waits before it (``write_now``):
+Twisted would queue it and register the socket for writability, then write it and
+unregister on the next turn of the loop, two ``epoll_ctl`` calls and a loop callback per
+frame, which was a sixth of the server's time when a hundred websockets watch a busy
+project. What the socket does not take is queued as before, so the flow control above is
+unchanged.
 """
 
 from __future__ import annotations
 
+import errno
 import logging
 import socket
 import time
@@ -55,6 +63,8 @@ class BoundedWebSocketProtocol(WebSocketProtocol):
         except (AttributeError, OSError):  # not a plain socket (TLS wrapped): its own buffers
             pass
         self.transport.registerProducer(self, True)
+        if not getattr(self.transport, "TLS", True) and hasattr(self.transport, "socket"):
+            self.transport.write = write_now(self.transport)
 
     def pauseProducing(self):
         if self.paused_at is None:
@@ -82,3 +92,26 @@ class BoundedWebSocketProtocol(WebSocketProtocol):
                 return
             self.queued_while_paused += len(content)
         super().serverSend(content, binary)
+
+
+def write_now(transport):
+    """``transport.write`` that first tries the socket itself when nothing is queued (a plain
+    TCP transport of Twisted; see the module's docstring)."""
+    queue = transport.write
+
+    def write(data: bytes) -> None:
+        idle = transport.offset == len(transport.dataBuffer) and not transport._tempDataLen
+        if not idle or not transport.connected or transport.disconnecting or transport._writeDisconnected:
+            queue(data)
+            return
+        try:
+            sent = transport.socket.send(data)
+        except OSError as exc:
+            if exc.errno not in (errno.EAGAIN, errno.EWOULDBLOCK, errno.ENOBUFS):
+                queue(data)  # Twisted's own write meets the error and closes the connection
+                return
+            sent = 0
+        if sent < len(data):
+            queue(data[sent:])
+
+    return write

@@ -6,9 +6,9 @@ no reason): 4401 without a valid login or token; 4404 when the project or execut
 not exist or the user is not a member, one code for both as the API's 404 is one answer;
 4403 when a connected member loses access to the project.
 
-Execution events reach a consumer as ``live.batch`` messages whose text was made once for
-the whole group (live/events.py): the consumer forwards the same string, nothing is
-parsed or rendered per connection.
+A consumer subscribes to its stream through the process (``live/fanout.py``), which sends
+it each batch's text, made once for the whole group (live/events.py): nothing is parsed
+or rendered per connection, and the channel layer carries one copy per process.
 """
 
 from __future__ import annotations
@@ -17,7 +17,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from faas.models import Execution
-from live.events import batch_text, execution_logs_group, project_group, remember_server_loop, user_group, watching
+from live import fanout
+from live.events import execution_logs_group, project_group, user_group, watching
 from workspace.models import Membership
 
 UNAUTHENTICATED = 4401
@@ -49,7 +50,7 @@ class MemberConsumer(AsyncJsonWebsocketConsumer):
         raise NotImplementedError
 
     async def connect(self):
-        remember_server_loop()
+        fanout.remember_server_loop()
         user = self.scope.get("user")
         if user is None or not user.is_authenticated:
             await self.refuse(UNAUTHENTICATED)
@@ -61,7 +62,7 @@ class MemberConsumer(AsyncJsonWebsocketConsumer):
         self.watched_project = project_id
         self.group = await self.group_name()
         self.user_group = user_group(user.id)
-        await self.channel_layer.group_add(self.group, self.channel_name)
+        await fanout.join(self.group, self)
         # Told when this user loses the project, so events stop at once, not at reconnect.
         await self.channel_layer.group_add(self.user_group, self.channel_name)
         await self.accept()
@@ -77,9 +78,10 @@ class MemberConsumer(AsyncJsonWebsocketConsumer):
         if self.counted:
             self.counted = False
             await watching(self.watched_project, self.stream, -1)
-        for group in (self.group, self.user_group):
-            if group:
-                await self.channel_layer.group_discard(group, self.channel_name)
+        if self.group:
+            await fanout.leave(self.group, self)
+        if self.user_group:
+            await self.channel_layer.group_discard(self.user_group, self.channel_name)
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         # A member only listens: frames from the browser are dropped unparsed, so no frame
@@ -92,16 +94,6 @@ class MemberConsumer(AsyncJsonWebsocketConsumer):
 
     async def live_event(self, message):
         await self.send_json(message["event"])
-
-    async def dispatch(self, message):
-        # A batch needs no database: channels' dispatch would first close old database
-        # connections in a thread (a thread hop per message per connection).
-        if message["type"] == "live.batch":
-            text = await batch_text(message)
-            if text is not None:
-                await self.send(text_data=text)
-            return
-        await super().dispatch(message)
 
 
 class ProjectConsumer(MemberConsumer):

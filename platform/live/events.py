@@ -27,9 +27,10 @@ last ``HEARTBEAT_FOR`` seconds gets ``{"type": "seq", "seq": n}`` (HTML: the bar
 with ``data-live-heartbeat``) every ``HEARTBEAT`` seconds, without a new number.
 
 Other events (logs, tasks, access revoked) are sent at once, as they come.
-Events may be published from request threads or the dispatcher's thread. The in-memory
-channel layer lives on the server's event loop, so sends are handed to that loop
-thread-safely; a Redis layer is reached from one long-lived loop of our own.
+Events may be published from request threads or the dispatcher's thread. With the
+in-memory layer a group's message is handed to the server's event loop thread-safely; a
+Redis layer is reached from one long-lived loop of our own. Either way a process delivers
+each message once to all its websockets of the group (``live/fanout.py``).
 """
 
 from __future__ import annotations
@@ -40,12 +41,13 @@ import json
 import logging
 import threading
 import time
-from collections import OrderedDict
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 from django.db import connections, transaction
 from django.utils.module_loading import import_string
+
+from live import fanout
 
 logger = logging.getLogger(__name__)
 
@@ -64,14 +66,6 @@ HEARTBEAT_FOR = 60.0
 GAP_GRACE = 1.5  # what clients wait for a missing number before they re-read (documented here)
 # What renders a batch of executions (latest states) as the pages' HTML is named by the
 # project's settings (DATASLOT_LIVE_ROWS_RENDERER): the pages sit above this module.
-
-_server_loop: asyncio.AbstractEventLoop | None = None
-
-
-def remember_server_loop() -> None:
-    """Called from async code on the server's loop (a consumer connecting)."""
-    global _server_loop
-    _server_loop = asyncio.get_running_loop()
 
 
 def project_group(project_id: int) -> str:
@@ -106,10 +100,14 @@ def _send(group: str, payload: dict) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
+    payload = {**payload, "group": group}  # a process's fan-out hands it to the group's websockets
     try:
         if isinstance(layer, InMemoryChannelLayer):
-            loop = _server_loop
-            if loop is None or loop.is_closed():
+            if payload["type"] in fanout.KINDS:
+                fanout.deliver_here(payload)
+                return
+            loop = fanout.server_loop()
+            if loop is None:
                 return  # no websocket has connected to this process: nobody to tell
             try:
                 running = asyncio.get_running_loop()
@@ -136,6 +134,7 @@ def _send_here(group: str, payload: dict) -> None:
     if layer is None or isinstance(layer, InMemoryChannelLayer):
         _send(group, payload)
         return
+    payload = {**payload, "group": group}  # as in _send
     try:
         asyncio.get_running_loop()
     except RuntimeError:
@@ -185,7 +184,7 @@ async def watching(project_id: int, stream: str, delta: int) -> None:
     if _redis_layer():
         try:
             key = _watchers_key(project_id, stream)
-            async with _redis_reader().pipeline(transaction=False) as pipe:
+            async with fanout.redis_reader().pipeline(transaction=False) as pipe:
                 await pipe.incrby(key, delta).expire(key, WATCHERS_TTL).execute()
         except Exception:  # noqa: BLE001 - a count only tunes batching
             logger.debug("could not count a watcher of project %s", project_id, exc_info=True)
@@ -447,43 +446,6 @@ def _drain_at_exit() -> None:
 
 INLINE_TEXT = 4096  # characters of a batch sent in the group message itself (Redis layer)
 BATCH_TTL = 120  # seconds a batch's text stays in Redis (channels_redis expires messages after 60)
-_texts: OrderedDict[str, asyncio.Future] = OrderedDict()
-_async_redis = None
-
-
-async def batch_text(message: dict) -> str | None:
-    """A ``live.batch`` message's text: inline (in-memory layer), or read from Redis once per
-    process however many of its websockets subscribe (None when it has expired: the
-    client then sees the number missing)."""
-    if "text" in message:
-        return message["text"]
-    key = message["ref"]
-    future = _texts.get(key)
-    if future is None:
-        future = asyncio.get_running_loop().create_future()
-        _texts[key] = future
-        while len(_texts) > 256:
-            _texts.popitem(last=False)
-        try:
-            value = await _redis_reader().get(key)
-            future.set_result(value.decode() if value is not None else None)
-        except Exception:  # noqa: BLE001 - a lost batch is a gap, which clients handle
-            logger.exception("could not read live batch %s", key)
-        finally:
-            if not future.done():  # failed, or the reading consumer was cancelled
-                future.set_result(None)
-    return await asyncio.shield(future)
-
-
-def _redis_reader():
-    global _async_redis
-    if _async_redis is None:
-        import redis.asyncio  # noqa: PLC0415 - only with the Redis layer (scale-out)
-
-        host = settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]
-        address = host["address"] if isinstance(host, dict) else host
-        _async_redis = redis.asyncio.Redis.from_url(address, socket_timeout=5, socket_connect_timeout=5)
-    return _async_redis
 
 
 class _Outbox:

@@ -10,7 +10,8 @@ import uuid
 import pytest
 import redis
 
-from live.events import INLINE_TEXT, _Pending, _RedisSequences, batch_text
+from live.events import INLINE_TEXT, _Pending, _RedisSequences
+from live.fanout import batch_text
 from tests.faas.test_live_events import run
 from tests.faas.test_postgres_and_redis import REDIS_URL
 
