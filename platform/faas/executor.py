@@ -20,11 +20,13 @@ _listeners: list[Callable[[], None]] = []
 _publisher: Callable[..., None] | None = None
 
 
-def register(listener: Callable[[], None]) -> None:
+def register(listener: Callable[..., None]) -> None:
+    """``listener(service_id=None)``: woken when there is work; ``service_id`` names the one
+    service whose executions became queued, when that is all that happened."""
     _listeners.append(listener)
 
 
-def unregister(listener: Callable[[], None]) -> None:
+def unregister(listener: Callable[..., None]) -> None:
     if listener in _listeners:
         _listeners.remove(listener)
 
@@ -35,9 +37,9 @@ def set_publisher(publisher: Callable[..., None]) -> None:
     _publisher = publisher
 
 
-def notify() -> None:
+def notify(*, service_id: int | None = None) -> None:
     for listener in list(_listeners):
-        listener()
+        listener(service_id=service_id)
 
 
 def enqueue(execution_ids: Iterable[int], *, service=None) -> None:
@@ -52,7 +54,7 @@ def enqueue(execution_ids: Iterable[int], *, service=None) -> None:
         if _publisher is None:
             raise RuntimeError("scale-out without the runner app: nothing publishes executions")
         _publisher(execution_ids, service=None if service is None else (service.id, service.config_version))
-    notify()
+    notify(service_id=None if service is None else service.id)
 
 
 def enqueue_on_commit(execution_ids: list[int], *, service=None) -> None:

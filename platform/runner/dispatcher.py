@@ -21,7 +21,7 @@ import selectors
 import threading
 import time
 import uuid
-from collections import defaultdict
+from collections import defaultdict, deque
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -69,6 +69,10 @@ class Dispatcher(Scheduling):
         self.queued: set[int] = set()  # services that may have queued executions
         self._capacity_freed = False
         self._schedule_due = True
+        # Woken by new executions of these services (from any thread): claimed at once
+        # when their replicas already run, without a full look at the database.
+        self._new_work: deque[int] = deque()
+        self._look_asked = False  # woken for anything else: a full look
         self._last_poll = 0.0
         self._stop = threading.Event()
         self._functions: dict[tuple[int, int, str], dict] = {}
@@ -76,7 +80,11 @@ class Dispatcher(Scheduling):
 
     # --- control ---------------------------------------------------------------------
 
-    def wake(self) -> None:
+    def wake(self, service_id: int | None = None) -> None:
+        if service_id is None:
+            self._look_asked = True
+        else:
+            self._new_work.append(service_id)
         try:
             os.write(self._wake_w, b"!")
         except BlockingIOError:
@@ -142,7 +150,7 @@ class Dispatcher(Scheduling):
                         pass
                 except BlockingIOError:
                     pass
-                self._schedule_due = True
+                self._take_wake()
                 continue
             replica, stream = key.data
             if stream == "stderr":
@@ -180,11 +188,33 @@ class Dispatcher(Scheduling):
             self._schedule_due = self._capacity_freed = False
             self._last_poll = now
             self.schedule()
-        elif self._capacity_freed:
-            # Runs ended: hand out more of what was queued, without a full look at the database.
-            self._capacity_freed = False
+        elif self._capacity_freed or self._fresh_work:
+            # Runs ended, or executions of running services came: hand out what is queued,
+            # without a full look at the database.
+            self._capacity_freed = self._fresh_work = False
             for service_id in list(self.queued):
                 self._claim(self.services[service_id])
+
+    _fresh_work = False
+
+    def _take_wake(self) -> None:
+        """After the wake-up pipe was read (so every flag its writers set is seen)."""
+        if self._look_asked:
+            self._look_asked = False
+            self._new_work.clear()
+            self._schedule_due = True
+            return
+        while self._new_work:
+            service = self.services.get(self._new_work.popleft())
+            running = service is not None and any(
+                r.config_version == service.config_version and r.draining_since is None and not r.init_failed
+                for r in self.replicas.get(service.id, ())
+            )
+            if running and service.active and not service.broken_reason:
+                self.queued.add(service.id)
+                self._fresh_work = True
+            else:
+                self._schedule_due = True  # a service to look at, or replicas to start
 
     # --- what replicas report ----------------------------------------------------------
 
