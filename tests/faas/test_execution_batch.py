@@ -9,19 +9,14 @@ from faas.models import Execution, Service
 from faas.representations import execution_json
 from faas.services.executions import executions_create_batch
 from faas.services.slots import batch_run
-from tests.support.functions import function
+from tests.support.functions import function, idle_runner
 from tests.support.inprocess import deploy
 from workspace.models import Item
 from workspace.services.projects import dataset_create, project_create
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
-CODE = """
-import dataslot as dl
-
-class ServiceRunner(dl.BaseServiceRunner):
-    def on_item(self, item, note="x"): pass
-"""
+CODE = idle_runner('on_item(self, item, note="x")')
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from rest_framework.test import APIClient
 from faas.models import Execution, Trigger, TriggerEvent, TriggerFire
 from faas.services import services as service_services
 from faas.services.triggers import trigger_events_process, triggers_cron_fire
-from tests.support.functions import function
+from tests.support.functions import function, idle_runner
 from tests.support.inprocess import deploy
 from workspace.models import Item
 from workspace.services.annotations import annotation_create, annotation_delete
@@ -25,16 +25,13 @@ from workspace.services.tasks import task_create, task_item_status_set, task_upd
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
-CODE = """
-import dataslot as dl
-
-class ServiceRunner(dl.BaseServiceRunner):
-    def on_item(self, item): pass
-    def on_annotation(self, annotation): pass
-    def on_task(self, task): pass
-    def tick(self, config): pass
-    def nothing(self): pass
-"""
+CODE = idle_runner(
+    "on_item(self, item)",
+    "on_annotation(self, annotation)",
+    "on_task(self, task)",
+    "tick(self, config)",
+    "nothing(self)",
+)
 
 
 def png(name: str) -> SimpleUploadedFile:

@@ -19,21 +19,37 @@ def archive(files: dict[str, str]) -> bytes:
     return buffer.getvalue()
 
 
+def idle_runner(*signatures: str) -> str:
+    """A package's main.py whose ServiceRunner has these functions, each doing nothing.
+
+    ``idle_runner("on_item(self, item)", "tick(self, config)")``."""
+    body = "".join(f"    def {signature}: pass\n" for signature in signatures)
+    return f"import dataslot as dl\n\nclass ServiceRunner(dl.BaseServiceRunner):\n{body}"
+
+
 def function(name: str, *inputs: tuple[str, str], **extra) -> dict:
     return {"name": name, "inputs": [{"name": n, "type": t} for n, t in inputs], **extra}
 
 
 def slot(
-    function_name: str, display_name: str, post_action: str, *, panel: str = "all", filter: dict | None = None
+    function_name: str,
+    display_name: str,
+    post_action: str,
+    *,
+    panel: str = "all",
+    filter: dict | None = None,
+    scopes: list[tuple[str, str, dict]] | None = None,
 ) -> dict:
-    """A slot of module ``m`` on items, as a package's JSON declares it."""
+    """A slot of module ``m``, as a package's JSON declares it: on items of ``panel`` matching
+    ``filter``, or on each (resource, panel, filter) of ``scopes``."""
+    scopes = scopes or [("item", panel, filter or {})]
     return {
         "moduleName": "m",
         "functionName": function_name,
         "displayName": display_name,
         "postAction": {"type": post_action},
         "displayIcon": "",
-        "displayScopes": [{"resource": "item", "panel": panel, "filter": filter or {}}],
+        "displayScopes": [{"resource": r, "panel": p, "filter": f} for r, p, f in scopes],
     }
 
 

@@ -11,20 +11,17 @@ from PIL import Image
 from faas.models import Execution
 from faas.services.packages import package_push
 from faas.services.services import service_deploy, slots_activate
-from tests.support.functions import archive, function
+from tests.support.functions import archive, function, idle_runner
 from workspace.models import Item
 from workspace.services.items import item_create
 from workspace.services.projects import dataset_create, project_create
 
-CODE = """
-import dataslot as dl
-
-class ServiceRunner(dl.BaseServiceRunner):
-    def gray(self, item): pass
-    def detect(self, item): pass
-    def everywhere(self, item): pass
-    def on_task(self, task): pass
-"""
+CODE = idle_runner(
+    "gray(self, item)",
+    "detect(self, item)",
+    "everywhere(self, item)",
+    "on_task(self, task)",
+)
 
 PNG_ONLY = {"metadata.system.mimetype": "image/png"}
 
