@@ -1,7 +1,6 @@
 """The admin: every model is there, its pages render with data, edits keep the rules."""
 
 import io
-import zipfile
 
 import pytest
 from django.apps import apps
@@ -16,6 +15,7 @@ from faas.services.executions import execution_create
 from faas.services.integrations import integration_create
 from faas.services.packages import package_push
 from faas.services.services import service_deploy, slots_activate
+from tests.support.functions import archive
 from workspace.models import Item
 from workspace.services.annotations import annotation_create
 from workspace.services.items import item_create
@@ -24,7 +24,7 @@ from workspace.services.tasks import task_create
 
 pytestmark = pytest.mark.django_db
 
-MAIN_PY = b"""
+MAIN_PY = """
 import dataslot as dl
 
 
@@ -56,13 +56,6 @@ def png_bytes(size=(120, 90)) -> bytes:
     return out.getvalue()
 
 
-def zip_bytes() -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as zf:
-        zf.writestr("main.py", MAIN_PY)
-    return out.getvalue()
-
-
 @pytest.fixture
 def superuser():
     return get_user_model().objects.create_superuser("root", password="root-pass", email="")
@@ -77,7 +70,9 @@ def data(superuser):
     annotation = annotation_create(item=item, type="box", label="car", coordinates=[[1, 1], [50, 40]])
     task = task_create(dataset=dataset, name="Check", item_ids=[item.pk], user=superuser)
     integration = integration_create(project=project, name="API_KEY", value="s3cr3t-value", user=superuser)
-    package = package_push(project=project, name="echo", archive=zip_bytes(), modules=MODULES, slots=SLOTS)
+    package = package_push(
+        project=project, name="echo", archive=archive({"main.py": MAIN_PY}), modules=MODULES, slots=SLOTS
+    )
     service, _ = service_deploy(project=project, package=package, name="echo", fields={})
     activation = slots_activate(service=service, project=project)
     execution = execution_create(service=service, input={"item": item.pk}, user=superuser)

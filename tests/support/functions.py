@@ -103,6 +103,19 @@ class FunctionsApi:
             "POST", f"/services/{service_id}/execute/", 201, json={"functionName": function_name, "input": input or {}}
         ).json()
 
+    def run_slot(
+        self, project_id: int, service_id: int, function_name: str, ids: list[int], *, resource="item", panel="browser"
+    ) -> list[dict]:
+        """A slot's click on the selected ``ids``: the executions it queued."""
+        body = {
+            "serviceId": service_id,
+            "functionName": function_name,
+            "resource": resource,
+            "panel": panel,
+            "selection": {"ids": ids},
+        }
+        return self.call("POST", f"/projects/{project_id}/slots/run/", 201, json=body).json()["executions"]
+
     def execution(self, execution_id: int) -> dict:
         return self.call("GET", f"/executions/{execution_id}/", 200).json()
 
