@@ -8,7 +8,10 @@ import textwrap
 import time
 import zipfile
 
-FINISHED = {"success", "failed", "terminated"}
+from dataslot.enums import FINISHED_STATUSES
+
+# What an HTTP client waits for: the SDK's set, as the wire spells it.
+FINISHED = FINISHED_STATUSES
 
 
 def archive(files: dict[str, str]) -> bytes:
