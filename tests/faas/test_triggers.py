@@ -14,7 +14,8 @@ from rest_framework.test import APIClient
 
 from faas.models import Execution, Trigger, TriggerEvent, TriggerFire
 from faas.services import services as service_services
-from faas.services.triggers import trigger_events_process, triggers_cron_fire
+from faas.services.trigger_events import trigger_events_process
+from faas.services.trigger_schedule import triggers_cron_fire
 from tests.support.functions import function, idle_runner
 from tests.support.inprocess import deploy
 from workspace.models import Item
