@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from faas.admin_forms import SlotActivationForm
+from faas.admin.forms import SlotActivationForm
 from faas.models import Package, Service, SlotActivation
 from faas.selectors.slots import slots_for_selection
 from workspace.services.projects import project_create
