@@ -15,7 +15,7 @@ from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
 
-from faas.packaging import normalise_slots
+from faas.declarations import normalise_slots
 from faas.enums import SlotDisplayScopeResource, SlotPostActionType, UiBindingPanel
 from faas.models import Package, Service, SlotActivation
 from faas.services import packages as package_services
