@@ -16,6 +16,7 @@ from faas.services.integrations import integration_create
 from faas.services.packages import package_push
 from faas.services.services import service_deploy, slots_activate
 from tests.support.functions import archive
+from tests.support.images import png
 from workspace.models import Item
 from workspace.services.annotations import annotation_create
 from workspace.services.items import item_create
@@ -50,12 +51,6 @@ SLOTS = [
 ]
 
 
-def png_bytes(size=(120, 90)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, (200, 80, 40)).save(out, "PNG")
-    return out.getvalue()
-
-
 @pytest.fixture
 def superuser():
     return get_user_model().objects.create_superuser("root", password="root-pass", email="")
@@ -66,7 +61,7 @@ def data(superuser):
     """One of everything the admin shows."""
     project = project_create(name="Admin <project>", owner=superuser)
     dataset = dataset_create(project=project, name="Shots")
-    item = item_create(dataset=dataset, file=png_bytes(), name="shot <1>.png", dir="/a", metadata={"user": {"k": 1}})
+    item = item_create(dataset=dataset, file=png((120, 90)), name="shot <1>.png", dir="/a", metadata={"user": {"k": 1}})
     annotation = annotation_create(item=item, type="box", label="car", coordinates=[[1, 1], [50, 40]])
     task = task_create(dataset=dataset, name="Check", item_ids=[item.pk], user=superuser)
     integration = integration_create(project=project, name="API_KEY", value="s3cr3t-value", user=superuser)

@@ -17,6 +17,7 @@ from faas.services import services as service_services
 from faas.services.trigger_events import trigger_events_process
 from faas.services.trigger_schedule import triggers_cron_fire
 from tests.support.functions import function, idle_runner
+from tests.support.images import png
 from tests.support.inprocess import deploy
 from workspace.models import Item
 from workspace.services.annotations import annotation_create, annotation_delete
@@ -35,14 +36,8 @@ CODE = idle_runner(
 )
 
 
-def png(name: str) -> SimpleUploadedFile:
-    import io
-
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.new("RGB", (4, 4), "red").save(buffer, format="PNG")
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+def png_file(name: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, png((4, 4), "red"), content_type="image/png")
 
 
 @pytest.fixture
@@ -76,7 +71,7 @@ def create(world, expect=201, **body):
 
 def upload(world, *names):
     response = world["client"].post(
-        f"/api/datasets/{world['dataset'].id}/items/", {"file": [png(n) for n in names]}, format="multipart"
+        f"/api/datasets/{world['dataset'].id}/items/", {"file": [png_file(n) for n in names]}, format="multipart"
     )
     assert response.status_code == 201, response.content
     return Item.objects.filter(dataset=world["dataset"], name__in=names)
@@ -203,7 +198,7 @@ def test_a_paused_trigger_or_service_queues_nothing_and_other_projects_events_ne
     other = dataset_create(project=project_create(name="Q", owner=other_owner), name="d")
     client = APIClient()
     client.force_authenticate(other_owner)
-    client.post(f"/api/datasets/{other.id}/items/", {"file": [png("x.png")]}, format="multipart")
+    client.post(f"/api/datasets/{other.id}/items/", {"file": [png_file("x.png")]}, format="multipart")
     paused = world["client"].patch(f"/api/triggers/{trigger['id']}/", {"active": False}, format="json")
     assert paused.status_code == 200 and paused.json()["active"] is False
     upload(world, "a.png")

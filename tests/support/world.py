@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import io
-
-from PIL import Image
-
 from faas.models import Execution
 from faas.services.integrations import integration_create
 from faas.services.packages import package_push
 from faas.services.services import service_deploy, slots_activate
 from tests.support.functions import archive, function, slot
+from tests.support.images import png
 from workspace.models import Item
 from workspace.services.annotations import annotation_create
 from workspace.services.items import item_create
@@ -25,12 +22,6 @@ class ServiceRunner(dl.BaseServiceRunner):
         return None
 """
 SLOT = slot("run", "Run", "noAction")
-
-
-def png() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (8, 6), (20, 120, 130)).save(out, "PNG")
-    return out.getvalue()
 
 
 def image_rows(dataset_id: int, names: list[str]) -> list[Item]:
