@@ -2,14 +2,13 @@
 
 import pytest
 from django.contrib.auth.models import User
-from rest_framework.test import APIClient
 
 from faas.models import Execution, SlotActivation
 from tests.support.functions import function, idle_runner, slot
-from tests.support.inprocess import deploy
+from tests.support.inprocess import deploy, signed_in_owner
 from tests.support.world import image_rows
 from workspace.models import Annotation, Task
-from workspace.services.projects import dataset_create, membership_set, project_create
+from workspace.services.projects import membership_set
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
@@ -35,14 +34,10 @@ SLOTS = [
 
 @pytest.fixture
 def setup():
-    user = User.objects.create_user("owner")
-    project = project_create(name="P", owner=user)
-    dataset = dataset_create(project=project, name="d")
+    _, project, dataset, client = signed_in_owner()
     items = image_rows(dataset.id, ["0.png", "1.png", "2.jpeg"])
     annotation = Annotation.objects.create(item=items[0], type="classification", label="cat")
     task = Task.objects.create(dataset=dataset, name="t")
-    client = APIClient()
-    client.force_authenticate(user)
     modules = [
         {
             "name": "m",

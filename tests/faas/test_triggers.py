@@ -18,7 +18,7 @@ from faas.services.trigger_events import trigger_events_process
 from faas.services.trigger_schedule import triggers_cron_fire
 from tests.support.functions import function, idle_runner
 from tests.support.images import png
-from tests.support.inprocess import deploy
+from tests.support.inprocess import deploy, signed_in_owner
 from workspace.models import Item
 from workspace.services.annotations import annotation_create, annotation_delete
 from workspace.services.items import item_update
@@ -42,11 +42,7 @@ def png_file(name: str) -> SimpleUploadedFile:
 
 @pytest.fixture
 def world():
-    user = User.objects.create_user("owner")
-    project = project_create(name="P", owner=user)
-    dataset = dataset_create(project=project, name="d")
-    client = APIClient()
-    client.force_authenticate(user)
+    user, project, dataset, client = signed_in_owner()
     modules = [
         {
             "name": "m",
