@@ -31,19 +31,9 @@ sys.path[:0] = [str(ROOT / "platform"), str(ROOT)]
 
 import websockets  # noqa: E402
 
+from bench.support.workload import NOOP_CODE  # noqa: E402
 from tests.support.functions import FunctionsApi, function  # noqa: E402
 from tests.support.live import LiveServer  # noqa: E402
-
-CODE = """
-import dataslot as dl
-
-class ServiceRunner(dl.BaseServiceRunner):
-    def noop(self):
-        return None
-
-    def noop_item(self, item):
-        return None
-"""
 
 
 def noop():
@@ -142,7 +132,7 @@ def main() -> None:
             f"Item.objects.bulk_create([Item(dataset=d, name=f'{{i}}.png', dir='/bench', width=1, height=1, size=1,"
             f" file='x', thumbnail='x', metadata={{'system': {{'mimetype': 'image/png'}}}}) for i in range({args.batch})])"
         )
-        package = api.push(project_id, "noop", CODE, [function("noop"), function("noop_item", ("item", "Item"))])
+        package = api.push(project_id, "noop", NOOP_CODE, [function("noop"), function("noop_item", ("item", "Item"))])
         service = api.deploy(project_id, package, "noop", runtime={"concurrency": 20, "numReplicas": 1})
         for _ in range(5):  # warm: replica started, connections open
             api.wait(api.execute(service["id"], "noop")["id"])

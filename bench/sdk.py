@@ -36,38 +36,9 @@ sys.path[:0] = [str(ROOT / "platform"), str(ROOT)]
 import requests  # noqa: E402
 
 import dataslot as dl  # noqa: E402
+from bench.support.workload import FAKE_ITEMS, NOOP_CODE  # noqa: E402
 from dataslot import paging  # noqa: E402
 from tests.support.live import LiveServer  # noqa: E402
-
-CODE = """
-import dataslot as dl
-
-
-class ServiceRunner(dl.BaseServiceRunner):
-    def noop(self):
-        return None
-
-    def noop_item(self, item):
-        return None
-"""
-
-BULK_CREATE = """
-from workspace.models import Item
-batch = []
-for n in range({start}, {stop}):
-    batch.append(Item(
-        dataset_id={dataset_id}, name=f"img{{n:06d}}.jpg", dir=f"/site{{n % 7}}",
-        width=1000 + n % 13, height=1000, size=150_000 + n % 997,
-        metadata={{"system": {{"mimetype": "image/jpeg", "originalname": f"img{{n:06d}}.jpg"}},
-                  "user": {{"batch": n % 10, "score": (n * 37 % 100) / 100}}}},
-        file=f"datasets/{dataset_id}/items/fake{{n}}.jpg",
-        thumbnail=f"datasets/{dataset_id}/thumbnails/fake{{n}}.jpg",
-    ))
-    if len(batch) == 5000:
-        Item.objects.bulk_create(batch)
-        batch = []
-Item.objects.bulk_create(batch)
-"""
 
 
 class TimedClient(dl.ApiClient):
@@ -114,7 +85,7 @@ def bench_items(server: LiveServer, project, count: int) -> int:
         dataset = project.datasets.create(dataset_name=name)
         started = time.perf_counter()
         for start in range(0, count, 200_000):  # each call within the helper's time limit
-            server.python(BULK_CREATE.format(start=start, stop=min(count, start + 200_000), dataset_id=dataset.id))
+            server.python(FAKE_ITEMS + f"fake_items({dataset.id}, {start}, {min(count, start + 200_000)})")
         print(f"  bulk-created {count:,} items in {time.perf_counter() - started:.1f} s")
 
     client = TimedClient(dl.client_api.url, dl.client_api.token)
@@ -144,7 +115,7 @@ def bench_items(server: LiveServer, project, count: int) -> int:
 
 
 def deploy(project, tmp: Path):
-    (tmp / "main.py").write_text(textwrap.dedent(CODE))
+    (tmp / "main.py").write_text(textwrap.dedent(NOOP_CODE))
     functions = [
         dl.PackageFunction(name="noop"),
         dl.PackageFunction(name="noop_item", inputs=[dl.FunctionIO(type=dl.PackageInputType.ITEM, name="item")]),

@@ -33,29 +33,18 @@ import requests
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "platform"), str(ROOT)]
 
+from bench.support.workload import FAKE_ITEMS  # noqa: E402
 from tests.support.browser import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 from tests.support.functions import FunctionsApi, slot  # noqa: E402
 from tests.support.live import LiveServer  # noqa: E402
 
+# After FAKE_ITEMS: the demo project's 100k dataset, and the ids the figures need.
 MAKE_ITEMS = """
 import json
 from workspace.models import Dataset, Item, Project
 project = Project.objects.get(name="Demo")
 dataset, _ = Dataset.objects.get_or_create(project=project, name="Bench 100k")
-batch = []
-for n in range({total}):
-    batch.append(Item(
-        dataset=dataset, name=f"img{{n:06d}}.jpg", dir=f"/site{{n % 7}}", width=1000 + n % 13, height=1000,
-        size=150_000 + n % 997,
-        metadata={{"system": {{"mimetype": "image/jpeg", "originalname": f"img{{n:06d}}.jpg"}},
-                  "user": {{"batch": n % 10}}}},
-        file=f"datasets/{{dataset.pk}}/items/fake{{n}}.jpg",
-        thumbnail=f"datasets/{{dataset.pk}}/thumbnails/fake{{n}}.jpg",
-    ))
-    if len(batch) == 5000:
-        Item.objects.bulk_create(batch)
-        batch = []
-Item.objects.bulk_create(batch)
+fake_items(dataset.pk, 0, {total})
 ids = list(Item.objects.filter(dataset=dataset).order_by("id").values_list("id", flat=True))
 print(json.dumps({{"project": project.id, "dataset": dataset.id, "deep_id": ids[int(len(ids) * 0.9)]}}))
 """
@@ -171,7 +160,7 @@ def deep_cursor(session: requests.Session, fragment_url: str, deep_id: int, max_
 
 def bench_browser_pages(server: LiveServer, total: int, repeat: int) -> None:
     t0 = time.perf_counter()
-    made = json.loads(server.python(MAKE_ITEMS.format(total=total)).strip().splitlines()[-1])
+    made = json.loads(server.python(FAKE_ITEMS + MAKE_ITEMS.format(total=total)).strip().splitlines()[-1])
     print(f"(a) dataset browser, {total:,} items (made in {time.perf_counter() - t0:.1f} s), {repeat} requests each:")
     session = log_in(server, "demo", "demo")
     page_url = f"{server.url}/projects/{made['project']}/datasets/{made['dataset']}/"

@@ -1,7 +1,6 @@
 """The admin: every model is there, its pages render with data, edits keep the rules."""
 
 import io
-import zipfile
 
 import pytest
 from django.apps import apps
@@ -16,6 +15,8 @@ from faas.services.executions import execution_create
 from faas.services.integrations import integration_create
 from faas.services.packages import package_push
 from faas.services.services import service_deploy, slots_activate
+from tests.support.functions import archive
+from tests.support.images import png
 from workspace.models import Item
 from workspace.services.annotations import annotation_create
 from workspace.services.items import item_create
@@ -24,7 +25,7 @@ from workspace.services.tasks import task_create
 
 pytestmark = pytest.mark.django_db
 
-MAIN_PY = b"""
+MAIN_PY = """
 import dataslot as dl
 
 
@@ -50,19 +51,6 @@ SLOTS = [
 ]
 
 
-def png_bytes(size=(120, 90)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, (200, 80, 40)).save(out, "PNG")
-    return out.getvalue()
-
-
-def zip_bytes() -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as zf:
-        zf.writestr("main.py", MAIN_PY)
-    return out.getvalue()
-
-
 @pytest.fixture
 def superuser():
     return get_user_model().objects.create_superuser("root", password="root-pass", email="")
@@ -73,11 +61,13 @@ def data(superuser):
     """One of everything the admin shows."""
     project = project_create(name="Admin <project>", owner=superuser)
     dataset = dataset_create(project=project, name="Shots")
-    item = item_create(dataset=dataset, file=png_bytes(), name="shot <1>.png", dir="/a", metadata={"user": {"k": 1}})
+    item = item_create(dataset=dataset, file=png((120, 90)), name="shot <1>.png", dir="/a", metadata={"user": {"k": 1}})
     annotation = annotation_create(item=item, type="box", label="car", coordinates=[[1, 1], [50, 40]])
     task = task_create(dataset=dataset, name="Check", item_ids=[item.pk], user=superuser)
     integration = integration_create(project=project, name="API_KEY", value="s3cr3t-value", user=superuser)
-    package = package_push(project=project, name="echo", archive=zip_bytes(), modules=MODULES, slots=SLOTS)
+    package = package_push(
+        project=project, name="echo", archive=archive({"main.py": MAIN_PY}), modules=MODULES, slots=SLOTS
+    )
     service, _ = service_deploy(project=project, package=package, name="echo", fields={})
     activation = slots_activate(service=service, project=project)
     execution = execution_create(service=service, input={"item": item.pk}, user=superuser)

@@ -14,7 +14,7 @@ from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from faas.admin_forms import SlotActivationForm
+from faas.admin.forms import SlotActivationForm
 from faas.models import Package, Service, SlotActivation
 from faas.selectors.slots import slots_for_selection
 from workspace.services.projects import project_create
@@ -73,20 +73,20 @@ def push(client, project, name="tools", **changes):
     return client.post(reverse("admin:faas_package_add"), form)
 
 
+# A service's settings as the admin's form sends them untouched.
+SERVICE_SETTINGS = {
+    "init_input": "{}",
+    "concurrency": "2",
+    "num_replicas": "1",
+    "execution_timeout": "60",
+    "drain_time": "5",
+    "on_reset": "failed",
+    "max_attempts": "3",
+}
+
+
 def deploy(client, package, name="tools", **changes):
-    form = {
-        "package": package.pk,
-        "package_revision": "",
-        "module_name": "",
-        "name": name,
-        "init_input": "{}",
-        "concurrency": "2",
-        "num_replicas": "1",
-        "execution_timeout": "60",
-        "drain_time": "5",
-        "on_reset": "failed",
-        "max_attempts": "3",
-    }
+    form = {"package": package.pk, "package_revision": "", "module_name": "", "name": name, **SERVICE_SETTINGS}
     form.update(changes)
     return client.post(reverse("admin:faas_service_add"), form)
 
@@ -239,17 +239,7 @@ def test_a_new_revision_is_uploaded_and_a_service_updated_to_it(client, project)
     package.refresh_from_db()
     assert package.version == 2
 
-    form = {
-        "package_revision": "2",
-        "module_name": "m",
-        "init_input": "{}",
-        "concurrency": "2",
-        "num_replicas": "1",
-        "execution_timeout": "60",
-        "drain_time": "5",
-        "on_reset": "failed",
-        "max_attempts": "3",
-    }
+    form = {"package_revision": "2", "module_name": "m", **SERVICE_SETTINGS}
     version = service.config_version
     assert client.post(change_url(service), form).status_code == 302
     service.refresh_from_db()

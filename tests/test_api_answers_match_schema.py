@@ -19,8 +19,9 @@ from django.contrib.auth.models import User
 from rest_framework.test import APIClient
 
 from tests.support.functions import archive, function
+from tests.support.images import png
 from tests.support.live import ROOT
-from tests.support.world import CODE, SLOT, png, project_world
+from tests.support.world import CODE, SLOT, project_world
 
 SCHEMA = yaml.safe_load((ROOT / "docs" / "openapi.yaml").read_text())
 METHODS = ("get", "post", "put", "patch", "delete")

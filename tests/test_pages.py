@@ -6,21 +6,12 @@ from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.views import serve
 from django.test import override_settings
 
+from tests.support.images import png
 from workspace.services.items import item_create
 from workspace.services.projects import dataset_create, membership_set, project_create
 from workspace.services.tasks import task_create
 
 pytestmark = pytest.mark.django_db
-
-
-def png_bytes(size=(64, 48)) -> bytes:
-    import io
-
-    from PIL import Image
-
-    out = io.BytesIO()
-    Image.new("RGB", size, (20, 120, 130)).save(out, "PNG")
-    return out.getvalue()
 
 
 @pytest.fixture
@@ -38,7 +29,7 @@ def alice_project(alice):
     project = project_create(name="Birds", description="Photos of <b>birds</b>", owner=alice)
     dataset = dataset_create(project=project, name="Garden")
     for n in range(3):
-        item_create(dataset=dataset, file=png_bytes(), name=f"bird-{n}.png", dir="/garden")
+        item_create(dataset=dataset, file=png((64, 48)), name=f"bird-{n}.png", dir="/garden")
     task_create(dataset=dataset, name="Count birds", query={"dir": "/garden"}, user=alice)
     return project
 

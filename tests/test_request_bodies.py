@@ -17,6 +17,7 @@ from rest_framework.test import APIClient
 from dataslot_server.parsers import MAX_JSON_DEPTH, json_depth
 from faas.models import Execution, Package, Service
 from tests.support.functions import archive, function
+from tests.support.images import png
 from workspace.models import Annotation, Item, Project
 from workspace.services.items import item_create
 from workspace.services.projects import dataset_create, project_create
@@ -36,12 +37,6 @@ DEEP = "[" * 1000 + "]" * 1000
 TOO_DEEP = "[" * (MAX_JSON_DEPTH + 1) + "]" * (MAX_JSON_DEPTH + 1)
 # Raw JSON text: 1e400 reads as infinity in Python; NaN and Infinity are not JSON at all.
 NOT_NUMBERS = {"1e400": "out of range", "-1e400": "out of range", "NaN": "not a number", "Infinity": "not a number"}
-
-
-def png() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (8, 8), (10, 200, 30)).save(out, format="PNG")
-    return out.getvalue()
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ uploads stream from generators over real HTTP, with and without a Content-Length
 
 from __future__ import annotations
 
-import io
 import os
 import socket
 import threading
@@ -14,7 +13,8 @@ import time
 
 import pytest
 import requests
-from PIL import Image
+
+from tests.support.images import png
 
 pytestmark = pytest.mark.server
 
@@ -127,9 +127,6 @@ def test_a_too_large_content_length_is_answered_before_any_body_is_sent(target):
 
 def test_a_body_under_the_limit_is_served_as_before(target):
     server, session, url = target
-    image = io.BytesIO()
-    Image.new("RGB", (4, 4), (1, 2, 3)).save(image, format="PNG")
-    png = image.getvalue()
-    response = session.post(url, files={"file": ("dot.png", png, "image/png")}, timeout=30)
+    response = session.post(url, files={"file": ("dot.png", png((4, 4), (1, 2, 3)), "image/png")}, timeout=30)
     assert response.status_code == 201, response.text
     assert response.json()["results"][0]["name"] == "dot.png"

@@ -11,7 +11,7 @@ class FaasConfig(AppConfig):
         # Imported once the models are loaded (they define models; apps.py runs before).
         from faas.selectors.services import is_service_bot
         from faas.services.services import project_services_delete
-        from faas.services.triggers import event_record
+        from faas.services.trigger_events import event_record
         from workspace.selectors.projects import register_bot_check
 
         # The workspace names no part of this app: it is told here what listens and how to

@@ -6,7 +6,7 @@ It wakes when this process commits an event (``wake``, on commit) and at least e
 ``INTERVAL`` seconds (events committed by other processes: scale-out web processes run no
 dispatcher, so a worker's pump finds their events within that interval). Any number of
 pumps may run against one database: outbox rows are claimed with ``SKIP LOCKED`` and each
-cron fire time by a conditional update and a unique row (faas/services/triggers.py).
+cron fire time by a conditional update and a unique row (faas/services/trigger_schedule.py).
 """
 
 from __future__ import annotations
@@ -16,7 +16,8 @@ import threading
 
 from django.db import connection
 
-from faas.services.triggers import outbox_listen, outbox_unlisten, trigger_events_process, triggers_cron_fire
+from faas.services.trigger_events import outbox_listen, outbox_unlisten, trigger_events_process
+from faas.services.trigger_schedule import triggers_cron_fire
 
 logger = logging.getLogger(__name__)
 

@@ -7,13 +7,30 @@ not terminated) holds here too, and a refusal is a warning on the page, not a 50
 
 from __future__ import annotations
 
+import json
+
 from django.contrib import admin, messages
 from django.db import transaction
+from django.utils.html import format_html
 
 
 def fields_of(fieldsets) -> tuple[str, ...]:
     """Every field named in ``fieldsets``, in order: a read-only page lists them once."""
     return tuple(field for _, options in fieldsets for field in options["fields"])
+
+
+def pretty_json(value):
+    return format_html('<pre style="white-space:pre-wrap;margin:0">{}</pre>', json.dumps(value, indent=2))
+
+
+def json_display(field: str):
+    """A read-only admin field that shows the JSON field ``field`` indented."""
+
+    @admin.display(description=field)
+    def show(self, obj):
+        return pretty_json(getattr(obj, field))
+
+    return show
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):

@@ -64,6 +64,18 @@ def _gone(request, project, service_id: int, *, status: int):
     )
 
 
+def _service_or_gone(request, project, service_id: int, *, polled_stops: bool):
+    """The project's service and no answer, or no service and the page that says it is gone.
+
+    With ``polled_stops``, htmx (the page's poll and its buttons) gets 286: it swaps the message
+    in and stops polling; any other request a plain 404, as every missing object."""
+    try:
+        return selectors.service_get(project=project, service_id=service_id), None
+    except selectors.ServiceGone:
+        polled = polled_stops and request.headers.get("HX-Request") == "true"
+        return None, _gone(request, project, service_id, status=STOP_POLLING if polled else 404)
+
+
 @login_required
 @require_GET
 def services_page(request, project_id: int):
@@ -76,10 +88,9 @@ def services_page(request, project_id: int):
 @require_GET
 def service_page(request, project_id: int, service_id: int):
     project = project_get_for_user(user=request.user, project_id=project_id)
-    try:
-        service = selectors.service_get(project=project, service_id=service_id)
-    except selectors.ServiceGone:
-        return _gone(request, project, service_id, status=404)
+    service, gone = _service_or_gone(request, project, service_id, polled_stops=False)
+    if gone:
+        return gone
     context = _live_context(request, project, service)
     context.update(nav_section="services", triggers_template=_triggers_template())
     return render(request, "studio/services/service.html", context)
@@ -90,22 +101,17 @@ def service_page(request, project_id: int, service_id: int):
 def service_live(request, project_id: int, service_id: int):
     """The page's live part, polled every few seconds (htmx)."""
     project = project_get_for_user(user=request.user, project_id=project_id)
-    try:
-        service = selectors.service_get(project=project, service_id=service_id)
-    except selectors.ServiceGone:
-        # The page's poll (htmx) gets 286: it swaps the message in and stops polling; any
-        # other request a plain 404, as every missing object.
-        polled = request.headers.get("HX-Request") == "true"
-        return _gone(request, project, service_id, status=STOP_POLLING if polled else 404)
+    service, gone = _service_or_gone(request, project, service_id, polled_stops=True)
+    if gone:
+        return gone
     return render(request, "studio/services/_live.html", _live_context(request, project, service))
 
 
 def _control(request, project_id: int, service_id: int, action):
     project = project_get_for_user(user=request.user, project_id=project_id, roles=WRITERS)
-    try:
-        service = selectors.service_get(project=project, service_id=service_id)
-    except selectors.ServiceGone:
-        return _gone(request, project, service_id, status=STOP_POLLING if request.headers.get("HX-Request") else 404)
+    service, gone = _service_or_gone(request, project, service_id, polled_stops=True)
+    if gone:
+        return gone
     try:
         service = action(service=service)
     except Conflict as exc:

@@ -172,19 +172,7 @@ def paused_service(api, demo) -> dict:
 def finished_execution(api, demo) -> dict:
     """One finished execution of the demo (Call labelling API), for the pages that show executions."""
     item = demo.item("shapes-01.png")
-    response = api.call(
-        "POST",
-        f"/projects/{demo.project_id}/slots/run/",
-        201,
-        json={
-            "serviceId": demo.service_id,
-            "functionName": "use_secret",
-            "resource": "item",
-            "panel": "browser",
-            "selection": {"ids": [item["id"]]},
-        },
-    )
-    (execution,) = response.json()["executions"]
+    (execution,) = api.run_slot(demo.project_id, demo.service_id, "use_secret", [item["id"]])
     return api.wait(execution["id"], timeout=60)
 
 

@@ -242,19 +242,7 @@ def test_an_output_of_the_wrong_type_for_the_post_action_is_reported_plainly(pag
 
 def test_an_executions_page_follows_its_logs_live_and_terminates_it(page, demo, api):
     _, item = item_named(demo, "pattern-03.")
-    response = api.call(
-        "POST",
-        f"/projects/{demo.project_id}/slots/run/",
-        201,
-        json={
-            "serviceId": demo.service_id,
-            "functionName": "long_job",
-            "resource": "item",
-            "panel": "browser",
-            "selection": {"ids": [item["id"]]},
-        },
-    )
-    (execution,) = response.json()["executions"]
+    (execution,) = api.run_slot(demo.project_id, demo.service_id, "long_job", [item["id"]])
     page.goto(f"{demo.executions_url}{execution['id']}/")
     logs = page.locator("#execution-logs")
     expect(logs).to_be_attached()

@@ -30,19 +30,7 @@ def run_slot(api, project_id, function_name, resource, panel, ids):
     service = next(
         s for s in api.call("GET", f"/projects/{project_id}/services/", 200).json() if s["name"] == "image-processing"
     )
-    response = api.call(
-        "POST",
-        f"/projects/{project_id}/slots/run/",
-        201,
-        json={
-            "serviceId": service["id"],
-            "functionName": function_name,
-            "resource": resource,
-            "panel": panel,
-            "selection": {"ids": ids},
-        },
-    )
-    return response.json()["executions"]
+    return api.run_slot(project_id, service["id"], function_name, ids, resource=resource, panel=panel)
 
 
 def first_item(api, project_id):

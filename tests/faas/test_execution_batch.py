@@ -2,39 +2,27 @@
 matching item, each exactly what a single ``execute`` would have made."""
 
 import pytest
-from django.contrib.auth.models import User
-from rest_framework.test import APIClient
 
 from faas.models import Execution, Service
 from faas.representations import execution_json
 from faas.services.executions import executions_create_batch
 from faas.services.slots import batch_run
-from tests.support.functions import function
-from tests.support.inprocess import deploy
+from tests.support.functions import function, idle_runner
+from tests.support.inprocess import deploy, signed_in_owner
 from workspace.models import Item
-from workspace.services.projects import dataset_create, project_create
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
-CODE = """
-import dataslot as dl
-
-class ServiceRunner(dl.BaseServiceRunner):
-    def on_item(self, item, note="x"): pass
-"""
+CODE = idle_runner('on_item(self, item, note="x")')
 
 
 @pytest.fixture
 def setup():
-    user = User.objects.create_user("owner")
-    project = project_create(name="P", owner=user)
-    dataset = dataset_create(project=project, name="d")
+    user, project, dataset, client = signed_in_owner()
     # More items than one INSERT statement takes, so the batch crosses statements.
     Item.objects.bulk_create(
         Item(dataset=dataset, name=f"{i}.png", width=1, height=1, size=1, file="x", thumbnail="x") for i in range(1234)
     )
-    client = APIClient()
-    client.force_authenticate(user)
     modules = [{"name": "m", "functions": [function("on_item", ("item", "Item"), ("note", "Json"))]}]
     service = deploy(client, project.id, CODE, modules)
     return client, user, dataset, service

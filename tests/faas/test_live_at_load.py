@@ -18,11 +18,10 @@ import pytest
 import websockets
 
 from tests.faas.test_live_events import refusal, run
-from tests.support.functions import function
+from tests.support.functions import FINISHED, function
 
 pytestmark = pytest.mark.server
 
-FINAL = {"success", "failed", "terminated"}
 SEQ = re.compile(r'<template data-live-seq="(\d+)"( data-live-heartbeat)?>')
 ROW = re.compile(r'data-list="drawer" data-execution-id="(\d+)" data-status="([a-z-]+)"')
 BATCH = 150
@@ -107,7 +106,7 @@ class Seen:
             self.statuses.setdefault(int(execution_id), []).append(status)
 
     def finished(self, ids) -> bool:
-        return all(self.statuses.get(i) and self.statuses[i][-1] in FINAL for i in ids)
+        return all(self.statuses.get(i) and self.statuses[i][-1] in FINISHED for i in ids)
 
     def missing_numbers(self) -> bool:
         """True when a number is missing among the batches, or a heartbeat names one never received."""
@@ -123,7 +122,7 @@ async def follow(ws, seen: Seen, until, timeout: float = 60) -> None:
         try:
             seen.take(await asyncio.wait_for(ws.recv(), timeout=deadline - time.monotonic()))
         except TimeoutError:
-            unfinished = {i: s for i, s in seen.statuses.items() if s[-1] not in FINAL}
+            unfinished = {i: s for i, s in seen.statuses.items() if s[-1] not in FINISHED}
             raise AssertionError(f"after {timeout} s: seqs {seen.seqs}, unfinished {unfinished}") from None
 
 

@@ -8,7 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from faas.models import Execution, Service
 from faas.services.slots import slot_run
 from tests.faas.test_slots import setup  # noqa: F401  (the fixture)
-from workspace.models import Item
+from tests.support.world import image_rows
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
@@ -19,19 +19,7 @@ MAX_QUERIES = 7
 
 
 def _more(dataset_id: int, count: int, ext: str = "png") -> list[int]:
-    return [
-        Item.objects.create(
-            dataset_id=dataset_id,
-            name=f"more-{i}.{ext}",
-            width=10,
-            height=10,
-            size=1,
-            file="x",
-            thumbnail="x",
-            metadata={"system": {"mimetype": f"image/{ext}"}},
-        ).id
-        for i in range(count)
-    ]
+    return [item.id for item in image_rows(dataset_id, [f"more-{i}.{ext}" for i in range(count)])]
 
 
 def _click(project, service, ids) -> tuple[int, list, list]:

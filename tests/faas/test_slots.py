@@ -2,72 +2,42 @@
 
 import pytest
 from django.contrib.auth.models import User
-from rest_framework.test import APIClient
 
 from faas.models import Execution, SlotActivation
-from tests.support.functions import function
-from tests.support.inprocess import deploy
-from workspace.models import Annotation, Item, Task
-from workspace.services.projects import dataset_create, membership_set, project_create
+from tests.support.functions import function, idle_runner, slot
+from tests.support.inprocess import deploy, signed_in_owner
+from tests.support.world import image_rows
+from workspace.models import Annotation, Task
+from workspace.services.projects import membership_set
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
-CODE = """
-import dataslot as dl
-
-class ServiceRunner(dl.BaseServiceRunner):
-    def on_item(self, item): pass
-    def on_items(self, items): pass
-    def in_studio(self, item): pass
-    def on_annotation(self, annotation): pass
-    def on_task(self, task): pass
-    def on_table(self, item): pass
-"""
+CODE = idle_runner(
+    "on_item(self, item)",
+    "on_items(self, items)",
+    "in_studio(self, item)",
+    "on_annotation(self, annotation)",
+    "on_task(self, task)",
+    "on_table(self, item)",
+)
 PNG_ONLY = {"$and": [{"hidden": False}, {"type": "file"}, {"metadata.system.mimetype": "image/png"}]}
 
-
-def slot(fn, display, *scopes, post="noAction"):
-    return {
-        "moduleName": "m",
-        "functionName": fn,
-        "displayName": display,
-        "postAction": {"type": post},
-        "displayScopes": [{"resource": r, "panel": p, "filter": f} for r, p, f in scopes],
-    }
-
-
 SLOTS = [
-    slot("on_item", "PNG everywhere", ("item", "all", PNG_ONLY)),
-    slot("on_items", "Browser only", ("item", "browser", {})),
-    slot("in_studio", "Studio only", ("item", "studio", {}), post="drawAnnotation"),
-    slot("on_annotation", "Annotation", ("annotation", "studio", {})),
-    slot("on_task", "Task", ("task", "browser", {})),
-    slot("on_table", "Table", ("item", "table", {})),
+    slot("on_item", "PNG everywhere", "noAction", filter=PNG_ONLY),
+    slot("on_items", "Browser only", "noAction", panel="browser"),
+    slot("in_studio", "Studio only", "drawAnnotation", panel="studio"),
+    slot("on_annotation", "Annotation", "noAction", scopes=[("annotation", "studio", {})]),
+    slot("on_task", "Task", "noAction", scopes=[("task", "browser", {})]),
+    slot("on_table", "Table", "noAction", panel="table"),
 ]
 
 
 @pytest.fixture
 def setup():
-    user = User.objects.create_user("owner")
-    project = project_create(name="P", owner=user)
-    dataset = dataset_create(project=project, name="d")
-    items = [
-        Item.objects.create(
-            dataset=dataset,
-            name=f"{i}.{ext}",
-            width=10,
-            height=10,
-            size=1,
-            file="x",
-            thumbnail="x",
-            metadata={"system": {"mimetype": f"image/{ext}"}},
-        )
-        for i, ext in enumerate(["png", "png", "jpeg"])
-    ]
+    _, project, dataset, client = signed_in_owner()
+    items = image_rows(dataset.id, ["0.png", "1.png", "2.jpeg"])
     annotation = Annotation.objects.create(item=items[0], type="classification", label="cat")
     task = Task.objects.create(dataset=dataset, name="t")
-    client = APIClient()
-    client.force_authenticate(user)
     modules = [
         {
             "name": "m",

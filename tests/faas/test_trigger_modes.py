@@ -1,13 +1,12 @@
 """Triggers in both executor modes ([embedded] and [celery]): an upload's event and a cron
 schedule become executions that run, whichever process handles the trigger."""
 
-import io
 import time
 
 import pytest
-from PIL import Image
 
 from tests.support.functions import FINISHED, FunctionsApi, function
+from tests.support.images import png
 
 pytestmark = pytest.mark.server
 
@@ -55,9 +54,7 @@ def test_an_uploaded_item_runs_its_trigger_and_the_execution_names_it(setup):
         201,
         json={"name": "uploads", "functionName": "on_item", "spec": {"resource": "Item", "actions": ["Created"]}},
     ).json()
-    buffer = io.BytesIO()
-    Image.new("RGB", (4, 4), "green").save(buffer, format="PNG")
-    api.call("POST", f"/datasets/{dataset['id']}/items/", 201, files={"file": ("up.png", buffer.getvalue())})
+    api.call("POST", f"/datasets/{dataset['id']}/items/", 201, files={"file": ("up.png", png((4, 4), "green"))})
     (run,) = finished_runs(api, project_id, trigger["id"], 1)
     assert (run["status"], run["output"], run["triggerId"]) == ("success", "up.png", trigger["id"])
 

@@ -14,9 +14,11 @@ from rest_framework.test import APIClient
 
 from faas.models import Execution, Trigger, TriggerEvent, TriggerFire
 from faas.services import services as service_services
-from faas.services.triggers import trigger_events_process, triggers_cron_fire
-from tests.support.functions import function
-from tests.support.inprocess import deploy
+from faas.services.trigger_events import trigger_events_process
+from faas.services.trigger_schedule import triggers_cron_fire
+from tests.support.functions import function, idle_runner
+from tests.support.images import png
+from tests.support.inprocess import deploy, signed_in_owner
 from workspace.models import Item
 from workspace.services.annotations import annotation_create, annotation_delete
 from workspace.services.items import item_update
@@ -25,35 +27,22 @@ from workspace.services.tasks import task_create, task_item_status_set, task_upd
 
 pytestmark = [pytest.mark.django_db, pytest.mark.postgres]
 
-CODE = """
-import dataslot as dl
-
-class ServiceRunner(dl.BaseServiceRunner):
-    def on_item(self, item): pass
-    def on_annotation(self, annotation): pass
-    def on_task(self, task): pass
-    def tick(self, config): pass
-    def nothing(self): pass
-"""
+CODE = idle_runner(
+    "on_item(self, item)",
+    "on_annotation(self, annotation)",
+    "on_task(self, task)",
+    "tick(self, config)",
+    "nothing(self)",
+)
 
 
-def png(name: str) -> SimpleUploadedFile:
-    import io
-
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    Image.new("RGB", (4, 4), "red").save(buffer, format="PNG")
-    return SimpleUploadedFile(name, buffer.getvalue(), content_type="image/png")
+def png_file(name: str) -> SimpleUploadedFile:
+    return SimpleUploadedFile(name, png((4, 4), "red"), content_type="image/png")
 
 
 @pytest.fixture
 def world():
-    user = User.objects.create_user("owner")
-    project = project_create(name="P", owner=user)
-    dataset = dataset_create(project=project, name="d")
-    client = APIClient()
-    client.force_authenticate(user)
+    user, project, dataset, client = signed_in_owner()
     modules = [
         {
             "name": "m",
@@ -78,7 +67,7 @@ def create(world, expect=201, **body):
 
 def upload(world, *names):
     response = world["client"].post(
-        f"/api/datasets/{world['dataset'].id}/items/", {"file": [png(n) for n in names]}, format="multipart"
+        f"/api/datasets/{world['dataset'].id}/items/", {"file": [png_file(n) for n in names]}, format="multipart"
     )
     assert response.status_code == 201, response.content
     return Item.objects.filter(dataset=world["dataset"], name__in=names)
@@ -205,7 +194,7 @@ def test_a_paused_trigger_or_service_queues_nothing_and_other_projects_events_ne
     other = dataset_create(project=project_create(name="Q", owner=other_owner), name="d")
     client = APIClient()
     client.force_authenticate(other_owner)
-    client.post(f"/api/datasets/{other.id}/items/", {"file": [png("x.png")]}, format="multipart")
+    client.post(f"/api/datasets/{other.id}/items/", {"file": [png_file("x.png")]}, format="multipart")
     paused = world["client"].patch(f"/api/triggers/{trigger['id']}/", {"active": False}, format="json")
     assert paused.status_code == 200 and paused.json()["active"] is False
     upload(world, "a.png")

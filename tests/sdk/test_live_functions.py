@@ -2,14 +2,13 @@
 the seed's code samples are (``import dataslot as dl``). The samples themselves,
 with each documented effect, are tests/sdk/test_specification.py."""
 
-import io
 import textwrap
 import time
 
 import pytest
-from PIL import Image
 
 import dataslot as dl
+from tests.support.images import png
 
 pytestmark = pytest.mark.server
 
@@ -107,9 +106,7 @@ def service(package):
 @pytest.fixture(scope="module")
 def item(live_project):
     dataset = live_project.datasets.create(dataset_name="inputs")
-    buffer = io.BytesIO()
-    Image.new("RGB", (16, 12), "red").save(buffer, format="PNG")
-    return dataset.items.upload(local_path=buffer.getvalue(), remote_path="/in", remote_name="red.png")
+    return dataset.items.upload(local_path=png((16, 12), "red"), remote_path="/in", remote_name="red.png")
 
 
 def test_push_gives_a_typed_package(package):

@@ -1,14 +1,13 @@
 """Triggers as a Dataloop user writes them (``service.triggers.create(...)``), against a real
 server whose dispatcher runs the functions on real replicas."""
 
-import io
 import textwrap
 import time
 
 import pytest
-from PIL import Image
 
 import dataslot as dl
+from tests.support.images import png
 
 pytestmark = pytest.mark.server
 
@@ -26,12 +25,6 @@ class ServiceRunner(dl.BaseServiceRunner):
     def tick(self, config):
         return config
 """
-
-
-def png() -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", (8, 6), "blue").save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -76,8 +69,8 @@ def test_an_item_uploaded_through_the_sdk_runs_the_triggered_function_once(servi
         execution_mode=dl.TriggerExecutionMode.ONCE,
     )
     assert trigger.resource == "Item" and trigger.actions == ["Created"] and trigger.execution_mode == "Once"
-    dataset.items.upload(local_path=png(), remote_path="/elsewhere", remote_name="skip.png")
-    item = dataset.items.upload(local_path=png(), remote_path="/incoming", remote_name="new.png")
+    dataset.items.upload(local_path=png(color="blue"), remote_path="/elsewhere", remote_name="skip.png")
+    item = dataset.items.upload(local_path=png(color="blue"), remote_path="/incoming", remote_name="new.png")
     (execution,) = wait_for(trigger, 1)
     assert execution.status == "success", execution.latest_status
     assert execution.output == {"name": "new.png", "width": 8}
@@ -92,7 +85,7 @@ def test_a_function_failing_on_every_event_keeps_being_triggered_and_its_failure
         name="always-fails", function_name="explode", resource="Item", actions=["Created"], filters={"dir": "/bad"}
     )
     for n in range(2):
-        dataset.items.upload(local_path=png(), remote_path="/bad", remote_name=f"{n}.png")
+        dataset.items.upload(local_path=png(color="blue"), remote_path="/bad", remote_name=f"{n}.png")
     first, second = wait_for(trigger, 2)
     assert (first.status, second.status) == ("failed", "failed")
     assert "cannot handle 1.png" in second.latest_status["message"]
@@ -105,7 +98,7 @@ def test_a_deleted_item_runs_its_trigger_with_the_item_as_it_was(service, datase
     trigger = service.triggers.create(
         name="on-delete", function_name="size", resource=dl.TriggerResource.ITEM, actions=dl.TriggerAction.DELETED
     )
-    item = dataset.items.upload(local_path=png(), remote_path="/doomed", remote_name="gone.png")
+    item = dataset.items.upload(local_path=png(color="blue"), remote_path="/doomed", remote_name="gone.png")
     item = item[0] if isinstance(item, list) else item
     item.delete()
     (execution,) = wait_for(trigger, 1)

@@ -8,14 +8,9 @@ import pytest
 from PIL import Image
 
 import dataslot as dl
+from tests.support.images import png
 
 pytestmark = pytest.mark.server
-
-
-def png(color="red", size=(8, 6)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, color).save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -36,10 +31,10 @@ def test_projects_and_datasets_by_name_and_id(live_project, dataset):
 
 def test_upload_accepts_path_bytes_buffer_image_and_array(dataset, tmp_path):
     path = tmp_path / "from-path.png"
-    path.write_bytes(png("blue"))
+    path.write_bytes(png(color="blue"))
     from_path = dataset.items.upload(local_path=str(path), remote_path="/forms")
-    from_bytes = dataset.items.upload(local_path=png(), remote_path="/forms", remote_name="from-bytes.png")
-    buffer = io.BytesIO(png("green"))
+    from_bytes = dataset.items.upload(local_path=png(color="red"), remote_path="/forms", remote_name="from-bytes.png")
+    buffer = io.BytesIO(png(color="green"))
     buffer.name = "from-buffer.png"
     from_buffer = dataset.items.upload(local_path=buffer, remote_path="/forms")
     from_image = dataset.items.upload(
@@ -63,7 +58,7 @@ def test_upload_accepts_path_bytes_buffer_image_and_array(dataset, tmp_path):
 
 
 def test_download_to_a_file_or_a_buffer(dataset, tmp_path):
-    data = png("purple")
+    data = png(color="purple")
     item = dataset.items.upload(local_path=data, remote_name="dl.png")
     path = item.download(local_path=str(tmp_path))
     assert path == str(tmp_path / "dl.png")
@@ -76,8 +71,8 @@ def test_download_to_a_file_or_a_buffer(dataset, tmp_path):
 
 def test_list_iterates_every_page_and_filters(live_project):
     dataset = live_project.datasets.create(dataset_name="paged")
-    uploaded = dataset.items.upload(local_path=[png() for _ in range(5)], remote_path="/a")
-    dataset.items.upload(local_path=png(), remote_path="/b", remote_name="only-b.png")
+    uploaded = dataset.items.upload(local_path=[png(color="red") for _ in range(5)], remote_path="/a")
+    dataset.items.upload(local_path=png(color="red"), remote_path="/b", remote_name="only-b.png")
     assert len(uploaded) == 5
     assert len(list(dataset.items.list(page_size=2).all())) == 6
     assert [len(p) for p in dataset.items.list(page_size=2).pages()] == [2, 2, 2]

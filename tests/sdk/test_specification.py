@@ -8,14 +8,13 @@ The samples are marked ``# -- spec §x.y`` below; the lines between such a marke
 ``# -- end`` are the specification's own.
 """
 
-import io
 import textwrap
 import time
 
 import pytest
-from PIL import Image
 
 import dataslot as dl
+from tests.support.images import png
 
 pytestmark = pytest.mark.server
 
@@ -144,9 +143,7 @@ def service(package):
 @pytest.fixture(scope="module")
 def item(project):
     dataset = project.datasets.create(dataset_name="spec")
-    buffer = io.BytesIO()
-    Image.new("RGB", (16, 12), "red").save(buffer, format="PNG")
-    return dataset.items.upload(local_path=buffer.getvalue(), remote_path="/in", remote_name="red.png")
+    return dataset.items.upload(local_path=png((16, 12), "red"), remote_path="/in", remote_name="red.png")
 
 
 @pytest.fixture(scope="module")

@@ -7,19 +7,14 @@ import pytest
 from PIL import Image
 
 from dataslot.uploads import payloads
+from tests.support.images import png
 
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
 
 
-def png_bytes(size=(4, 3)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, "red").save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
 def test_path_keeps_its_name_unless_renamed(tmp_path):
     path = tmp_path / "cat.png"
-    path.write_bytes(png_bytes())
+    path.write_bytes(png((4, 3), "red"))
     [(name, handle)] = payloads(str(path), None)
     assert name == "cat.png" and handle.read().startswith(PNG_MAGIC)
     handle.close()
@@ -29,9 +24,9 @@ def test_path_keeps_its_name_unless_renamed(tmp_path):
 
 
 def test_bytes_and_buffers_get_an_extension_from_their_content():
-    [(name, handle)] = payloads(png_bytes(), None)
+    [(name, handle)] = payloads(png((4, 3), "red"), None)
     assert name.endswith(".png") and handle.read().startswith(PNG_MAGIC)
-    buffer = io.BytesIO(png_bytes())
+    buffer = io.BytesIO(png((4, 3), "red"))
     buffer.name = "/tmp/x/photo.png"
     [(name, _)] = payloads(buffer, None)
     assert name == "photo.png"

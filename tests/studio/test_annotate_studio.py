@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-import io
 import json
 from urllib.parse import quote
 
 import pytest
-from PIL import Image
 
 from tests.support.html import StartTags
+from tests.support.images import png
 from workspace.services.annotations import annotation_create
 from workspace.services.items import item_create
 from workspace.services.projects import dataset_create, project_create
 
 pytestmark = pytest.mark.django_db
-
-
-def png(size=(200, 100)) -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, (30, 110, 120)).save(out, "PNG")
-    return out.getvalue()
 
 
 @pytest.fixture
@@ -35,7 +28,7 @@ def dataset(project):
 
 @pytest.fixture
 def item(dataset):
-    return item_create(dataset=dataset, file=png(), name="wren.png", dir="/garden")
+    return item_create(dataset=dataset, file=png((200, 100)), name="wren.png", dir="/garden")
 
 
 def studio_url(item, **query) -> str:

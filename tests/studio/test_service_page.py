@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import io
 import re
-import zipfile
 from datetime import timedelta
 
 import pytest
@@ -14,10 +12,11 @@ from faas.models import Execution, Service
 from faas.services.packages import package_push
 from faas.services.services import service_deploy
 from studio.services import selectors
+from tests.support.functions import archive
 
 pytestmark = pytest.mark.django_db
 
-MAIN_PY = b"""
+MAIN_PY = """
 import dataslot as dl
 
 
@@ -27,17 +26,12 @@ class ServiceRunner(dl.BaseServiceRunner):
 """
 
 
-def zip_bytes() -> bytes:
-    out = io.BytesIO()
-    with zipfile.ZipFile(out, "w") as zf:
-        zf.writestr("main.py", MAIN_PY)
-    return out.getvalue()
-
-
 @pytest.fixture
 def service(project, owner) -> Service:
     modules = [{"name": "m", "functions": [{"name": "touch", "inputs": [{"name": "item", "type": "Item"}]}]}]
-    package = package_push(project=project, name="tools", archive=zip_bytes(), modules=modules, user=owner)
+    package = package_push(
+        project=project, name="tools", archive=archive({"main.py": MAIN_PY}), modules=modules, user=owner
+    )
     service, _ = service_deploy(project=project, package=package, name="tools <b>", fields={})
     return service
 

@@ -8,7 +8,10 @@ import textwrap
 import time
 import zipfile
 
-FINISHED = {"success", "failed", "terminated"}
+from dataslot.enums import FINISHED_STATUSES
+
+# What an HTTP client waits for: the SDK's set, as the wire spells it.
+FINISHED = FINISHED_STATUSES
 
 
 def archive(files: dict[str, str]) -> bytes:
@@ -19,21 +22,37 @@ def archive(files: dict[str, str]) -> bytes:
     return buffer.getvalue()
 
 
+def idle_runner(*signatures: str) -> str:
+    """A package's main.py whose ServiceRunner has these functions, each doing nothing.
+
+    ``idle_runner("on_item(self, item)", "tick(self, config)")``."""
+    body = "".join(f"    def {signature}: pass\n" for signature in signatures)
+    return f"import dataslot as dl\n\nclass ServiceRunner(dl.BaseServiceRunner):\n{body}"
+
+
 def function(name: str, *inputs: tuple[str, str], **extra) -> dict:
     return {"name": name, "inputs": [{"name": n, "type": t} for n, t in inputs], **extra}
 
 
 def slot(
-    function_name: str, display_name: str, post_action: str, *, panel: str = "all", filter: dict | None = None
+    function_name: str,
+    display_name: str,
+    post_action: str,
+    *,
+    panel: str = "all",
+    filter: dict | None = None,
+    scopes: list[tuple[str, str, dict]] | None = None,
 ) -> dict:
-    """A slot of module ``m`` on items, as a package's JSON declares it."""
+    """A slot of module ``m``, as a package's JSON declares it: on items of ``panel`` matching
+    ``filter``, or on each (resource, panel, filter) of ``scopes``."""
+    scopes = scopes or [("item", panel, filter or {})]
     return {
         "moduleName": "m",
         "functionName": function_name,
         "displayName": display_name,
         "postAction": {"type": post_action},
         "displayIcon": "",
-        "displayScopes": [{"resource": "item", "panel": panel, "filter": filter or {}}],
+        "displayScopes": [{"resource": r, "panel": p, "filter": f} for r, p, f in scopes],
     }
 
 
@@ -86,6 +105,19 @@ class FunctionsApi:
         return self.call(
             "POST", f"/services/{service_id}/execute/", 201, json={"functionName": function_name, "input": input or {}}
         ).json()
+
+    def run_slot(
+        self, project_id: int, service_id: int, function_name: str, ids: list[int], *, resource="item", panel="browser"
+    ) -> list[dict]:
+        """A slot's click on the selected ``ids``: the executions it queued."""
+        body = {
+            "serviceId": service_id,
+            "functionName": function_name,
+            "resource": resource,
+            "panel": panel,
+            "selection": {"ids": ids},
+        }
+        return self.call("POST", f"/projects/{project_id}/slots/run/", 201, json=body).json()["executions"]
 
     def execution(self, execution_id: int) -> dict:
         return self.call("GET", f"/executions/{execution_id}/", 200).json()

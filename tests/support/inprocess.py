@@ -5,9 +5,22 @@ from __future__ import annotations
 
 import json
 
+from django.contrib.auth.models import User
 from django.core.files.uploadedfile import SimpleUploadedFile
+from rest_framework.test import APIClient
 
 from tests.support.functions import archive
+from workspace.services.projects import dataset_create, project_create
+
+
+def signed_in_owner():
+    """A user "owner", their project "P" with a dataset "d", and an API client signed in as them."""
+    user = User.objects.create_user("owner")
+    project = project_create(name="P", owner=user)
+    dataset = dataset_create(project=project, name="d")
+    client = APIClient()
+    client.force_authenticate(user)
+    return user, project, dataset, client
 
 
 def deploy(client, project_id: int, code: str, modules: list[dict], *, slots: list | None = None) -> dict:

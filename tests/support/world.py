@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import io
-
-from PIL import Image
-
 from faas.models import Execution
 from faas.services.integrations import integration_create
 from faas.services.packages import package_push
 from faas.services.services import service_deploy, slots_activate
 from tests.support.functions import archive, function, slot
+from tests.support.images import png
+from workspace.models import Item
 from workspace.services.annotations import annotation_create
 from workspace.services.items import item_create
 from workspace.services.projects import dataset_create, project_create
@@ -26,10 +24,22 @@ class ServiceRunner(dl.BaseServiceRunner):
 SLOT = slot("run", "Run", "noAction")
 
 
-def png() -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", (8, 6), (20, 120, 130)).save(out, "PNG")
-    return out.getvalue()
+def image_rows(dataset_id: int, names: list[str]) -> list[Item]:
+    """Items of 10x10 images named ``names`` (the mimetype from each extension), as rows whose
+    files are never read: for the code that reads items' fields, not their bytes."""
+    return [
+        Item.objects.create(
+            dataset_id=dataset_id,
+            name=name,
+            width=10,
+            height=10,
+            size=1,
+            file="x",
+            thumbnail="x",
+            metadata={"system": {"mimetype": f"image/{name.rsplit('.', 1)[-1]}"}},
+        )
+        for name in names
+    ]
 
 
 def project_world(owner, name: str) -> dict[str, int]:

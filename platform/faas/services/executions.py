@@ -159,7 +159,7 @@ def executions_create_batch(
     function: dict | None = None,
 ) -> list[Execution]:
     """Queue many executions in one transaction; inputs are already normalised references.
-    ``trigger``: the trigger that queued them (faas/services/triggers.py); ``post_action``:
+    ``trigger``: the trigger that queued them (faas/services/trigger_events.py, trigger_schedule.py); ``post_action``:
     the clicked slot's (faas/services/slots.py); ``function``: ``function_for(service,
     function_name)`` when the caller has already looked it up."""
     if require_active and not service.active:

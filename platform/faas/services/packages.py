@@ -8,16 +8,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 
+from faas.declarations import normalise_modules, normalise_slots, validate_code
 from faas.errors import Conflict
 from faas.models import Package, PackageRevision
-from faas.packaging import (
-    StoredArchiveError,
-    normalise_modules,
-    normalise_slots,
-    open_archive,
-    stored_archive,
-    validate_code,
-)
+from faas.packaging import StoredArchiveError, open_archive, stored_archive
 
 
 def _check_name(name) -> str:

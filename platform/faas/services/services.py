@@ -12,9 +12,9 @@ from rest_framework.authtoken.models import Token
 
 from faas import executor
 from faas import runtime as runtime_settings
+from faas.declarations import normalise_slots
 from faas.enums import ExecutionStatus, OnResetAction
 from faas.models import Integration, Package, Service, SlotActivation, validate_execution_timeout
-from faas.packaging import normalise_slots
 from workspace.ids import is_id
 from workspace.models import Membership, Project
 

@@ -185,7 +185,7 @@ def task_item_status_set(*, task: Task, item: Item, done: bool = True, user=None
             # JSON to the SDK's group; the pages' group turns it into HTML (studio/tasks/live.py).
             publish_on_commit(project_group(task.dataset.project_id), event)
             publish_on_commit(studio_group(task.dataset.project_id), event)
-            # Triggers on ItemStatus/statusChanged run on the item (faas/services/triggers.py).
+            # Triggers on ItemStatus/statusChanged run on the item (faas/services/trigger_events.py).
             entities_changed(
                 project_id=task.dataset.project_id,
                 resource="ItemStatus",

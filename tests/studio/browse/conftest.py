@@ -2,29 +2,24 @@
 
 from __future__ import annotations
 
-import io
-
 import pytest
 from django.contrib.auth import get_user_model
-from PIL import Image
 
 from faas.models import Execution
 from faas.services.packages import package_push
 from faas.services.services import service_deploy, slots_activate
-from tests.support.functions import archive, function
+from tests.support.functions import archive, function, idle_runner
+from tests.support.images import png
 from workspace.models import Item
 from workspace.services.items import item_create
 from workspace.services.projects import dataset_create, project_create
 
-CODE = """
-import dataslot as dl
-
-class ServiceRunner(dl.BaseServiceRunner):
-    def gray(self, item): pass
-    def detect(self, item): pass
-    def everywhere(self, item): pass
-    def on_task(self, task): pass
-"""
+CODE = idle_runner(
+    "gray(self, item)",
+    "detect(self, item)",
+    "everywhere(self, item)",
+    "on_task(self, task)",
+)
 
 PNG_ONLY = {"metadata.system.mimetype": "image/png"}
 
@@ -46,12 +41,6 @@ SLOTS = [
     _slot("everywhere", "PNG only", "item", "all", filter=PNG_ONLY),
     _slot("on_task", "Task thing", "task", "browser"),
 ]
-
-
-def png_bytes(size=(40, 30), color=(20, 120, 130), fmt="PNG") -> bytes:
-    out = io.BytesIO()
-    Image.new("RGB", size, color).save(out, fmt)
-    return out.getvalue()
 
 
 def fake_items(dataset, count: int, *, start: int = 0, mimetype: str = "image/png", dir: str = "/") -> list[Item]:
@@ -127,7 +116,7 @@ def other_project(bob):
     """Bob's project, with an execution whose output is an item of Bob's."""
     project = project_create(name="Secret", owner=bob)
     dataset = dataset_create(project=project, name="Vault")
-    item = item_create(dataset=dataset, file=png_bytes(), name="secret.png")
+    item = item_create(dataset=dataset, file=png((40, 30)), name="secret.png")
     return project, dataset, item
 
 

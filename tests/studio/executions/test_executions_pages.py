@@ -11,8 +11,9 @@ from faas.models import Execution, ExecutionLog
 from faas.services.packages import package_push
 from faas.services.services import service_deploy
 from studio.executions.rows import render_live_update, rows_of
-from tests.studio.browse.conftest import CODE, executions_with_outputs, fake_items, png_bytes
+from tests.studio.browse.conftest import CODE, executions_with_outputs, fake_items
 from tests.support.functions import archive, function
+from tests.support.images import png
 from workspace.services.items import item_create
 
 pytestmark = pytest.mark.django_db
@@ -60,7 +61,7 @@ def test_select_all_matching_runs_once_per_matching_item_minus_excluded(alice, p
 
 
 def test_the_zip_holds_the_output_items_of_the_executions(client, alice, project, dataset, service):
-    items = [item_create(dataset=dataset, file=png_bytes(color=(n * 40, 0, 0)), name="same.png") for n in range(3)]
+    items = [item_create(dataset=dataset, file=png((40, 30), color=(n * 40, 0, 0)), name="same.png") for n in range(3)]
     executions = executions_with_outputs(service, items)
     client.force_login(alice)
     ids = ",".join(str(e.pk) for e in executions)

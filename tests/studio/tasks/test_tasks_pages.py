@@ -8,8 +8,8 @@ import pytest
 from django.contrib.auth import get_user_model
 
 from studio.tasks import selectors
-from tests.studio.test_annotate_studio import png
 from tests.support.html import StartTags
+from tests.support.images import png
 from workspace.services.items import item_create
 from workspace.services.projects import dataset_create, project_create
 from workspace.services.tasks import task_create, task_item_status_set

@@ -12,11 +12,12 @@ from __future__ import annotations
 import json
 
 from django import forms
+from django.contrib import admin
 from django.core.exceptions import ValidationError
 
+from faas.declarations import normalise_slots
 from faas.enums import SlotDisplayScopeResource, SlotPostActionType, UiBindingPanel
 from faas.models import Package, Service, SlotActivation
-from faas.packaging import normalise_slots
 from faas.services import packages as package_services
 from faas.services import services as service_services
 
@@ -85,6 +86,24 @@ class ServiceCallForm(forms.ModelForm):
 
     def call_service(self):
         raise NotImplementedError
+
+
+class ServiceCallAdmin(admin.ModelAdmin):
+    """Its forms save through ``faas.services`` while validating (below); the
+    object shown afterwards is the one the service returned."""
+
+    def get_form(self, request, obj=None, **kwargs):
+        form = super().get_form(request, obj, **kwargs)
+        return type(form.__name__, (form,), {"user": request.user})
+
+    def save_form(self, request, form, change):
+        return form.saved
+
+    def save_model(self, request, obj, form, change):
+        pass  # saved by the service already
+
+    def save_related(self, request, form, formsets, change):
+        pass
 
 
 # --- packages -------------------------------------------------------------------------
