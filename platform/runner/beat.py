@@ -3,7 +3,7 @@
 ``CronTriggerScheduler`` is a ``celery.beat.Scheduler`` whose entries are the database's
 cron triggers, read again every ``SYNC_INTERVAL`` s: a trigger created, edited, paused,
 resumed or deleted is in the schedule within that. croniter computes the fire times
-(``faas.services.triggers.cron_fire_times``); each is one message,
+(``faas.services.trigger_schedule.cron_fire_times``); each is one message,
 ``fire_cron_trigger(trigger_id, fire_at)``, on the ``dataslot.triggers`` queue that every
 worker consumes, and the worker that takes it claims the fire time by its unique row.
 
@@ -29,7 +29,7 @@ from redis import Redis
 from redis.exceptions import LockError, RedisError
 
 from dataslot_server.celery_app import TRIGGERS_QUEUE, app
-from faas.services.triggers import (
+from faas.services.trigger_schedule import (
     cron_fire_times,
     cron_live,
     cron_next_fire,
@@ -49,7 +49,7 @@ LOOKBACK = timedelta(seconds=15)  # what a beat that takes over sends again (the
 
 @app.task(name="runner.beat.fire_cron_trigger", ignore_result=True)
 def fire_cron_trigger(trigger_id: int, fire_at: str) -> bool:
-    """Run one fire time of a cron trigger, on a worker (faas/services/triggers.py)."""
+    """Run one fire time of a cron trigger, on a worker (faas/services/trigger_schedule.py)."""
     moment = parse_datetime(fire_at) if isinstance(fire_at, str) else None
     if moment is None or timezone.is_naive(moment):
         logger.warning("fire_cron_trigger: not a fire time: %r", fire_at)

@@ -18,16 +18,6 @@ from faas.enums import TriggerAction, TriggerExecutionMode, TriggerResource, Tri
 from faas.inputs import entity_input_name, normalise_input
 from faas.models import Service, Trigger
 from faas.services.executions import function_for
-
-# runner/beat.py (changed elsewhere as this is written) imports its cron functions from here;
-# they live in trigger_schedule, and this import goes once beat imports them from there.
-from faas.services.trigger_schedule import (  # noqa: F401
-    cron_fire_times,
-    cron_live,
-    cron_next_fire,
-    cron_schedule_triggers,
-    trigger_cron_fire_at,
-)
 from workspace import dql
 from workspace.models import Annotation, Dataset, Item, Task
 
