@@ -117,36 +117,10 @@ def _send(group: str, payload: dict) -> None:
                 loop.create_task(layer.group_send(group, payload))
             else:
                 asyncio.run_coroutine_threadsafe(layer.group_send(group, payload), loop)
+        elif payload["type"] in fanout.KINDS:
+            _outbox().call(_broadcaster()._seq().redis.publish, fanout.channel_of(group), fanout.encode(payload))
         else:
             _outbox().send(layer, group, payload)
-    except Exception:  # noqa: BLE001 - an event lost must not fail the state change
-        logger.exception("could not publish a live event to %s", group)
-
-
-_thread_loops = threading.local()
-
-
-def _send_here(group: str, payload: dict) -> None:
-    """Send from this thread, on an event loop of its own, instead of handing over to the
-    outbox's: the broadcaster's batches carry every run's final state, and a hand-over
-    between threads is a wait on the interpreter lock."""
-    layer = get_channel_layer()
-    if layer is None or isinstance(layer, InMemoryChannelLayer):
-        _send(group, payload)
-        return
-    payload = {**payload, "group": group}  # as in _send
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        pass
-    else:  # inside a running loop (not the broadcaster's case): hand it over
-        _send(group, payload)
-        return
-    loop = getattr(_thread_loops, "loop", None)
-    if loop is None or loop.is_closed():
-        loop = _thread_loops.loop = asyncio.new_event_loop()
-    try:
-        loop.run_until_complete(layer.group_send(group, payload))
     except Exception:  # noqa: BLE001 - an event lost must not fail the state change
         logger.exception("could not publish a live event to %s", group)
 
@@ -212,26 +186,32 @@ def watchers(project_id: int, stream: str | None = None) -> int:
 
 
 class _LocalSequences:
-    """The in-memory layer: one process, so a counter of its own is the project's."""
+    """The in-memory layer: one process, so a counter of its own is the project's, and a
+    batch goes straight to this process's websockets."""
 
     def __init__(self):
         self.values: dict[int, int] = {}
 
-    def next(self, project_id: int) -> int:
-        self.values[project_id] = self.values.get(project_id, 0) + 1
-        return self.values[project_id]
-
     def current(self, project_id: int) -> int:
         return self.values.get(project_id, 0)
 
-    def payload(self, name: str, text: str) -> dict:
-        # deepcopy (per channel) of a str is the str itself: nothing is copied per subscriber.
-        return {"type": "live.batch", "text": text}
+    def send_numbered(self, group: str, project_id: int, head: str, tail: str) -> int:
+        """Number the project's next batch and send ``head + number + tail``; the number."""
+        seq = self.values[project_id] = self.values.get(project_id, 0) + 1
+        self.send(group, f"{head}{seq}{tail}")
+        return seq
+
+    def send(self, group: str, text: str) -> None:
+        _send(group, {"type": "live.batch", "text": text})
 
 
 class _RedisSequences:
     """The Redis layer: one ``INCR`` key per project in the layer's own Redis and prefix,
-    shared by every process that publishes (web processes, workers)."""
+    shared by every process that publishes (web processes, workers); a batch is one
+    ``PUBLISH`` to the group's channel, which each web process with subscribers reads
+    once (``live/fanout.py``). Numbering and publishing are one script: one round trip."""
+
+    NUMBERED = "local n = redis.call('INCR', KEYS[1]) redis.call('PUBLISH', ARGV[1], ARGV[2] .. n .. ARGV[3]) return n"
 
     def __init__(self, config: dict):
         import redis  # noqa: PLC0415 - only with the Redis layer (scale-out)
@@ -240,24 +220,17 @@ class _RedisSequences:
         address = host["address"] if isinstance(host, dict) else host
         self.redis = redis.Redis.from_url(address, socket_timeout=5, socket_connect_timeout=5)
         self.prefix = f"{config.get('prefix', 'asgi')}:live-seq:"
-        self.batch_prefix = f"{config.get('prefix', 'asgi')}:live-batch:"
-
-    def next(self, project_id: int) -> int:
-        return int(self.redis.incr(f"{self.prefix}{project_id}"))
+        self.numbered = self.redis.register_script(self.NUMBERED)
 
     def current(self, project_id: int) -> int:
         return int(self.redis.get(f"{self.prefix}{project_id}") or 0)
 
-    def payload(self, name: str, text: str) -> dict:
-        """A long text is stored once and the group's message names it: channels_redis
-        serialises and stores a message once per subscriber, the whole batch N times, where
-        each web process now reads it once (``batch_text``). A short one (a run or two)
-        rides in the message: two Redis round trips fewer on the way to every watcher."""
-        if len(text) <= INLINE_TEXT:
-            return {"type": "live.batch", "text": text}
-        key = f"{self.batch_prefix}{name}"
-        self.redis.set(key, text, ex=BATCH_TTL)
-        return {"type": "live.batch", "ref": key}
+    def send_numbered(self, group: str, project_id: int, head: str, tail: str) -> int:
+        channel = fanout.channel_of(group)
+        return int(self.numbered(keys=[f"{self.prefix}{project_id}"], args=[channel, fanout.BATCH + head, tail]))
+
+    def send(self, group: str, text: str) -> None:
+        self.redis.publish(fanout.channel_of(group), fanout.BATCH + text)
 
 
 def _sequences():
@@ -386,11 +359,12 @@ class _Broadcaster:
         return self.sequences
 
     def _flush(self, project_id: int, batch: _Pending) -> None:
-        seq = self._seq().next(project_id)
         self.active[project_id] = time.monotonic()
-        text = json.dumps({"type": "executions", "seq": seq, "executions": batch.events}, separators=(",", ":"))
-        # The JSON stream first, sent before the rows are rendered.
-        _send_here(project_group(project_id), self._seq().payload(f"{project_id}:{seq}:json", text))
+        events = json.dumps(batch.events, separators=(",", ":"))
+        # The JSON stream first, sent before the rows are rendered; numbered as it is sent.
+        seq = self._seq().send_numbered(
+            project_group(project_id), project_id, '{"type":"executions","seq":', f',"executions":{events}}}'
+        )
         if not watchers(project_id, "html"):
             # No page follows the project (as far as this process knows): no rows to render.
             # A page that connected meanwhile sees this number missing and re-reads.
@@ -401,7 +375,7 @@ class _Broadcaster:
             logger.exception("could not render live rows of project %s", project_id)
             html = ""
         html = f'<template data-live-seq="{seq}"></template>{html}'
-        _send_here(studio_group(project_id), self._seq().payload(f"{project_id}:{seq}:html", html))
+        self._seq().send(studio_group(project_id), html)
 
     def _heartbeat(self) -> None:
         now = time.monotonic()
@@ -410,12 +384,10 @@ class _Broadcaster:
                 del self.active[project_id]
                 continue
             seq = self._seq().current(project_id)
-            _send_here(
-                project_group(project_id),
-                {"type": "live.batch", "text": json.dumps({"type": "seq", "seq": seq}, separators=(",", ":"))},
+            self._seq().send(project_group(project_id), json.dumps({"type": "seq", "seq": seq}, separators=(",", ":")))
+            self._seq().send(
+                studio_group(project_id), f'<template data-live-seq="{seq}" data-live-heartbeat></template>'
             )
-            marker = f'<template data-live-seq="{seq}" data-live-heartbeat></template>'
-            _send_here(studio_group(project_id), {"type": "live.batch", "text": marker})
 
 
 _broadcaster_lock = threading.Lock()
@@ -444,13 +416,11 @@ def _drain_at_exit() -> None:
         logger.exception("could not send the last live events")
 
 
-INLINE_TEXT = 4096  # characters of a batch sent in the group message itself (Redis layer)
-BATCH_TTL = 120  # seconds a batch's text stays in Redis (channels_redis expires messages after 60)
-
-
 class _Outbox:
-    """One long-lived event loop per process that sends to a Redis channel layer, in
-    order: a fresh loop per event (``async_to_sync``) cost a new Redis connection each."""
+    """One long-lived thread and event loop per process that sends to Redis, in order, for
+    the threads that publish (a request must not wait on Redis): channel-layer messages
+    (a fresh loop per event, ``async_to_sync``, cost a new Redis connection each) and
+    ``PUBLISH`` calls."""
 
     def __init__(self):
         self.loop = asyncio.new_event_loop()
@@ -467,16 +437,22 @@ class _Outbox:
 
     async def _drain(self) -> None:
         while True:
-            layer, group, payload = await self.queue.get()
+            work = await self.queue.get()
             try:
-                await layer.group_send(group, payload)
+                if work[0] == "layer":
+                    await work[1].group_send(work[2], work[3])
+                else:
+                    work[1](*work[2])  # a short synchronous call (PUBLISH): this thread is ours
             except Exception:  # noqa: BLE001 - best-effort, as above
-                logger.exception("could not publish a live event to %s", group)
+                logger.exception("could not publish a live event")
             finally:
                 self.queue.task_done()
 
     def send(self, layer, group: str, payload: dict) -> None:
-        self.loop.call_soon_threadsafe(self.queue.put_nowait, (layer, group, payload))
+        self.loop.call_soon_threadsafe(self.queue.put_nowait, ("layer", layer, group, payload))
+
+    def call(self, function, *args) -> None:
+        self.loop.call_soon_threadsafe(self.queue.put_nowait, ("call", function, args))
 
     def flush(self, *, timeout: float) -> None:
         """Wait (at most ``timeout``) until what was handed over so far has been sent."""

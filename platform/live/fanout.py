@@ -6,11 +6,15 @@ wake of its consumer's receive loop, and on Redis a copy serialised, stored and 
 A project watched by a hundred websockets paid that a hundred times per batch. Here the
 websockets of a stream (a project's JSON or HTML batches, an execution's logs) join the
 process, not the channel layer: on the in-memory layer the broadcaster hands each message
-straight to the server's loop; on a Redis layer the process joins each group once, with a
-channel of its own, and reads each message once. Either way one task delivers the
-messages in order: a batch's text is resolved once and the same string is sent to every
-subscriber (``consumer.send``, so daphne's flow control still applies per client,
-``live/backpressure.py``); a ``live.event`` goes to each subscriber's ``live_event``.
+straight to the server's loop; on a Redis layer a group is a Redis pub/sub channel
+(``<prefix>:live:<group>``), to which a web process subscribes once, on one connection,
+while any of its websockets follow the group; a publisher (a web process or a worker)
+sends one ``PUBLISH``, the whole text, whoever listens. Either way one task delivers the
+messages in order, and the same string is sent to every subscriber (``consumer.send``, so
+daphne's flow control still applies per client, ``live/backpressure.py``); a
+``live.event`` goes to each subscriber's ``live_event``. Pub/sub keeps nothing for a
+process that is not connected at that moment: its clients then see a batch number
+missing and re-read, as for any loss (live/events.py).
 
 Messages addressed to one user (``access.revoked``) still reach each consumer through the
 channel layer.
@@ -19,8 +23,9 @@ channel layer.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
@@ -28,6 +33,31 @@ from django.conf import settings
 logger = logging.getLogger(__name__)
 
 KINDS = ("live.batch", "live.event")  # what a group sends through this module
+# A pub/sub message is its kind's letter, then a batch's text or an event's JSON.
+BATCH, EVENT = "B", "E"
+
+
+def channel_of(group: str) -> str:
+    """The Redis pub/sub channel of a group, in the channel layer's prefix."""
+    return f"{_prefix()}{group}"
+
+
+def _prefix() -> str:
+    return f"{settings.CHANNEL_LAYERS['default'].get('CONFIG', {}).get('prefix', 'asgi')}:live:"
+
+
+def encode(payload: dict) -> str:
+    if payload["type"] == "live.batch":
+        return BATCH + payload["text"]
+    return EVENT + json.dumps(payload, separators=(",", ":"))
+
+
+def decode(group: str, data: bytes) -> dict:
+    text = data.decode()
+    if text.startswith(BATCH):
+        return {"type": "live.batch", "text": text[1:], "group": group}
+    return json.loads(text[1:]) | {"group": group}
+
 
 _server_loop: asyncio.AbstractEventLoop | None = None
 
@@ -49,10 +79,10 @@ class _Subscribers:
     def __init__(self, loop: asyncio.AbstractEventLoop):
         self.loop = loop
         self.members: dict[str, set] = defaultdict(set)
-        self.joined: set[str] = set()  # groups this process's channel is in (Redis layer)
-        self.locks: dict[str, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self.joined: set[str] = set()  # groups whose pub/sub channel this process listens to
+        self.lock = asyncio.Lock()
         self.inbox: asyncio.Queue = asyncio.Queue()
-        self.channel: str | None = None
+        self.pubsub = None  # Redis layer: this process's one subscribing connection
         self.tasks = [loop.create_task(self._deliver_forever())]
 
     async def join(self, group: str, consumer) -> None:
@@ -68,38 +98,40 @@ class _Subscribers:
         await self._sync(group)
 
     async def _sync(self, group: str) -> None:
-        """The layer's membership follows whether any websocket here subscribes (one at a
-        time per group: a join and a leave crossing cannot leave it wrong)."""
+        """The subscription follows whether any websocket here follows the group (one change
+        at a time: a join and a leave crossing cannot leave it wrong)."""
         layer = get_channel_layer()
         if layer is None or isinstance(layer, InMemoryChannelLayer):
             return
-        async with self.locks[group]:
+        async with self.lock:
             wanted = group in self.members
             if wanted == (group in self.joined):
                 return
-            if self.channel is None:
-                # channels_redis reads a process's channels from one key, behind one lock,
-                # only with the same prefix: another would wait for the consumers' reads.
-                self.channel = await layer.new_channel()
-                self.tasks.append(self.loop.create_task(self._receive_forever(layer)))
+            if self.pubsub is None:
+                self.pubsub = redis_reader().pubsub()
             if wanted:
-                await layer.group_add(group, self.channel)
+                await self.pubsub.subscribe(channel_of(group))
                 self.joined.add(group)
+                if len(self.tasks) == 1:
+                    self.tasks.append(self.loop.create_task(self._listen_forever()))
             else:
                 self.joined.discard(group)
-                await layer.group_discard(group, self.channel)
+                await self.pubsub.unsubscribe(channel_of(group))
 
-    async def _receive_forever(self, layer) -> None:
+    async def _listen_forever(self) -> None:
+        prefix = _prefix()
         while True:
             try:
-                message = await layer.receive(self.channel)
+                message = await self.pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - Redis went away a moment: keep listening
-                logger.exception("live fan-out could not receive; retrying")
-                await asyncio.sleep(1.0)
+            except Exception:  # noqa: BLE001 - Redis went away a moment: redis-py subscribes again
+                logger.exception("live fan-out lost its Redis subscription; retrying")
+                await asyncio.sleep(0.5)
                 continue
-            self.inbox.put_nowait(message)
+            if message is not None and message.get("type") == "message":
+                channel = message["channel"].decode()
+                self.inbox.put_nowait(decode(channel[len(prefix) :], message["data"]))
 
     async def _deliver_forever(self) -> None:
         while True:
@@ -114,9 +146,7 @@ class _Subscribers:
         if not consumers:
             return
         if message.get("type") == "live.batch":
-            text = await batch_text(message)
-            if text is None:
-                return
+            text = message["text"]
             for consumer in consumers:
                 await _guarded(consumer.send(text_data=text))
         elif message.get("type") == "live.event":
@@ -160,33 +190,9 @@ def deliver_here(message: dict) -> None:
     loop.call_soon_threadsafe(subscribers.inbox.put_nowait, message)
 
 
-# --- batches stored in Redis ------------------------------------------------------------
+# --- Redis ------------------------------------------------------------------------------
 
-_texts: OrderedDict[str, asyncio.Future] = OrderedDict()
 _async_redis = None
-
-
-async def batch_text(message: dict) -> str | None:
-    """A ``live.batch`` message's text: inline, or read from Redis once per process (None
-    when it has expired: the clients then see the number missing)."""
-    if "text" in message:
-        return message["text"]
-    key = message["ref"]
-    future = _texts.get(key)
-    if future is None:
-        future = asyncio.get_running_loop().create_future()
-        _texts[key] = future
-        while len(_texts) > 256:
-            _texts.popitem(last=False)
-        try:
-            value = await redis_reader().get(key)
-            future.set_result(value.decode() if value is not None else None)
-        except Exception:  # noqa: BLE001 - a lost batch is a gap, which clients handle
-            logger.exception("could not read live batch %s", key)
-        finally:
-            if not future.done():  # failed, or the reading task was cancelled
-                future.set_result(None)
-    return await asyncio.shield(future)
 
 
 def redis_reader():

@@ -1,18 +1,19 @@
-"""A project's batch of execution events: what it shows, and how it travels on the Redis
-channel layer (short ones in the group message, long ones stored once in Redis and named:
-channels_redis stores a group message once per subscriber).
+"""A project's batch of execution events: what it shows, and how it travels on Redis (one
+script numbers it and publishes its whole text to the group's pub/sub channel, which each
+web process reads once; live/fanout.py).
 
 The Redis test is skipped, with the reason, where Redis cannot be reached.
 """
 
+import json
+import time
 import uuid
 
 import pytest
 import redis
 
-from live.events import INLINE_TEXT, _Pending, _RedisSequences
-from live.fanout import batch_text
-from tests.faas.test_live_events import run
+from live import fanout
+from live.events import _Pending, _RedisSequences
 from tests.faas.test_postgres_and_redis import REDIS_URL
 
 
@@ -24,23 +25,42 @@ def sequences():
         pytest.skip(f"Redis at {REDIS_URL} is not reachable ({type(error).__name__})")
     sequences = _RedisSequences({"hosts": [REDIS_URL], "prefix": f"test-{uuid.uuid4().hex[:8]}"})
     yield sequences
-    keys = list(sequences.redis.scan_iter(f"{sequences.batch_prefix}*"))
-    if keys:
-        sequences.redis.delete(*keys)
+    sequences.redis.delete(f"{sequences.prefix}7")
 
 
-def test_a_short_batch_rides_in_the_message_and_a_long_one_is_stored_once(sequences):
-    short = '{"type":"executions","seq":1,"executions":[]}'
-    long = "x" * (INLINE_TEXT + 1)
+def received(listener, count: int, timeout: float = 5) -> list[dict]:
+    messages, deadline = [], time.monotonic() + timeout
+    while len(messages) < count and time.monotonic() < deadline:
+        message = listener.get_message(ignore_subscribe_messages=True, timeout=0.5)
+        if message is not None:
+            messages.append(message)
+    return messages
 
-    inline = sequences.payload("1:1:json", short)
-    named = sequences.payload("1:2:json", long)
 
-    assert inline == {"type": "live.batch", "text": short}
-    assert run(batch_text(inline)) == short
-    assert set(named) == {"type", "ref"} and long not in named.values()
-    assert sequences.redis.get(named["ref"]).decode() == long
-    assert 0 < sequences.redis.ttl(named["ref"]) <= 120
+def test_a_batch_is_numbered_and_published_whole_in_one_message(sequences):
+    group = f"project.test-{uuid.uuid4().hex[:8]}"
+    listener = sequences.redis.pubsub()
+    listener.subscribe(fanout.channel_of(group))
+    assert listener.get_message(timeout=5)["type"] == "subscribe"
+    events = [{"id": n, "status": "success"} for n in range(2000)]  # a burst: ~50 KB
+    tail = f',"executions":{json.dumps(events)}}}'
+
+    first = sequences.send_numbered(group, 7, '{"type":"executions","seq":', tail)
+    second = sequences.send_numbered(group, 7, '{"type":"executions","seq":', ',"executions":[]}')
+    sequences.send(group, '{"type":"seq","seq":2}')
+
+    texts = [fanout.decode(group, m["data"]) for m in received(listener, 3)]
+    assert second == first + 1 == sequences.current(7)
+    assert [t["type"] for t in texts] == ["live.batch"] * 3 and {t["group"] for t in texts} == {group}
+    assert json.loads(texts[0]["text"]) == {"type": "executions", "seq": first, "executions": events}
+    assert json.loads(texts[1]["text"]) == {"type": "executions", "seq": second, "executions": []}
+    assert json.loads(texts[2]["text"]) == {"type": "seq", "seq": 2}
+    listener.close()
+
+
+def test_an_event_travels_with_its_group():
+    payload = {"type": "live.event", "event": {"type": "logs", "lines": ["a"]}}
+    assert fanout.decode("execution.3.logs", fanout.encode(payload).encode()) == payload | {"group": "execution.3.logs"}
 
 
 def state(status: str, log: int, at: str) -> dict:
