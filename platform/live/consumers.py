@@ -13,6 +13,8 @@ or rendered per connection, and the channel layer carries one copy per process.
 
 from __future__ import annotations
 
+import logging
+
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
@@ -21,9 +23,12 @@ from live import fanout
 from live.events import execution_logs_group, project_group, user_group, watching
 from workspace.models import Membership
 
+logger = logging.getLogger(__name__)
+
 UNAUTHENTICATED = 4401
 FORBIDDEN = 4403
 NOT_FOUND = 4404
+UNAVAILABLE = 1011  # the server cannot serve live events right now (the client reconnects)
 
 
 @database_sync_to_async
@@ -64,7 +69,18 @@ class MemberConsumer(AsyncJsonWebsocketConsumer):
         self.user_group = user_group(user.id)
         await fanout.join(self.group, self)
         # Told when this user loses the project, so events stop at once, not at reconnect.
-        await self.channel_layer.group_add(self.user_group, self.channel_name)
+        try:
+            await self.channel_layer.group_add(self.user_group, self.channel_name)
+        except Exception:  # noqa: BLE001 - a pooled connection from before a Redis restart: once more
+            logger.warning("websocket: the channel layer failed a group_add; trying once more", exc_info=True)
+            try:
+                await self.channel_layer.group_add(self.user_group, self.channel_name)
+            except Exception:  # noqa: BLE001 - Redis is away: say so with a close code, not a 500
+                logger.exception("websocket: the channel layer is unreachable")
+                await fanout.leave(self.group, self)
+                self.group = self.user_group = None
+                await self.refuse(UNAVAILABLE)
+                return
         await self.accept()
         if self.stream:
             self.counted = True

@@ -110,24 +110,44 @@ class _Subscribers:
             if self.pubsub is None:
                 self.pubsub = redis_reader().pubsub()
             if wanted:
-                await self.pubsub.subscribe(channel_of(group))
                 self.joined.add(group)
+                await self._subscribe([group])
                 if len(self.tasks) == 1:
                     self.tasks.append(self.loop.create_task(self._listen_forever()))
             else:
                 self.joined.discard(group)
-                await self.pubsub.unsubscribe(channel_of(group))
+                try:
+                    await self.pubsub.unsubscribe(channel_of(group))
+                except Exception:  # noqa: BLE001 - a lost connection subscribes again only to what is joined
+                    logger.warning("live fan-out could not unsubscribe from %s", group, exc_info=True)
+
+    async def _subscribe(self, groups: list[str]) -> bool:
+        try:
+            if groups:
+                await self.pubsub.subscribe(*[channel_of(group) for group in groups])
+            return True
+        except Exception:  # noqa: BLE001 - Redis is away: the listener subscribes again
+            logger.warning("live fan-out could not subscribe to %s; retrying", groups, exc_info=True)
+            self.lost = True
+            return False
+
+    lost = False  # a subscription failed: the listener subscribes to every joined group again
 
     async def _listen_forever(self) -> None:
         prefix = _prefix()
         while True:
+            if self.lost or not self.joined:
+                await asyncio.sleep(0.5)
+                if self.lost and self.joined:
+                    self.lost = not await self._subscribe(sorted(self.joined))
+                continue
             try:
                 message = await self.pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
             except asyncio.CancelledError:
                 raise
-            except Exception:  # noqa: BLE001 - Redis went away a moment: redis-py subscribes again
-                logger.exception("live fan-out lost its Redis subscription; retrying")
-                await asyncio.sleep(0.5)
+            except Exception:  # noqa: BLE001 - Redis went away: subscribe again once it is back
+                logger.warning("live fan-out lost its Redis subscription; subscribing again", exc_info=True)
+                self.lost = True
                 continue
             if message is not None and message.get("type") == "message":
                 channel = message["channel"].decode()
