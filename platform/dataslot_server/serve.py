@@ -119,6 +119,14 @@ class BoundedServer(Server):
         factory.protocol = BoundedWebSocketProtocol
         self._ws_factory = factory
 
+    def create_application(self, protocol, scope):
+        # A websocket's application may send a prepared frame to many clients (live/fanout.py).
+        from live.backpressure import SEND_PREPARED, BoundedWebSocketProtocol
+
+        if isinstance(protocol, BoundedWebSocketProtocol):
+            scope[SEND_PREPARED] = protocol.send_prepared
+        return super().create_application(protocol, scope)
+
     def kill_all_applications(self):
         # daphne's shutdown expects an application on every connection; a refused body has none.
         for protocol, details in list(self.connections.items()):

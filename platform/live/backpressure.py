@@ -13,6 +13,14 @@ drained (``resumeProducing``). The client then sees a batch number missing and r
 is disconnected.
 Pings and the close handshake are not data messages and still go.
 
+A batch goes to many websockets as the same bytes: ``text_frame`` makes its websocket
+frame once, and ``send_prepared`` writes it to each client, with the same checks and
+flow control as a message sent through daphne and autobahn, whose per-message work
+(encoding, framing, their logging) was otherwise repeated for every client. The server
+hands the method to the application in the websocket's scope (``SEND_PREPARED``,
+dataslot_server/serve.py); without it (another server, tests in process) messages go
+the usual way.
+
 A frame is written to the socket at once when nothing waits before it (``write_now``):
 Twisted would queue it and register the socket for writability, then write it and
 unregister on the next turn of the loop, two ``epoll_ctl`` calls and a loop callback per
@@ -26,6 +34,7 @@ from __future__ import annotations
 import errno
 import logging
 import socket
+import struct
 import time
 
 from daphne.ws_protocol import WebSocketProtocol
@@ -38,6 +47,7 @@ SEND_BUFFER = 512 * 1024
 # The kernel's send buffer of the socket is fixed too (Linux would grow it up to
 # ``tcp_wmem``'s maximum, 4 MiB, for a client that reads nothing).
 KERNEL_SEND_BUFFER = 256 * 1024
+SEND_PREPARED = "dataslot.send_prepared"  # the scope's key of a websocket's ``send_prepared``
 
 
 def slow_client_seconds() -> float:
@@ -86,12 +96,33 @@ class BoundedWebSocketProtocol(WebSocketProtocol):
             self.transport.abortConnection()
 
     def serverSend(self, content, binary=False):
-        if self.paused_at is not None and self.state == self.STATE_OPEN:
-            if self.queued_while_paused + len(content) > SEND_BUFFER:
-                self.dropped += 1  # the client learns it from the next batch number
-                return
-            self.queued_while_paused += len(content)
+        if not self._admit(len(content)):
+            return
         super().serverSend(content, binary)
+
+    def _admit(self, size: int) -> bool:
+        """False: a paused client's message beyond what may still be queued, dropped."""
+        if self.paused_at is not None and self.state == self.STATE_OPEN:
+            if self.queued_while_paused + size > SEND_BUFFER:
+                self.dropped += 1  # the client learns it from the next batch number
+                return False
+            self.queued_while_paused += size
+        return True
+
+    def send_prepared(self, frame: bytes) -> bool:
+        """Send a frame made by ``text_frame``. False when it cannot go this way (not open,
+        compression negotiated, beyond autobahn's limits): send the message as usual."""
+        size = len(frame)
+        if (
+            self.state != self.STATE_OPEN
+            or self._perMessageCompress is not None
+            or 0 < self.maxMessagePayloadSize < size
+            or 0 < self.autoFragmentSize < size
+        ):
+            return False
+        if self._admit(size):
+            self.transport.write(frame)
+        return True
 
 
 def write_now(transport):
@@ -115,3 +146,16 @@ def write_now(transport):
             queue(data[sent:])
 
     return write
+
+
+def text_frame(text: str) -> bytes:
+    """A whole, unmasked websocket text frame (RFC 6455, 5.2): what a server sends."""
+    payload = text.encode()
+    size = len(payload)
+    if size < 126:
+        header = struct.pack("!BB", 0x81, size)
+    elif size < 1 << 16:
+        header = struct.pack("!BBH", 0x81, 126, size)
+    else:
+        header = struct.pack("!BBQ", 0x81, 127, size)
+    return header + payload

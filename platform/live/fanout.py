@@ -30,6 +30,8 @@ from collections import defaultdict
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
 
+from live.backpressure import SEND_PREPARED, text_frame
+
 logger = logging.getLogger(__name__)
 
 KINDS = ("live.batch", "live.event")  # what a group sends through this module
@@ -166,8 +168,13 @@ class _Subscribers:
         if not consumers:
             return
         if message.get("type") == "live.batch":
-            text = message["text"]
+            text, frame = message["text"], None
             for consumer in consumers:
+                send_prepared = consumer.scope.get(SEND_PREPARED)
+                if send_prepared is not None:
+                    frame = frame or text_frame(text)  # made once for every client
+                    if send_prepared(frame):
+                        continue
                 await _guarded(consumer.send(text_data=text))
         elif message.get("type") == "live.event":
             for consumer in consumers:

@@ -11,8 +11,11 @@ import uuid
 
 import pytest
 import redis
+from websockets.frames import Frame, Opcode
+from websockets.streams import StreamReader
 
 from live import fanout
+from live.backpressure import text_frame
 from live.events import _Pending, _RedisSequences
 from tests.faas.test_postgres_and_redis import REDIS_URL
 
@@ -86,3 +89,17 @@ def test_progress_of_one_state_is_coalesced_to_its_latest_value():
 
     assert [(e["status"], e.get("percentComplete")) for e in batch.events] == [("in-progress", 90), ("success", None)]
     assert [e["status"] for e in batch.latest()] == ["success"]
+
+
+@pytest.mark.parametrize("length", [0, 125, 126, 65535, 65536, 700_000])
+def test_a_prepared_frame_is_one_whole_text_frame_a_client_reads_back(length):
+    # Each length form of RFC 6455 (7, 16 and 64 bits), and multibyte text.
+    text = "é" * (length // 2) + "x" * (length % 2)
+    reader = StreamReader()
+    reader.feed_data(text_frame(text))
+    reader.feed_eof()
+    parsing = Frame.parse(reader.read_exact, mask=False)
+    with pytest.raises(StopIteration) as parsed:
+        next(parsing)
+    frame = parsed.value.value
+    assert (frame.opcode, frame.fin, frame.data.decode()) == (Opcode.TEXT, True, text)
