@@ -21,8 +21,9 @@ _publisher: Callable[..., None] | None = None
 
 
 def register(listener: Callable[..., None]) -> None:
-    """``listener(service_id=None)``: woken when there is work; ``service_id`` names the one
-    service whose executions became queued, when that is all that happened."""
+    """``listener(service=None)``: woken when there is work; ``service`` is (id, config
+    version) of the one service whose executions became queued, when that is all that
+    happened (a listener that runs an older config of it must look again)."""
     _listeners.append(listener)
 
 
@@ -37,9 +38,9 @@ def set_publisher(publisher: Callable[..., None]) -> None:
     _publisher = publisher
 
 
-def notify(*, service_id: int | None = None) -> None:
+def notify(*, service: tuple[int, int] | None = None) -> None:
     for listener in list(_listeners):
-        listener(service_id=service_id)
+        listener(service=service)
 
 
 def enqueue(execution_ids: Iterable[int], *, service=None) -> None:
@@ -54,7 +55,7 @@ def enqueue(execution_ids: Iterable[int], *, service=None) -> None:
         if _publisher is None:
             raise RuntimeError("scale-out without the runner app: nothing publishes executions")
         _publisher(execution_ids, service=None if service is None else (service.id, service.config_version))
-    notify(service_id=None if service is None else service.id)
+    notify(service=None if service is None else (service.id, service.config_version))
 
 
 def enqueue_on_commit(execution_ids: list[int], *, service=None) -> None:

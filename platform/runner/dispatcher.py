@@ -69,9 +69,9 @@ class Dispatcher(Scheduling):
         self.queued: set[int] = set()  # services that may have queued executions
         self._capacity_freed = False
         self._schedule_due = True
-        # Woken by new executions of these services (from any thread): claimed at once
-        # when their replicas already run, without a full look at the database.
-        self._new_work: deque[int] = deque()
+        # Woken by new executions of these services, (id, config version), from any thread:
+        # claimed at once when replicas of that config run, without a full look.
+        self._new_work: deque[tuple[int, int]] = deque()
         self._look_asked = False  # woken for anything else: a full look
         self._last_poll = 0.0
         self._stop = threading.Event()
@@ -80,11 +80,11 @@ class Dispatcher(Scheduling):
 
     # --- control ---------------------------------------------------------------------
 
-    def wake(self, service_id: int | None = None) -> None:
-        if service_id is None:
+    def wake(self, service: tuple[int, int] | None = None) -> None:
+        if service is None:
             self._look_asked = True
         else:
-            self._new_work.append(service_id)
+            self._new_work.append(service)
         try:
             os.write(self._wake_w, b"!")
         except BlockingIOError:
@@ -205,10 +205,16 @@ class Dispatcher(Scheduling):
             self._schedule_due = True
             return
         while self._new_work:
-            service = self.services.get(self._new_work.popleft())
-            running = service is not None and any(
-                r.config_version == service.config_version and r.draining_since is None and not r.init_failed
-                for r in self.replicas.get(service.id, ())
+            service_id, config_version = self._new_work.popleft()
+            service = self.services.get(service_id)
+            # A config changed since the last look (an update, a secret's new value): look.
+            running = (
+                service is not None
+                and service.config_version == config_version
+                and any(
+                    r.config_version == service.config_version and r.draining_since is None and not r.init_failed
+                    for r in self.replicas.get(service.id, ())
+                )
             )
             if running and service.active and not service.broken_reason:
                 self.queued.add(service.id)
