@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable
 from django.conf import settings
 from django.db import transaction
 
-_listeners: list[Callable[[], None]] = []
+_listeners: list[Callable[..., None]] = []
 _publisher: Callable[..., None] | None = None
 
 

@@ -10,9 +10,10 @@ straight to the server's loop; on a Redis layer a group is a Redis pub/sub chann
 (``<prefix>:live:<group>``), to which a web process subscribes once, on one connection,
 while any of its websockets follow the group; a publisher (a web process or a worker)
 sends one ``PUBLISH``, the whole text, whoever listens. Either way one task delivers the
-messages in order, and the same string is sent to every subscriber (``consumer.send``, so
-daphne's flow control still applies per client, ``live/backpressure.py``); a
-``live.event`` goes to each subscriber's ``live_event``. Pub/sub keeps nothing for a
+messages in order: a batch becomes one websocket frame, and the same bytes are written to
+every subscriber under daphne's own server (``send_prepared``, with each client's flow
+control, ``live/backpressure.py``), or the text is sent through ``consumer.send``
+elsewhere; a ``live.event`` goes to each subscriber's ``live_event``. Pub/sub keeps nothing for a
 process that is not connected at that moment: its clients then see a batch number
 missing and re-read, as for any loss (live/events.py).
 
