@@ -111,7 +111,7 @@ class _Subscribers:
             if wanted == (group in self.joined):
                 return
             if self.pubsub is None:
-                self.pubsub = redis_reader().pubsub()
+                self.pubsub = _subscriber().pubsub()
             if wanted:
                 self.joined.add(group)
                 await self._subscribe([group])
@@ -136,13 +136,23 @@ class _Subscribers:
 
     lost = False  # a subscription failed: the listener subscribes to every joined group again
 
+    async def _renew(self) -> None:
+        """A new subscribing connection for every joined group: the old one's state after
+        Redis went away (a restart keeps no subscriptions) is not to be trusted."""
+        old, self.pubsub = self.pubsub, _subscriber(renew=True).pubsub()
+        try:
+            await old.aclose()
+        except Exception:  # noqa: BLE001 - it is broken anyway
+            logger.debug("could not close a broken subscription", exc_info=True)
+        self.lost = not await self._subscribe(sorted(self.joined))
+
     async def _listen_forever(self) -> None:
         prefix = _prefix()
         while True:
             if self.lost or not self.joined:
                 await asyncio.sleep(0.5)
                 if self.lost and self.joined:
-                    self.lost = not await self._subscribe(sorted(self.joined))
+                    await self._renew()
                 continue
             try:
                 message = await self.pubsub.get_message(ignore_subscribe_messages=True, timeout=1.0)
@@ -221,15 +231,29 @@ def deliver_here(message: dict) -> None:
 # --- Redis ------------------------------------------------------------------------------
 
 _async_redis = None
+_async_subscriber = None
+
+
+def _subscriber(*, renew: bool = False):
+    """The client of the process's subscribing connection, alone in its pool: after Redis
+    went away it is made anew, so no connection from before can be handed out again."""
+    global _async_subscriber
+    if _async_subscriber is None or renew:
+        _async_subscriber = _client()
+    return _async_subscriber
 
 
 def redis_reader():
     """The process's asyncio Redis client of the channel layer's Redis."""
     global _async_redis
     if _async_redis is None:
-        import redis.asyncio  # noqa: PLC0415 - only with the Redis layer (scale-out)
-
-        host = settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]
-        address = host["address"] if isinstance(host, dict) else host
-        _async_redis = redis.asyncio.Redis.from_url(address, socket_timeout=5, socket_connect_timeout=5)
+        _async_redis = _client()
     return _async_redis
+
+
+def _client():
+    import redis.asyncio  # noqa: PLC0415 - only with the Redis layer (scale-out)
+
+    host = settings.CHANNEL_LAYERS["default"]["CONFIG"]["hosts"][0]
+    address = host["address"] if isinstance(host, dict) else host
+    return redis.asyncio.Redis.from_url(address, socket_timeout=5, socket_connect_timeout=5)

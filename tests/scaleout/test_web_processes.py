@@ -73,30 +73,3 @@ def test_a_restarted_embedded_server_leaves_another_servers_running_executions_a
     assert [entry["status"] for entry in ended["statusLog"]] == ["created", "in-progress", "success"]
     assert holder(cluster, execution["id"]) in ("", worker_id)
 
-
-def test_live_events_reach_a_web_process_again_after_redis_restarts(cluster_factory):
-    # The web process follows the project's pub/sub channel on one connection of its own
-    # (live/fanout.py); Redis restarting, with nothing kept, breaks it.
-    cluster = cluster_factory()
-    web = cluster.web()
-    api, project_id, package = counter(web)
-    service = api.deploy(project_id, package, "live")
-    cluster.worker("w", host=cluster.host("w"))
-    token = api.http.headers["Authorization"].split()[1]
-
-    def follow(tag: str) -> list[str]:
-        execution, events = run(
-            collect(
-                ws_url(web, project_id),
-                token,
-                lambda: api.execute(service["id"], "count", {"tag": tag, "seconds": 0.2}),
-                until_status="success",
-                timeout=40,
-            )
-        )
-        assert events[-1][1]["output"]["tag"] == tag
-        return [event["status"] for _, event in events]
-
-    assert follow("before")[-1] == "success"
-    cluster.redis.restart()
-    assert follow("after")[-1] == "success"
