@@ -72,4 +72,3 @@ def test_a_restarted_embedded_server_leaves_another_servers_running_executions_a
     assert (ended["status"], ended["attempts"]) == ("success", 1), ended
     assert [entry["status"] for entry in ended["statusLog"]] == ["created", "in-progress", "success"]
     assert holder(cluster, execution["id"]) in ("", worker_id)
-
