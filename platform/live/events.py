@@ -28,9 +28,10 @@ with ``data-live-heartbeat``) every ``HEARTBEAT`` seconds, without a new number.
 
 Other events (logs, tasks, access revoked) are sent at once, as they come.
 Events may be published from request threads or the dispatcher's thread. With the
-in-memory layer a group's message is handed to the server's event loop thread-safely; a
-Redis layer is reached from one long-lived loop of our own. Either way a process delivers
-each message once to all its websockets of the group (``live/fanout.py``).
+in-memory layer a group's message is handed to the server's event loop thread-safely; on
+Redis the broadcaster publishes from its own thread and other threads hand their events
+to one outbox thread (a request never waits on Redis). Either way a process delivers each
+message once to all its websockets of the group (``live/fanout.py``).
 """
 
 from __future__ import annotations
