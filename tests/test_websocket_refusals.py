@@ -53,7 +53,7 @@ async def _ending(url: str, headers: dict):
     """How a connection ends: its close code, an HTTP status at the handshake, or "open"."""
     try:
         async with websockets.connect(url, additional_headers=headers) as ws:
-            await asyncio.wait_for(ws.recv(), timeout=3)
+            await asyncio.wait_for(ws.recv(), timeout=1.5)  # a refusal closes at once
     except websockets.InvalidStatus as exc:
         return f"HTTP {exc.response.status_code}"
     except websockets.ConnectionClosed as exc:

@@ -59,7 +59,9 @@ def run_slot(page: Page, service_id: int, function_name: str) -> list[dict]:
     """Click the slot under Applications; the executions its run created (from the server's answer)."""
     open_applications(page)
     item = slot(page, service_id, function_name)
-    expect(item).not_to_have_attribute("aria-disabled", "true")
+    # The menu enables it once the server has answered about the selection: on a loaded
+    # machine (the other test chain beside) that can take longer than expect's 5 s.
+    expect(item).not_to_have_attribute("aria-disabled", "true", timeout=20_000)
     with page.expect_response(lambda r: r.url.endswith("/slots/run/") and r.request.method == "POST") as answer:
         item.click()
     response = answer.value
