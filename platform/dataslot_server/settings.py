@@ -208,9 +208,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = DATASLOT_MAX_JSON_BYTES  # the form fields of a re
 # A websocket client that reads nothing for this long while messages wait for it is
 # disconnected (live/backpressure.py); meanwhile its messages are dropped, not buffered.
 DATASLOT_WS_SLOW_CLIENT_SECONDS = env_int("DATASLOT_WS_SLOW_CLIENT_SECONDS", 30)
-# Renders a batch of executions as the pages' live HTML rows (live/events.py calls it;
-# the pages sit above the live app, so the project names it here).
-DATASLOT_LIVE_ROWS_RENDERER = "studio.executions.consumers.render_batch"
+# Renders a batch of executions as the pages' live HTML rows, per view (live/events.py
+# calls it; the pages sit above the live app, so the project names it here).
+DATASLOT_LIVE_ROWS_RENDERER = "studio.executions.consumers.live_rows"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 1000
 DATA_UPLOAD_MAX_NUMBER_FILES = 500

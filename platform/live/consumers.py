@@ -4,7 +4,8 @@ A refused connection is accepted and then closed with a code, before it joins an
 (closing before the handshake completes would reach the client as a bare HTTP 403, with
 no reason): 4401 without a valid login or token; 4404 when the project or execution does
 not exist or the user is not a member, one code for both as the API's 404 is one answer;
-4403 when a connected member loses access to the project.
+4403 when a connected member loses access to the project; 4400 for a request no page
+makes (an unknown ``?view=``).
 
 A consumer subscribes to its stream through the process (``live/fanout.py``), which sends
 it each batch's text, made once for the whole group (live/events.py): nothing is parsed
@@ -25,6 +26,7 @@ from workspace.models import Membership
 
 logger = logging.getLogger(__name__)
 
+BAD_REQUEST = 4400  # a socket asked for something that does not exist (an unknown ?view=)
 UNAUTHENTICATED = 4401
 FORBIDDEN = 4403
 NOT_FOUND = 4404

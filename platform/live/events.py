@@ -13,7 +13,10 @@ message to each of the project's two groups, the same bytes to every subscriber:
   sent, in order, and progress is its latest value.
 - ``studio.project.<pid>`` (``/ws/studio/projects/<pid>/``, the pages): the HTML rows of
   each execution's latest state (a page shows states, not transitions), rendered once
-  (``DATASLOT_LIVE_ROWS_RENDERER``), behind a ``<template data-live-seq="n">`` marker.
+  per *view* (``DATASLOT_LIVE_ROWS_RENDERER`` names the renderer and its views: which
+  layouts a kind of page shows), behind a ``<template data-live-seq="n">`` marker. Each
+  view is a group of its own (``?view=`` on the socket; the first view's group has no
+  suffix), and a view no page watches is not rendered.
 
 ``seq`` counts a project's batches; both streams carry the same number. It is one
 counter per project for every process: a Redis ``INCR`` when the channel layer is Redis
@@ -65,16 +68,42 @@ FANOUT_BUDGET = 1000  # frames a second per project that its batches may cost
 HEARTBEAT = 2.0
 HEARTBEAT_FOR = 60.0
 GAP_GRACE = 1.5  # what clients wait for a missing number before they re-read (documented here)
-# What renders a batch of executions (latest states) as the pages' HTML is named by the
-# project's settings (DATASLOT_LIVE_ROWS_RENDERER): the pages sit above this module.
+# What renders a batch of executions (latest states) as the pages' HTML, and for which
+# views, is named by the project's settings (DATASLOT_LIVE_ROWS_RENDERER: an object with
+# ``views`` and ``render(project_id=, executions=, views=) -> {view: html}``): the pages
+# sit above this module.
 
 
 def project_group(project_id: int) -> str:
     return f"project.{project_id}"
 
 
-def studio_group(project_id: int) -> str:
-    return f"studio.project.{project_id}"
+def studio_group(project_id: int, view: str | None = None) -> str:
+    """The pages' group of a project for one view (the renderer's first view: no suffix)."""
+    if view is None or view == live_views()[0]:
+        return f"studio.project.{project_id}"
+    return f"studio.project.{project_id}.{view}"
+
+
+def live_views() -> tuple[str, ...]:
+    """The views the pages' rows are rendered for; the first is the default."""
+    return tuple(_renderer().views)
+
+
+def html_stream(view: str) -> str:
+    """The watchers' stream of a view (the default view's is ``html``)."""
+    return "html" if view == live_views()[0] else f"html.{view}"
+
+
+_renderers: dict = {}
+
+
+def _renderer():
+    path = settings.DATASLOT_LIVE_ROWS_RENDERER
+    renderer = _renderers.get(path)
+    if renderer is None:
+        renderer = _renderers[path] = import_string(path)
+    return renderer
 
 
 def execution_logs_group(execution_id: int) -> str:
@@ -135,7 +164,6 @@ def _send(group: str, payload: dict) -> None:
 
 WATCHERS_TTL = 86400
 WATCHERS_CACHE = 1.0  # seconds a broadcaster reuses a shared count
-STREAMS = ("json", "html")  # ``project.<pid>`` and ``studio.project.<pid>``
 _watching: dict[tuple[int, str], int] = {}
 _shared_watchers: dict[tuple[int, str], tuple[float, int]] = {}
 
@@ -150,7 +178,8 @@ def _redis_layer() -> bool:
 
 
 async def watching(project_id: int, stream: str, delta: int) -> None:
-    """A consumer of a project's batches (``stream``: json or html) connected (+1) or left (-1)."""
+    """A consumer of a project's batches (``stream``: json, or a view's ``html_stream``)
+    connected (+1) or left (-1)."""
     count = _watching.get((project_id, stream), 0) + delta
     if count > 0:
         _watching[(project_id, stream)] = count
@@ -166,9 +195,9 @@ async def watching(project_id: int, stream: str, delta: int) -> None:
 
 
 def watchers(project_id: int, stream: str | None = None) -> int:
-    """The project's watchers of one stream, or of both, as far as this process knows."""
+    """The project's watchers of one stream, or of all, as far as this process knows."""
     if stream is None:
-        return sum(watchers(project_id, each) for each in STREAMS)
+        return sum(watchers(project_id, each) for each in ("json", *map(html_stream, live_views())))
     local = _watching.get((project_id, stream), 0)
     if not _redis_layer():
         return local
@@ -366,17 +395,19 @@ class _Broadcaster:
         seq = self._seq().send_numbered(
             project_group(project_id), project_id, '{"type":"executions","seq":', f',"executions":{events}}}'
         )
-        if not watchers(project_id, "html"):
-            # No page follows the project (as far as this process knows): no rows to render.
-            # A page that connected meanwhile sees this number missing and re-reads.
+        # Only the views some page follows (as far as this process knows) are rendered. A
+        # page that connected meanwhile sees this number missing and re-reads.
+        views = [view for view in live_views() if watchers(project_id, html_stream(view))]
+        if not views:
             return
         try:
-            html = import_string(settings.DATASLOT_LIVE_ROWS_RENDERER)(project_id=project_id, executions=batch.latest())
+            html = _renderer().render(project_id=project_id, executions=batch.latest(), views=views)
         except Exception:  # noqa: BLE001 - pages then see a gap and re-read
             logger.exception("could not render live rows of project %s", project_id)
-            html = ""
-        html = f'<template data-live-seq="{seq}"></template>{html}'
-        self._seq().send(studio_group(project_id), html)
+            html = {}
+        for view in views:
+            text = f'<template data-live-seq="{seq}"></template>{html.get(view, "")}'
+            self._seq().send(studio_group(project_id, view), text)
 
     def _heartbeat(self) -> None:
         now = time.monotonic()
@@ -386,9 +417,10 @@ class _Broadcaster:
                 continue
             seq = self._seq().current(project_id)
             self._seq().send(project_group(project_id), json.dumps({"type": "seq", "seq": seq}, separators=(",", ":")))
-            self._seq().send(
-                studio_group(project_id), f'<template data-live-seq="{seq}" data-live-heartbeat></template>'
-            )
+            for view in live_views():
+                self._seq().send(
+                    studio_group(project_id, view), f'<template data-live-seq="{seq}" data-live-heartbeat></template>'
+                )
 
 
 _broadcaster_lock = threading.Lock()

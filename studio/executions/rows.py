@@ -104,7 +104,32 @@ def rows_for(executions) -> list[dict]:
     return rows_of([execution_json(e) for e in executions])
 
 
-def render_live_update(row: dict) -> str:
-    """The websocket message for one event: the row in every layout a page may show it in,
-    each swapped out-of-band by id (pages drop the layouts they do not show)."""
-    return render_to_string("studio/executions/execution_oob.html", {"row": row, "oob": True})
+# What each kind of page shows of an execution (its studio websocket's ``?view=``): every
+# project page has the drawer; the Executions page adds its table, an execution's page its
+# summary and status log. The first is the default.
+LAYOUTS = {
+    "drawer": ("studio/executions/execution_row.html",),
+    "table": ("studio/executions/execution_table_row.html",),
+    "detail": ("studio/executions/execution_summary.html", "studio/executions/execution_status_log.html"),
+}
+DEFAULT_VIEW = "drawer"
+VIEWS = {
+    DEFAULT_VIEW: ("drawer",),
+    "executions": ("drawer", "table"),
+    "execution": ("drawer", "detail"),
+}
+
+
+def render_views(rows: list[dict], views) -> dict[str, str]:
+    """The rows, out-of-band, for each of these views; each layout rendered once."""
+    wanted = {layout for view in views for layout in VIEWS[view]}
+    html = {}
+    for layout in wanted:
+        parts = []
+        for row in rows:
+            for template in LAYOUTS[layout]:
+                parts.append(render_to_string(template, {"row": row, "oob": True}))
+        text = "".join(parts)
+        # A bare <tr> after an <li> is dropped by HTML parsers: table rows come in a <template>.
+        html[layout] = f"<template>{text}</template>" if layout == "table" and text else text
+    return {view: "".join(html[layout] for layout in VIEWS[view]) for view in views}

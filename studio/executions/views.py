@@ -34,6 +34,7 @@ def executions_page(request, project_id: int):
         "services": selectors.services_of(project=project),
         "rows": rows.rows_for(executions),
         "next_cursor": next_cursor,
+        "live_view": "executions",  # its table follows live (rows.VIEWS)
     }
     return render(request, "studio/executions/executions.html", context)
 
@@ -105,6 +106,7 @@ def execution_detail(request, project_id: int, execution_id: int):
         "output_json": json.dumps(data["output"], indent=2),
         "log_lines": log_lines,
         "last_line_id": log_lines[-1]["id"] if log_lines else 0,
+        "live_view": "execution",  # its summary and status log follow live (rows.VIEWS)
     }
     return render(request, "studio/executions/execution_detail.html", context)
 

@@ -87,6 +87,34 @@ def test_a_member_gets_each_execution_event_as_out_of_band_rows_with_its_post_ac
     assert 'aria-valuenow="100"' in html and 'data-action="terminate"' not in html
 
 
+def test_each_view_is_sent_the_layouts_its_page_shows_and_an_unknown_view_is_refused(project, alice):
+    event = {"id": 42, "projectId": project.pk, "serviceId": 1, "serviceName": "tools", "functionName": "gray"}
+    event |= {"input": {}, "output": None, "status": "created", "statusLog": [], "toTerminate": False}
+    event |= {"latestStatus": {"status": "created", "percentComplete": 0, "message": ""}, "createdAt": None}
+    headers = session_headers(alice)
+    base = f"/ws/studio/projects/{project.pk}/"
+
+    async def scenario():
+        sockets = {}
+        for view, query in (("drawer", ""), ("executions", "?view=executions"), ("execution", "?view=execution")):
+            sockets[view] = WebsocketCommunicator(application, base + query, headers=headers)
+            assert (await sockets[view].connect())[0]
+        await asyncio.to_thread(publish, project_group(project.pk), {"type": "execution", "execution": event})
+        received = {view: await _receive_until(socket, 'data-execution-id="42"') for view, socket in sockets.items()}
+        for socket in sockets.values():
+            await socket.disconnect()
+        return received, await _closed_with(base + "?view=everything", headers)
+
+    received, refused = async_to_sync(scenario)()
+    layouts = {"drawer": {"drawer"}, "executions": {"drawer", "table"}, "execution": {"drawer", "summary"}}
+    for view, shown in layouts.items():
+        for layout in ("drawer", "table", "summary"):
+            assert (f'id="execution-{layout}-42"' in received[view]) == (layout in shown), (view, layout)
+    numbers = {re.match(r'<template data-live-seq="(\d+)">', html).group(1) for html in received.values()}
+    assert len(numbers) == 1  # one batch, one number, whatever the view
+    assert refused == (True, 4400)
+
+
 async def _receive_until(communicator, text: str, *, timeout: float = 5) -> str:
     """The first message holding ``text`` (batches before it, and heartbeats, are skipped)."""
     while True:

@@ -10,7 +10,7 @@ from django.test import Client
 from faas.models import Execution, ExecutionLog
 from faas.services.packages import package_push
 from faas.services.services import service_deploy
-from studio.executions.rows import render_live_update, rows_of
+from studio.executions.rows import VIEWS, render_views, rows_of
 from tests.studio.browse.conftest import CODE, executions_with_outputs, fake_items
 from tests.support.functions import archive, function
 from tests.support.images import png
@@ -160,7 +160,7 @@ def test_an_executions_page_shows_input_output_status_log_and_logs(client, alice
     assert f'data-follow-logs="/ws/executions/{execution.pk}/logs/"' in body
 
 
-def test_a_live_update_is_the_row_in_every_layout_out_of_band_and_escaped(project, service):
+def test_a_live_update_is_the_row_in_each_layout_its_view_shows_out_of_band_and_escaped(project, service):
     event = {
         "id": 7,
         "projectId": project.pk,
@@ -177,9 +177,14 @@ def test_a_live_update_is_the_row_in_every_layout_out_of_band_and_escaped(projec
         "creator": "alice",
         "postAction": "download",
     }
-    html = render_live_update(rows_of([event])[0])
-    for layout in ("execution-drawer-7", "execution-table-7", "execution-summary-7", "execution-status-log-7"):
-        assert re.search(rf'id="{layout}"[^>]*hx-swap-oob="true"', html), layout
+    views = render_views(rows_of([event]), VIEWS)
+    # Each kind of page is sent the layouts it shows (its socket's ?view=), and no others.
+    shown = {"drawer": {"drawer"}, "executions": {"drawer", "table"}, "execution": {"drawer", "summary", "status-log"}}
+    for view, layouts in shown.items():
+        for layout in ("drawer", "table", "summary", "status-log"):
+            found = re.search(rf'id="execution-{layout}-7"[^>]*hx-swap-oob="true"', views[view]) is not None
+            assert found == (layout in layouts), (view, layout)
+    html = views["executions"] + views["execution"]  # every layout, the drawer's twice
     # data-version: which of two renderings is newer (executions.js).
     assert (
         len(
@@ -188,8 +193,8 @@ def test_a_live_update_is_the_row_in_every_layout_out_of_band_and_escaped(projec
                 html,
             )
         )
-        == 3
+        == 4
     )
-    assert html.count('role="progressbar" aria-valuenow="40"') == 3
+    assert html.count('role="progressbar" aria-valuenow="40"') == 4
     assert "&lt;b&gt;step&lt;/b&gt; 2" in html and "<b>step" not in html
     assert 'button type="button" class="button button--small button--secondary" data-action="terminate"' in html
