@@ -69,7 +69,7 @@ def test_a_page_whose_live_messages_were_lost_notices_the_gap_and_re_reads_its_r
 
         server.on_message(to_page)
 
-    page.route_web_socket(re.compile(r".*/ws/studio/projects/\d+/$"), proxy)
+    page.route_web_socket(re.compile(r".*/ws/studio/projects/\d+/(\?view=[a-z]+)?$"), proxy)
     page.goto(demo.executions_url)
     marker_survives(page)
     shown = long_job(api, demo, 2)

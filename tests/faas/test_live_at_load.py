@@ -235,8 +235,9 @@ def test_a_client_that_stops_reading_slows_no_one_learns_of_its_gap_and_is_let_g
 
     async def scenario():
         reader = await websockets.connect(json_url, additional_headers=headers, max_queue=None)
-        late = RawClient(live_server_proc, f"/ws/studio/projects/{project_id}/", token_of(api))
-        never = RawClient(live_server_proc, f"/ws/studio/projects/{project_id}/", token_of(api))
+        # As an execution's page (the view sent the most HTML per execution).
+        late = RawClient(live_server_proc, f"/ws/studio/projects/{project_id}/?view=execution", token_of(api))
+        never = RawClient(live_server_proc, f"/ws/studio/projects/{project_id}/?view=execution", token_of(api))
         # Two bursts: more HTML than may wait unsent for one client (live/backpressure.py).
         started = time.monotonic()
         ids = await asyncio.to_thread(run_batch, api, service)
