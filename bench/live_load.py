@@ -56,7 +56,7 @@ GAP_GRACE = 1.5  # as live/events.py
 ROW = re.compile(
     r'data-list="drawer" data-execution-id="(\d+)" data-status="([a-z-]+)"(?: data-finished)? data-version="([^"]*)"'
 )
-SEQ = re.compile(r'<template data-live-seq="(\d+)"( data-live-heartbeat)?>')
+SEQ = re.compile(r'<template data-live-seq="(\d+)" data-live-epoch="([^"]*)"( data-live-heartbeat)?>')
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -79,6 +79,8 @@ class Follower:
     def __init__(self):
         self.shown: dict[int, tuple[str, str]] = {}  # id -> (version, status)
         self.finals_live: set[int] = set()
+        self.epoch: str | None = None
+        self.restarted = False  # the numbers started again under a new epoch: re-read now
         self.last: int | None = None
         self.target = 0
         self.received: set[int] = set()
@@ -94,7 +96,12 @@ class Follower:
         if live and status in FINAL:
             self.finals_live.add(execution_id)
 
-    def seen(self, seq: int, heartbeat: bool) -> None:
+    def seen(self, seq: int, heartbeat: bool, epoch: str | None = None) -> None:
+        if epoch is not None and self.epoch is not None and epoch != self.epoch:
+            self.last, self.target, self.received, self.gap_since = None, 0, set(), None
+            self.restarted = True
+        if epoch is not None:
+            self.epoch = epoch
         if self.last is None:
             self.last = seq if heartbeat else seq - 1
         if not heartbeat:
@@ -109,6 +116,10 @@ class Follower:
             self.gap_since = None
 
     def gap_due(self) -> bool:
+        if self.restarted:
+            self.restarted = False
+            self.gaps += 1
+            return True
         if self.gap_since is not None and time.monotonic() - self.gap_since > GAP_GRACE:
             self.gaps += 1
             self.last = max(self.last, self.target)
@@ -167,20 +178,20 @@ async def run_client(kind: str, config: dict, stop, ready: list, out: list, last
                 text = None
             if text is not None:
                 follower.messages += 1
-                if not text.startswith('{"type":"seq"') and "data-live-heartbeat" not in text[:80]:
+                if not text.startswith('{"type":"seq"') and "data-live-heartbeat" not in text[:160]:
                     last_batch.value = time.monotonic()
                 if kind == "json":
                     message = json.loads(text)
                     if "seq" in message:
                         for execution in message.get("executions", ()):
                             follower.show(execution["id"], version_of(execution), execution["status"])
-                        follower.seen(message["seq"], message["type"] == "seq")
+                        follower.seen(message["seq"], message["type"] == "seq", message.get("epoch"))
                 else:
                     for execution_id, status, version in ROW.findall(text):
                         follower.show(int(execution_id), version, status)
                     marker = SEQ.search(text)
                     if marker:
-                        follower.seen(int(marker.group(1)), bool(marker.group(2)))
+                        follower.seen(int(marker.group(1)), bool(marker.group(3)), marker.group(2))
             if follower.gap_due() and (resyncing is None or resyncing.done()):
                 resyncing = asyncio.create_task(
                     asyncio.to_thread(resync, follower, http, config["api"], config["project_id"], config["since_id"])

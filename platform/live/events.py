@@ -7,26 +7,29 @@ state: until ``URGENT_GAP`` after the previous batch) and then, per project, sen
 message to each of the project's two groups, the same bytes to every subscriber:
 
 - ``project.<pid>`` (``/ws/projects/<pid>/``, the SDK and integrations): JSON
-  ``{"type": "executions", "seq": n, "executions": [Execution, ...]}``. Coalescing only
+  ``{"type": "executions", "seq": n, "epoch": e, "executions": [Execution, ...]}``. Coalescing only
   merges progress: an execution's pending event is replaced by a newer one *with the same
   status*, so every status it went through (created, in-progress, the final state) is
   sent, in order, and progress is its latest value.
 - ``studio.project.<pid>`` (``/ws/studio/projects/<pid>/``, the pages): the HTML rows of
   each execution's latest state (a page shows states, not transitions), rendered once
   per *view* (``DATASLOT_LIVE_ROWS_RENDERER`` names the renderer and its views: which
-  layouts a kind of page shows), behind a ``<template data-live-seq="n">`` marker. Each
+  layouts a kind of page shows), behind a ``<template data-live-seq="n" data-live-epoch="e">`` marker. Each
   view is a group of its own (``?view=`` on the socket; the first view's group has no
   suffix), and a view no page watches is not rendered.
 
 ``seq`` counts a project's batches; both streams carry the same number. It is one
-counter per project for every process: a Redis ``INCR`` when the channel layer is Redis
+counter per project for every process: a Redis ``HINCRBY`` when the channel layer is Redis
 (scale-out: web processes and workers all publish), a counter in the process with the
-in-memory layer (the embedded server is one process). A subscriber that sees a number
+in-memory layer (the embedded server is one process). ``epoch`` names the counter: Redis
+restarting with nothing kept starts the numbers again from 1 under a new epoch, so a
+client that sees the epoch change re-reads what it shows instead of waiting for numbers
+it already had. A subscriber that sees a number
 missing (the channel layer dropped a message for a full channel, or its connection
 dropped messages while the client did not read, ``live/backpressure.py``) and not filled
 within ``GAP_GRACE`` seconds (batches of two processes may cross) re-reads what it shows.
 So that a loss at the end of a burst is noticed too, each group that was active in the
-last ``HEARTBEAT_FOR`` seconds gets ``{"type": "seq", "seq": n}`` (HTML: the bare marker
+last ``HEARTBEAT_FOR`` seconds gets ``{"type": "seq", "seq": n, "epoch": e}`` (HTML: the bare marker
 with ``data-live-heartbeat``) every ``HEARTBEAT`` seconds, without a new number.
 
 Other events (logs, tasks, access revoked) are sent at once, as they come.
@@ -45,6 +48,7 @@ import json
 import logging
 import threading
 import time
+import uuid
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
@@ -215,33 +219,49 @@ def watchers(project_id: int, stream: str | None = None) -> int:
 # --- sequence numbers ----------------------------------------------------------------
 
 
+def _new_epoch() -> str:
+    return uuid.uuid4().hex[:12]
+
+
 class _LocalSequences:
     """The in-memory layer: one process, so a counter of its own is the project's, and a
-    batch goes straight to this process's websockets."""
+    batch goes straight to this process's websockets. Its epoch is the process's."""
 
     def __init__(self):
         self.values: dict[int, int] = {}
+        self.epoch = _new_epoch()
 
-    def current(self, project_id: int) -> int:
-        return self.values.get(project_id, 0)
+    def current(self, project_id: int) -> tuple[int, str]:
+        return self.values.get(project_id, 0), self.epoch
 
-    def send_numbered(self, group: str, project_id: int, head: str, tail: str) -> int:
-        """Number the project's next batch and send ``head + number + tail``; the number."""
+    def send_numbered(self, group: str, project_id: int, head: str, middle: str, tail: str) -> tuple[int, str]:
+        """Number the project's next batch and send ``head + number + middle + epoch + tail``;
+        the number and its epoch."""
         seq = self.values[project_id] = self.values.get(project_id, 0) + 1
-        self.send(group, f"{head}{seq}{tail}")
-        return seq
+        self.send(group, f"{head}{seq}{middle}{self.epoch}{tail}")
+        return seq, self.epoch
 
     def send(self, group: str, text: str) -> None:
         _send(group, {"type": "live.batch", "text": text})
 
 
 class _RedisSequences:
-    """The Redis layer: one ``INCR`` key per project in the layer's own Redis and prefix,
-    shared by every process that publishes (web processes, workers); a batch is one
-    ``PUBLISH`` to the group's channel, which each web process with subscribers reads
-    once (``live/fanout.py``). Numbering and publishing are one script: one round trip."""
+    """The Redis layer: one hash per project (``n`` and ``epoch``) in the layer's own Redis
+    and prefix, shared by every process that publishes (web processes, workers); a batch
+    is one ``PUBLISH`` to the group's channel, which each web process with subscribers
+    reads once (``live/fanout.py``). Numbering and publishing are one script: one round
+    trip. The hash's epoch is made by the first publisher that finds none (after Redis
+    lost it, with the number), so the number and its epoch are lost and made together."""
 
-    NUMBERED = "local n = redis.call('INCR', KEYS[1]) redis.call('PUBLISH', ARGV[1], ARGV[2] .. n .. ARGV[3]) return n"
+    EPOCH = (
+        "local e = redis.call('HGET', KEYS[1], 'epoch') "
+        "if not e then e = ARGV[1] redis.call('HSET', KEYS[1], 'epoch', e) end "
+    )
+    NUMBERED = (
+        EPOCH + "local n = redis.call('HINCRBY', KEYS[1], 'n', 1) "
+        "redis.call('PUBLISH', ARGV[2], ARGV[3] .. n .. ARGV[4] .. e .. ARGV[5]) return {n, e}"
+    )
+    CURRENT = EPOCH + "return {tonumber(redis.call('HGET', KEYS[1], 'n') or 0), e}"
 
     def __init__(self, config: dict):
         import redis  # noqa: PLC0415 - only with the Redis layer (scale-out)
@@ -249,15 +269,20 @@ class _RedisSequences:
         host = config["hosts"][0]
         address = host["address"] if isinstance(host, dict) else host
         self.redis = redis.Redis.from_url(address, socket_timeout=5, socket_connect_timeout=5)
-        self.prefix = f"{config.get('prefix', 'asgi')}:live-seq:"
+        self.prefix = f"{config.get('prefix', 'asgi')}:live-batch:"
         self.numbered = self.redis.register_script(self.NUMBERED)
+        self.current_script = self.redis.register_script(self.CURRENT)
 
-    def current(self, project_id: int) -> int:
-        return int(self.redis.get(f"{self.prefix}{project_id}") or 0)
+    def current(self, project_id: int) -> tuple[int, str]:
+        n, epoch = self.current_script(keys=[f"{self.prefix}{project_id}"], args=[_new_epoch()])
+        return int(n), epoch.decode()
 
-    def send_numbered(self, group: str, project_id: int, head: str, tail: str) -> int:
+    def send_numbered(self, group: str, project_id: int, head: str, middle: str, tail: str) -> tuple[int, str]:
         channel = fanout.channel_of(group)
-        return int(self.numbered(keys=[f"{self.prefix}{project_id}"], args=[channel, fanout.BATCH + head, tail]))
+        n, epoch = self.numbered(
+            keys=[f"{self.prefix}{project_id}"], args=[_new_epoch(), channel, fanout.BATCH + head, middle, tail]
+        )
+        return int(n), epoch.decode()
 
     def send(self, group: str, text: str) -> None:
         self.redis.publish(fanout.channel_of(group), fanout.BATCH + text)
@@ -392,8 +417,12 @@ class _Broadcaster:
         self.active[project_id] = time.monotonic()
         events = json.dumps(batch.events, separators=(",", ":"))
         # The JSON stream first, sent before the rows are rendered; numbered as it is sent.
-        seq = self._seq().send_numbered(
-            project_group(project_id), project_id, '{"type":"executions","seq":', f',"executions":{events}}}'
+        seq, epoch = self._seq().send_numbered(
+            project_group(project_id),
+            project_id,
+            '{"type":"executions","seq":',
+            ',"epoch":"',
+            f'","executions":{events}}}',
         )
         # Only the views some page follows (as far as this process knows) are rendered. A
         # page that connected meanwhile sees this number missing and re-reads.
@@ -406,7 +435,7 @@ class _Broadcaster:
             logger.exception("could not render live rows of project %s", project_id)
             html = {}
         for view in views:
-            text = f'<template data-live-seq="{seq}"></template>{html.get(view, "")}'
+            text = f'<template data-live-seq="{seq}" data-live-epoch="{epoch}"></template>{html.get(view, "")}'
             self._seq().send(studio_group(project_id, view), text)
 
     def _heartbeat(self) -> None:
@@ -415,12 +444,12 @@ class _Broadcaster:
             if now - at > HEARTBEAT_FOR:
                 del self.active[project_id]
                 continue
-            seq = self._seq().current(project_id)
-            self._seq().send(project_group(project_id), json.dumps({"type": "seq", "seq": seq}, separators=(",", ":")))
+            seq, epoch = self._seq().current(project_id)
+            beat = {"type": "seq", "seq": seq, "epoch": epoch}
+            self._seq().send(project_group(project_id), json.dumps(beat, separators=(",", ":")))
+            marker = f'<template data-live-seq="{seq}" data-live-epoch="{epoch}" data-live-heartbeat></template>'
             for view in live_views():
-                self._seq().send(
-                    studio_group(project_id, view), f'<template data-live-seq="{seq}" data-live-heartbeat></template>'
-                )
+                self._seq().send(studio_group(project_id, view), marker)
 
 
 _broadcaster_lock = threading.Lock()

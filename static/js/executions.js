@@ -7,8 +7,9 @@
    not shown yet at the top of its list when the list's filter accepts it; anything else
    in a message (a task's progress) is left to htmx's out-of-band swap.
 
-   Every message starts with <template data-live-seq="n">: the project's batch number
-   (live/events.py). A number that is missing for GAP_GRACE ms (the server dropped
+   Every message starts with <template data-live-seq="n" data-live-epoch="e">: the
+   project's batch number and the counter's epoch (live/events.py; a new epoch means the
+   numbers started again, and the page re-reads). A number that is missing for GAP_GRACE ms (the server dropped
    messages for this page, or the socket reconnected) makes the page re-read every
    execution it shows and the newest rows of its lists ("resync"); rows carry
    data-version, so an older rendering never replaces a newer one.
@@ -132,7 +133,11 @@
         var states = [];
         parse(text).forEach(function (el) {
           if (el.hasAttribute("data-live-seq")) {
-            live.seen(Number(el.getAttribute("data-live-seq")), el.hasAttribute("data-live-heartbeat"));
+            live.seen(
+              Number(el.getAttribute("data-live-seq")),
+              el.hasAttribute("data-live-heartbeat"),
+              el.getAttribute("data-live-epoch")
+            );
             return;
           }
           if (!el.hasAttribute("data-list")) {
@@ -159,12 +164,23 @@
 
   var GAP_GRACE = 1500;
   var live = {
+    epoch: null, // the numbers' counter: a new one started from 1 (the server lost the old)
     last: null, // every batch up to this one has been applied
     target: 0, // the newest number known to exist
     received: {},
     timer: null,
     resyncs: 0,
-    seen: function (seq, heartbeat) {
+    seen: function (seq, heartbeat, epoch) {
+      if (epoch && live.epoch && epoch !== live.epoch) {
+        // The numbers started again: what came before them may be lost, so re-read.
+        clearTimeout(live.timer);
+        live.timer = null;
+        live.last = null;
+        live.target = 0;
+        live.received = {};
+        resync();
+      }
+      if (epoch) live.epoch = epoch;
       if (live.last === null) live.last = heartbeat ? seq : seq - 1;
       if (!heartbeat) live.received[seq] = true;
       if (seq > live.target) live.target = seq;
@@ -225,6 +241,7 @@
   var opened = 0;
   document.addEventListener("htmx:wsOpen", function () {
     opened += 1;
+    live.epoch = null;
     live.last = null;
     live.target = 0;
     live.received = {};

@@ -93,3 +93,28 @@ def test_a_page_whose_live_messages_were_lost_notices_the_gap_and_re_reads_its_r
     expect(new_row).to_have_attribute("data-status", "success", timeout=15_000)
     assert page.evaluate("Dataslot.live.resyncs") >= 1
     assert_no_reload(page)
+
+
+def test_a_page_that_sees_the_numbers_start_again_under_a_new_epoch_re_reads_its_rows(page, demo):
+    # What Redis restarting with nothing kept looks like to a page (live/events.py): the
+    # next batch is number 1 of a new epoch. The page's own script is driven directly, in
+    # one evaluation, so that no real message comes in between.
+    page.goto(demo.executions_url)
+    marker_survives(page)
+    expect(page.locator("#executions-drawer")).to_be_attached()
+    with page.expect_request(lambda r: "/executions/rows/" in r.url) as reread:
+        state = page.evaluate(
+            """() => {
+                const live = Dataslot.live;
+                live.seen(41, true, "epoch-before");
+                const before = live.resyncs;
+                live.seen(1, false, "epoch-after");
+                const after = {resyncs: live.resyncs - before, last: live.last, epoch: live.epoch};
+                live.seen(2, false, "epoch-after");  // and the new numbers are followed
+                after.next = [live.resyncs - before, live.last];
+                return after;
+            }"""
+        )
+    assert reread.value.method == "GET"
+    assert state == {"resyncs": 1, "last": 1, "epoch": "epoch-after", "next": [1, 2]}
+    assert_no_reload(page)

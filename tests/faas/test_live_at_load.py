@@ -22,7 +22,7 @@ from tests.support.functions import FINISHED, function
 
 pytestmark = pytest.mark.server
 
-SEQ = re.compile(r'<template data-live-seq="(\d+)"( data-live-heartbeat)?>')
+SEQ = re.compile(r'<template data-live-seq="(\d+)" data-live-epoch="[^"]+"( data-live-heartbeat)?>')
 ROW = re.compile(r'data-list="drawer" data-execution-id="(\d+)" data-status="([a-z-]+)"')
 BATCH = 150
 CODE = """

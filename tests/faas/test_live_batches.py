@@ -48,17 +48,32 @@ def test_a_batch_is_numbered_and_published_whole_in_one_message(sequences):
     events = [{"id": n, "status": "success"} for n in range(2000)]  # a burst: ~50 KB
     tail = f',"executions":{json.dumps(events)}}}'
 
-    first = sequences.send_numbered(group, 7, '{"type":"executions","seq":', tail)
-    second = sequences.send_numbered(group, 7, '{"type":"executions","seq":', ',"executions":[]}')
+    head, middle = '{"type":"executions","seq":', ',"epoch":"'
+    first, epoch = sequences.send_numbered(group, 7, head, middle, '"' + tail)
+    second, same = sequences.send_numbered(group, 7, head, middle, '","executions":[]}')
     sequences.send(group, '{"type":"seq","seq":2}')
 
     texts = [fanout.decode(group, m["data"]) for m in received(listener, 3)]
-    assert second == first + 1 == sequences.current(7)
+    assert (second, same) == (first + 1, epoch) == sequences.current(7)
     assert [t["type"] for t in texts] == ["live.batch"] * 3 and {t["group"] for t in texts} == {group}
-    assert json.loads(texts[0]["text"]) == {"type": "executions", "seq": first, "executions": events}
-    assert json.loads(texts[1]["text"]) == {"type": "executions", "seq": second, "executions": []}
+    assert json.loads(texts[0]["text"]) == {"type": "executions", "seq": first, "epoch": epoch, "executions": events}
+    assert json.loads(texts[1]["text"]) == {"type": "executions", "seq": second, "epoch": epoch, "executions": []}
     assert json.loads(texts[2]["text"]) == {"type": "seq", "seq": 2}
     listener.close()
+
+
+def test_numbers_lost_with_redis_start_again_under_a_new_epoch(sequences):
+    # Redis keeps nothing here: a restart loses the project's counter, and its epoch with it.
+    group = f"project.test-{uuid.uuid4().hex[:8]}"
+    head, middle, tail = '{"type":"executions","seq":', ',"epoch":"', '","executions":[]}'
+    for _ in range(3):
+        before = sequences.send_numbered(group, 7, head, middle, tail)
+    sequences.redis.delete(f"{sequences.prefix}7")  # what a restart with nothing kept leaves
+    assert sequences.current(7)[0] == 0
+    after = sequences.send_numbered(group, 7, head, middle, tail)
+    assert before[0] == 3 and after[0] == 1
+    assert after[1] != before[1]  # so a client that had 3 re-reads instead of waiting for 4
+    assert sequences.current(7) == after
 
 
 def test_an_event_travels_with_its_group():

@@ -110,8 +110,11 @@ def test_each_view_is_sent_the_layouts_its_page_shows_and_an_unknown_view_is_ref
     for view, shown in layouts.items():
         for layout in ("drawer", "table", "summary"):
             assert (f'id="execution-{layout}-42"' in received[view]) == (layout in shown), (view, layout)
-    numbers = {re.match(r'<template data-live-seq="(\d+)">', html).group(1) for html in received.values()}
-    assert len(numbers) == 1  # one batch, one number, whatever the view
+    numbers = {
+        re.match(r'<template data-live-seq="(\d+)" data-live-epoch="(\w+)">', html).groups()
+        for html in received.values()
+    }
+    assert len(numbers) == 1  # one batch, one number (and epoch), whatever the view
     assert refused == (True, 4400)
 
 
