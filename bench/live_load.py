@@ -81,6 +81,7 @@ class Follower:
         self.finals_live: set[int] = set()
         self.epoch: str | None = None
         self.restarted = False  # the numbers started again under a new epoch: re-read now
+        self.replaced: set[str] = set()
         self.last: int | None = None
         self.target = 0
         self.received: set[int] = set()
@@ -97,7 +98,10 @@ class Follower:
             self.finals_live.add(execution_id)
 
     def seen(self, seq: int, heartbeat: bool, epoch: str | None = None) -> None:
+        if epoch in self.replaced:
+            return  # a late message of a counter already replaced
         if epoch is not None and self.epoch is not None and epoch != self.epoch:
+            self.replaced.add(self.epoch)
             self.last, self.target, self.received, self.gap_since = None, 0, set(), None
             self.restarted = True
         if epoch is not None:

@@ -50,17 +50,20 @@ def run(coroutine):
 
 
 async def _ending(url: str, headers: dict):
-    """How a connection ends: its close code, an HTTP status at the handshake, or "open"."""
+    """How a connection ends: its close code, an HTTP status at the handshake, or "open"
+    (a member's socket says where the batch numbers stand, and nothing else)."""
     try:
         async with websockets.connect(url, additional_headers=headers) as ws:
-            await asyncio.wait_for(ws.recv(), timeout=1.5)  # a refusal closes at once
+            while True:
+                message = await asyncio.wait_for(ws.recv(), timeout=1.5)  # a refusal closes at once
+                if not (message.startswith('{"type":"seq"') or "data-live-heartbeat" in message):
+                    return "message"
     except websockets.InvalidStatus as exc:
         return f"HTTP {exc.response.status_code}"
     except websockets.ConnectionClosed as exc:
         return exc.rcvd.code if exc.rcvd else None
     except TimeoutError:
         return "open"
-    return "message"
 
 
 def ending(server, path: str, token: str | None = None, **headers):

@@ -16,12 +16,20 @@ from __future__ import annotations
 
 import logging
 
+from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from faas.models import Execution
 from live import fanout
-from live.events import execution_logs_group, project_group, user_group, watching
+from live.events import (
+    current_batch,
+    execution_logs_group,
+    heartbeat_json,
+    project_group,
+    user_group,
+    watching,
+)
 from workspace.models import Membership
 
 logger = logging.getLogger(__name__)
@@ -66,6 +74,10 @@ class MemberConsumer(AsyncJsonWebsocketConsumer):
         if project_id is None or not await _is_member(user, project_id):
             await self.refuse(NOT_FOUND)
             return
+        code = await self.refusal()
+        if code is not None:
+            await self.refuse(code)
+            return
         self.watched_project = project_id
         self.group = await self.group_name()
         self.user_group = user_group(user.id)
@@ -87,6 +99,23 @@ class MemberConsumer(AsyncJsonWebsocketConsumer):
         if self.stream:
             self.counted = True
             await watching(project_id, self.stream, 1)
+            # Where the numbers stand: a batch this socket's stream missed from now on (one
+            # published before its watcher was counted everywhere) is then a gap it notices.
+            try:
+                seq, epoch = await sync_to_async(current_batch, thread_sensitive=False)(project_id)
+            except Exception:  # noqa: BLE001 - Redis away: the next heartbeat says it
+                logger.warning("websocket: could not read the project's batch number", exc_info=True)
+            else:
+                await self.send(text_data=self.heartbeat(seq, epoch))
+
+    async def refusal(self) -> int | None:
+        """A close code for a member's request that cannot be served (checked after the login
+        and the membership, so those answer first), or None."""
+        return None
+
+    def heartbeat(self, seq: int, epoch: str) -> str:
+        """This stream's heartbeat: the latest batch number and its epoch."""
+        return heartbeat_json(seq, epoch)
 
     async def refuse(self, code: int) -> None:
         await self.accept()

@@ -169,7 +169,7 @@ def _send(group: str, payload: dict) -> None:
 WATCHERS_TTL = 86400
 WATCHERS_CACHE = 1.0  # seconds a broadcaster reuses a shared count
 _watching: dict[tuple[int, str], int] = {}
-_shared_watchers: dict[tuple[int, str], tuple[float, int]] = {}
+_shared_watchers: dict[int, tuple[float, dict[str, int]]] = {}
 
 
 def _watchers_key(project_id: int, stream: str) -> str:
@@ -200,20 +200,25 @@ async def watching(project_id: int, stream: str, delta: int) -> None:
 
 def watchers(project_id: int, stream: str | None = None) -> int:
     """The project's watchers of one stream, or of all, as far as this process knows."""
-    if stream is None:
-        return sum(watchers(project_id, each) for each in ("json", *map(html_stream, live_views())))
-    local = _watching.get((project_id, stream), 0)
-    if not _redis_layer():
-        return local
+    streams = ("json", *map(html_stream, live_views())) if stream is None else (stream,)
+    shared = _shared_counts(project_id) if _redis_layer() else {}
+    return sum(max(_watching.get((project_id, each), 0), shared.get(each, 0)) for each in streams)
+
+
+def _shared_counts(project_id: int) -> dict[str, int]:
+    """The shared counts of all the project's streams, read in one ``MGET`` at most once a
+    ``WATCHERS_CACHE``."""
     now = time.monotonic()
-    at, shared = _shared_watchers.get((project_id, stream), (0.0, 0))
+    at, counts = _shared_watchers.get(project_id, (0.0, {}))
     if now - at > WATCHERS_CACHE:
+        streams = ("json", *map(html_stream, live_views()))
         try:
-            shared = int(_broadcaster()._seq().redis.get(_watchers_key(project_id, stream)) or 0)
+            values = _broadcaster()._seq().redis.mget([_watchers_key(project_id, each) for each in streams])
+            counts = {each: int(value or 0) for each, value in zip(streams, values, strict=True)}
         except Exception:  # noqa: BLE001 - a count only tunes batching
-            shared = 0
-        _shared_watchers[(project_id, stream)] = (now, shared)
-    return max(local, shared)
+            counts = {}
+        _shared_watchers[project_id] = (now, counts)
+    return counts
 
 
 # --- sequence numbers ----------------------------------------------------------------
@@ -363,10 +368,12 @@ class _Broadcaster:
                 self.urgent.add(project_id)
         self.wake.set()
 
-    def _due_at(self, project_id: int) -> float:
+    def _due_at(self, project_id: int, spacing: dict[int, float]) -> float:
         """When a project's pending batch goes: a tick after it began; with a final state in
-        it, as soon as the project's gap since its previous batch has passed."""
-        spacing = watchers(project_id) / FANOUT_BUDGET
+        it, as soon as the project's gap since its previous batch has passed. ``spacing``:
+        each project's watchers / ``FANOUT_BUDGET``, counted before the lock is taken (a
+        count may read Redis, and publishers wait on the lock)."""
+        spacing = spacing.get(project_id, 0.0)
         due = self.since[project_id] + min(MAX_TICK, max(TICK, spacing))
         if project_id in self.urgent:
             gap = min(MAX_TICK, max(URGENT_GAP, spacing))
@@ -389,14 +396,15 @@ class _Broadcaster:
             self.wake.clear()
             batches = []
             try:
+                spacing = {p: watchers(p) / FANOUT_BUDGET for p in list(self.pending)}
                 now = time.monotonic()
                 with self.lock:
-                    due = [p for p in self.pending if self._due_at(p) <= now]
+                    due = [p for p in self.pending if self._due_at(p, spacing) <= now]
                     batches = [(p, self.pending.pop(p)) for p in due]
                     for project_id in due:
                         self.since.pop(project_id)
                         self.urgent.discard(project_id)
-                    next_due = min((self._due_at(p) for p in self.pending), default=float("inf"))
+                    next_due = min((self._due_at(p, spacing) for p in self.pending), default=float("inf"))
                 for project_id, batch in batches:
                     self._flush(project_id, batch)
                     self.last_batch[project_id] = time.monotonic()
@@ -431,9 +439,9 @@ class _Broadcaster:
             return
         try:
             html = _renderer().render(project_id=project_id, executions=batch.latest(), views=views)
-        except Exception:  # noqa: BLE001 - pages then see a gap and re-read
+        except Exception:  # noqa: BLE001 - nothing is sent: pages see the number missing and re-read
             logger.exception("could not render live rows of project %s", project_id)
-            html = {}
+            return
         for view in views:
             text = f'<template data-live-seq="{seq}" data-live-epoch="{epoch}"></template>{html.get(view, "")}'
             self._seq().send(studio_group(project_id, view), text)
@@ -445,11 +453,22 @@ class _Broadcaster:
                 del self.active[project_id]
                 continue
             seq, epoch = self._seq().current(project_id)
-            beat = {"type": "seq", "seq": seq, "epoch": epoch}
-            self._seq().send(project_group(project_id), json.dumps(beat, separators=(",", ":")))
-            marker = f'<template data-live-seq="{seq}" data-live-epoch="{epoch}" data-live-heartbeat></template>'
+            self._seq().send(project_group(project_id), heartbeat_json(seq, epoch))
             for view in live_views():
-                self._seq().send(studio_group(project_id, view), marker)
+                self._seq().send(studio_group(project_id, view), heartbeat_html(seq, epoch))
+
+
+def heartbeat_json(seq: int, epoch: str) -> str:
+    return json.dumps({"type": "seq", "seq": seq, "epoch": epoch}, separators=(",", ":"))
+
+
+def heartbeat_html(seq: int, epoch: str) -> str:
+    return f'<template data-live-seq="{seq}" data-live-epoch="{epoch}" data-live-heartbeat></template>'
+
+
+def current_batch(project_id: int) -> tuple[int, str]:
+    """The project's latest batch number and its epoch (blocking: Redis on that layer)."""
+    return _broadcaster()._seq().current(project_id)
 
 
 _broadcaster_lock = threading.Lock()

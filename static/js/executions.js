@@ -170,9 +170,12 @@
     received: {},
     timer: null,
     resyncs: 0,
+    replaced: {}, // epochs a newer one replaced: a late message of one is ignored
     seen: function (seq, heartbeat, epoch) {
+      if (epoch && live.replaced[epoch]) return;
       if (epoch && live.epoch && epoch !== live.epoch) {
         // The numbers started again: what came before them may be lost, so re-read.
+        live.replaced[live.epoch] = true;
         clearTimeout(live.timer);
         live.timer = null;
         live.last = null;

@@ -18,7 +18,7 @@ from __future__ import annotations
 from urllib.parse import parse_qs
 
 from live.consumers import BAD_REQUEST, ProjectConsumer
-from live.events import html_stream, studio_group
+from live.events import heartbeat_html, html_stream, studio_group
 from studio.executions import rows
 from studio.tasks.live import render_task_update
 
@@ -41,13 +41,15 @@ class StudioProjectConsumer(ProjectConsumer):
 
     view = rows.DEFAULT_VIEW
 
-    async def connect(self):
+    async def refusal(self):
         view = parse_qs(self.scope.get("query_string", b"").decode("latin-1")).get("view", [rows.DEFAULT_VIEW])[-1]
         if view not in rows.VIEWS:
-            await self.refuse(BAD_REQUEST)
-            return
+            return BAD_REQUEST
         self.view, self.stream = view, html_stream(view)
-        await super().connect()
+        return None
+
+    def heartbeat(self, seq, epoch):
+        return heartbeat_html(seq, epoch)
 
     async def group_name(self):
         return studio_group(await self.project_id(), self.view)

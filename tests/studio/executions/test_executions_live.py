@@ -73,7 +73,7 @@ def test_a_member_gets_each_execution_event_as_out_of_band_rows_with_its_post_ac
         # As the executions service announces a change: the broadcaster renders the batch
         # once and sends it to the project's studio group (live/events.py).
         await asyncio.to_thread(publish, project_group(project.pk), {"type": "execution", "execution": event})
-        html = await communicator.receive_from(timeout=5)
+        html = await _receive_until(communicator, 'id="execution-drawer-41"')
         await communicator.disconnect()
         return html
 
@@ -95,17 +95,25 @@ def test_each_view_is_sent_the_layouts_its_page_shows_and_an_unknown_view_is_ref
     base = f"/ws/studio/projects/{project.pk}/"
 
     async def scenario():
-        sockets = {}
+        sockets, first = {}, {}
         for view, query in (("drawer", ""), ("executions", "?view=executions"), ("execution", "?view=execution")):
             sockets[view] = WebsocketCommunicator(application, base + query, headers=headers)
             assert (await sockets[view].connect())[0]
+            first[view] = await sockets[view].receive_from(timeout=5)  # where the numbers stand
         await asyncio.to_thread(publish, project_group(project.pk), {"type": "execution", "execution": event})
         received = {view: await _receive_until(socket, 'data-execution-id="42"') for view, socket in sockets.items()}
         for socket in sockets.values():
             await socket.disconnect()
-        return received, await _closed_with(base + "?view=everything", headers)
+        return first, received, await _closed_with(base + "?view=everything", headers)
 
-    received, refused = async_to_sync(scenario)()
+    first, received, refused = async_to_sync(scenario)()
+    # Each socket is told the latest number on connect, so a batch it is not sent from then
+    # on is a gap it notices; the next batch is the next number.
+    beats = {
+        re.fullmatch(r'<template data-live-seq="(\d+)" data-live-epoch="(\w+)" data-live-heartbeat></template>', b)
+        for b in first.values()
+    }
+    assert None not in beats and len({b.groups() for b in beats}) == 1
     layouts = {"drawer": {"drawer"}, "executions": {"drawer", "table"}, "execution": {"drawer", "summary"}}
     for view, shown in layouts.items():
         for layout in ("drawer", "table", "summary"):
@@ -115,6 +123,8 @@ def test_each_view_is_sent_the_layouts_its_page_shows_and_an_unknown_view_is_ref
         for html in received.values()
     }
     assert len(numbers) == 1  # one batch, one number (and epoch), whatever the view
+    ((seq, epoch),) = numbers
+    assert (int(seq) - 1, epoch) == (int(next(iter(beats)).group(1)), next(iter(beats)).group(2))
     assert refused == (True, 4400)
 
 
