@@ -222,7 +222,10 @@
     document.querySelectorAll("[data-execution-id]").forEach(function (row) { ids[row.getAttribute("data-execution-id")] = true; });
     var shown = Object.keys(ids).slice(0, 1000);
     var reads = [];
-    if (shown.length) reads.push(fetch(rowsUrl + "?layout=live&ids=" + shown.join(","), { credentials: "same-origin" }));
+    var view = el.getAttribute("data-live-view") || "drawer";
+    if (shown.length) {
+      reads.push(fetch(rowsUrl + "?layout=live&view=" + view + "&ids=" + shown.join(","), { credentials: "same-origin" }));
+    }
     var table = document.querySelector('[data-execution-list="table"]');
     if (table) {
       // The newest page of the table, with its filter: executions this page has not seen.

@@ -7,7 +7,7 @@ import json
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, HttpResponseBadRequest, JsonResponse
+from django.http import FileResponse, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import render
 from django.utils.http import urlencode
 from django.views.decorators.http import require_GET
@@ -44,7 +44,8 @@ def executions_page(request, project_id: int):
 def execution_rows(request, project_id: int):
     """Rows as HTML: ``?ids=`` (just started) or the latest, for the drawer;
     ``?layout=table&cursor=`` for the executions page's next page; or
-    ``?layout=live&ids=`` for every layout of those executions (a page's resync)."""
+    ``?layout=live&view=&ids=`` for those executions in the layouts of the page's view,
+    as its websocket sends them (a page's resync)."""
     project = project_get_for_user(user=request.user, project_id=project_id)
     if request.GET.get("layout") == "table":
         execution_filter = selectors.ExecutionFilter.from_params(request.GET)
@@ -66,14 +67,13 @@ def execution_rows(request, project_id: int):
         except ValidationError as exc:
             return HttpResponseBadRequest(" ".join(exc.messages))
     if request.GET.get("layout") == "live" and ids:
-        # A page that missed live messages re-reads the executions it shows, in every
-        # layout, as the websocket would have sent them (executions.js, resync).
+        # A page that missed live messages re-reads the executions it shows, as its
+        # websocket would have sent them (executions.js, resync).
+        view = request.GET.get("view") or rows.DEFAULT_VIEW
+        if view not in rows.VIEWS:
+            return HttpResponseBadRequest(f"Unknown view '{view[:40]}': one of {', '.join(rows.VIEWS)}.")
         executions = selectors.executions_latest(project=project, ids=ids, size=len(ids))
-        return render(
-            request,
-            "studio/executions/execution_oob_rows.html",
-            {"rows": rows.rows_for(executions)},
-        )
+        return HttpResponse(rows.render_views(rows.rows_for(executions), [view])[view])
     executions = selectors.executions_latest(project=project, ids=ids)
     return render(request, "studio/executions/execution_rows.html", {"rows": rows.rows_for(executions)})
 

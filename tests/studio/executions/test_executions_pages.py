@@ -146,6 +146,26 @@ def test_the_drawer_rows_fragment_renders_the_asked_executions(client, alice, pr
     assert len(re.findall(r'<li id="execution-drawer-', latest)) == 3
 
 
+def test_a_resync_re_reads_rows_in_the_layouts_of_the_pages_view(client, alice, project, dataset, service):
+    (execution,) = executions_with_outputs(service, fake_items(dataset, 1))
+    client.force_login(alice)
+    url = f"/projects/{project.pk}/executions/rows/"
+    shown = {}
+    for view in ("drawer", "executions", "execution"):
+        response = client.get(url, {"layout": "live", "view": view, "ids": execution.pk})
+        assert response.status_code == 200
+        shown[view] = set(
+            re.findall(rf'id="execution-([a-z-]+)-{execution.pk}"[^>]*hx-swap-oob="true"', response.content.decode())
+        )
+    assert shown == {
+        "drawer": {"drawer"},
+        "executions": {"drawer", "table"},
+        "execution": {"drawer", "summary", "status-log"},
+    }
+    refused = client.get(url, {"layout": "live", "view": "everything", "ids": execution.pk})
+    assert refused.status_code == 400 and "Unknown view" in refused.content.decode()
+
+
 def test_an_executions_page_shows_input_output_status_log_and_logs(client, alice, project, dataset, service):
     (execution,) = executions_with_outputs(service, fake_items(dataset, 1))
     execution.status_log = [{"status": "created", "timestamp": "2025-01-01T10:00:00+00:00", "message": ""}]
