@@ -17,8 +17,9 @@ core's worth of capacity). For each worker count and function:
 Beside them: the embedded dispatcher (``make run``'s mode: SQLite, one process) with the
 same services, and the floor: Celery's own no-op round trip on the same broker (a
 trivial task, ``apply_async`` -> result through a Redis result backend, one worker
-process with a threads pool). Targets: no-op create -> success p50 within 3x the floor's
-round trip; CPU-bound throughput x1.7 or better from one worker to two (the median of
+process with a threads pool), kept running beside the cluster. Targets: no-op create ->
+success p50 within 3x the floor's round trip (the median of ``--latency-rounds`` rounds,
+each measuring our queued latency then Celery's back to back); CPU-bound throughput x1.7 or better from one worker to two (the median of
 ``--ratio-rounds`` rounds, each measuring one worker then two back to back).
 
     PYTHONPATH=platform:. .venv/bin/python bench/scale_out.py [--brokers redis,rabbitmq] [--quick]
@@ -243,43 +244,69 @@ def row(label: str, figures: dict) -> str:
     )
 
 
-def celery_floor(broker_url: str, backend_url: str, samples: int, count: int) -> tuple[float, float, float]:
-    """Celery's own no-op round trip on the same broker: p50, p95 (ms) and tasks/s."""
-    directory = Path(tempfile.mkdtemp(prefix="dataslot-floor-"))
-    (directory / "floor.py").write_text(textwrap.dedent(FLOOR_MODULE))
-    env = {**os.environ, "PYTHONPATH": str(directory), "FLOOR_BROKER": broker_url, "FLOOR_BACKEND": backend_url}
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "floor", "worker", "-P", "threads", "-c", "8", "-Q", "floor"]
-        + ["--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "ERROR"],
-        cwd=directory,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=open(directory / "worker.log", "wb"),
-    )
-    sys.path.insert(0, str(directory))
-    os.environ.update(FLOOR_BROKER=broker_url, FLOOR_BACKEND=backend_url)
-    try:
+class CeleryFloor:
+    """Celery's own no-op round trip on a broker: a worker process of a trivial app
+    (threads pool, Redis result backend), kept running so that its round trip can be
+    measured in turns with ours (this machine's speed drifts over minutes)."""
+
+    def __init__(self, broker_url: str, backend_url: str):
+        self.directory = Path(tempfile.mkdtemp(prefix="dataslot-floor-"))
+        (self.directory / "floor.py").write_text(textwrap.dedent(FLOOR_MODULE))
+        env = {
+            **os.environ,
+            "PYTHONPATH": str(self.directory),
+            "FLOOR_BROKER": broker_url,
+            "FLOOR_BACKEND": backend_url,
+        }
+        self.worker = subprocess.Popen(
+            [sys.executable, "-m", "celery", "-A", "floor", "worker", "-P", "threads", "-c", "8", "-Q", "floor"]
+            + ["--without-gossip", "--without-mingle", "--without-heartbeat", "-l", "ERROR"],
+            cwd=self.directory,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=open(self.directory / "worker.log", "wb"),
+        )
+        sys.path.insert(0, str(self.directory))
+        os.environ.update(FLOOR_BROKER=broker_url, FLOOR_BACKEND=backend_url)
+        sys.modules.pop("floor", None)
         import floor
 
-        floor.noop.apply_async().get(timeout=60)  # the worker is up, connections open
+        self.task = floor.noop
+        self.task.apply_async().get(timeout=60)  # the worker is up, connections open
+
+    def latencies(self, samples: int) -> list[float]:
+        """Round trips (ms), one task at a time."""
         latencies = []
         for _ in range(samples):
             start = time.perf_counter()
-            floor.noop.apply_async().get(timeout=30)
+            self.task.apply_async().get(timeout=30)
             latencies.append((time.perf_counter() - start) * 1000)
+        return latencies
+
+    def rate(self, count: int) -> float:
         start = time.perf_counter()
-        for result in [floor.noop.apply_async() for _ in range(count)]:
+        for result in [self.task.apply_async() for _ in range(count)]:
             result.get(timeout=60)
-        rate = count / (time.perf_counter() - start)
-        sys.modules.pop("floor")
-        return statistics.median(latencies), percentile(latencies, 95), rate
-    finally:
-        sys.path.remove(str(directory))
-        worker.terminate()
-        worker.wait(20)
+        return count / (time.perf_counter() - start)
+
+    def close(self) -> None:
+        sys.path.remove(str(self.directory))
+        sys.modules.pop("floor", None)
+        self.worker.terminate()
+        self.worker.wait(20)
 
 
-def scale_out(broker: str, args, work: int) -> tuple[dict[int, dict], tuple[float, float, float]]:
+def latency_rounds(setup: Setup, floor: CeleryFloor, rounds: int, samples: int) -> list[tuple[float, float]]:
+    """(our queued p50, Celery's p50) per round, each measured back to back with one worker:
+    a ratio of two figures taken minutes apart carries this machine's drift."""
+    figures = []
+    for _ in range(rounds):
+        _, queued = asyncio.run(setup.latency(setup.noop, "noop", samples))
+        figures.append((statistics.median(queued), statistics.median(floor.latencies(samples))))
+    return figures
+
+
+def scale_out(broker: str, args, work: int) -> dict:
     reason = clusters.unavailable(broker)
     if reason:
         raise SystemExit(f"scale-out cannot run here: {reason}")
@@ -287,30 +314,43 @@ def scale_out(broker: str, args, work: int) -> tuple[dict[int, dict], tuple[floa
     with clusters.Cluster(broker=broker, lease=10, **env) as cluster:
         web = cluster.web()
         setup = Setup(web, work, args)
-        results = {}
-        for count in (1, 2, 4):
-            while len(cluster.workers) < count:
-                cluster.worker(f"bench-{len(cluster.workers)}")
-            setup.warm(count, cluster)
-            results[count] = setup.measure(args)
-            print(row(f"{broker}, {count} worker(s)", results[count]), flush=True)
-        ratios = cpu_ratio_rounds(setup, cluster, args.ratio_rounds)
-        print(
-            f"{broker}: CPU-bound 2 workers / 1 worker, measured back to back in {len(ratios)} rounds: "
-            + ", ".join(f"x{r:.2f}" for r in ratios),
-            flush=True,
-        )
-        if setup.drops:
+        floor = CeleryFloor(cluster.broker_url, cluster.redis.url(3))
+        try:
+            results = {}
+            for count in (1, 2, 4):
+                while len(cluster.workers) < count:
+                    cluster.worker(f"bench-{len(cluster.workers)}")
+                setup.warm(count, cluster)
+                results[count] = setup.measure(args)
+                print(row(f"{broker}, {count} worker(s)", results[count]), flush=True)
+                if count == 1:
+                    rounds = latency_rounds(setup, floor, args.latency_rounds, args.samples)
+                    print(
+                        f"{broker}: no-op queued p50 / Celery's round trip p50, 1 worker, back to back in "
+                        f"{len(rounds)} rounds: "
+                        + ", ".join(f"{q:.1f} / {f:.1f} ms = x{q / f:.1f}" for q, f in rounds),
+                        flush=True,
+                    )
+            ratios = cpu_ratio_rounds(setup, cluster, args.ratio_rounds)
             print(
-                f"  ({setup.drops} websocket(s) closed by the server with 1011 mid-measure: reopened, see the report)"
+                f"{broker}: CPU-bound 2 workers / 1 worker, measured back to back in {len(ratios)} rounds: "
+                + ", ".join(f"x{r:.2f}" for r in ratios),
+                flush=True,
             )
-        floor = celery_floor(cluster.broker_url, cluster.redis.url(3), args.samples, args.batch)
+            if setup.drops:
+                print(
+                    f"  ({setup.drops} websocket(s) closed by the server with 1011 mid-measure: reopened, see the report)"
+                )
+            trips = floor.latencies(args.samples)
+            rate = floor.rate(args.batch)
+        finally:
+            floor.close()
         print(
-            f"{'Celery floor (' + broker + ')':<22} no-op: {floor[2]:6.0f}/s  p50 {floor[0]:6.1f} ms  "
-            f"p95 {floor[1]:6.1f} ms   (apply_async -> result, Redis result backend)",
+            f"{'Celery floor (' + broker + ')':<22} no-op: {rate:6.0f}/s  p50 {statistics.median(trips):6.1f} ms  "
+            f"p95 {percentile(trips, 95):6.1f} ms   (apply_async -> result, Redis result backend)",
             flush=True,
         )
-        return results, floor, ratios
+        return {"results": results, "latency": rounds, "speedups": ratios}
 
 
 def cpu_ratio_rounds(setup: Setup, cluster, rounds: int) -> list[float]:
@@ -353,6 +393,9 @@ def main() -> None:
     parser.add_argument("--cpu-batch", type=int, default=80)
     parser.add_argument("--cpu-repeats", type=int, default=3, help="CPU-bound batches per figure (their median)")
     parser.add_argument("--ratio-rounds", type=int, default=3, help="rounds of 1 then 2 workers, back to back")
+    parser.add_argument(
+        "--latency-rounds", type=int, default=3, help="rounds of our no-op latency then Celery's, back to back"
+    )
     parser.add_argument("--quick", action="store_true", help="a third of the samples, for a smoke run")
     args = parser.parse_args()
     if args.quick:
@@ -363,15 +406,18 @@ def main() -> None:
 
     base = embedded(args, work)
     for broker in args.brokers.split(","):
-        results, floor, ratios = scale_out(broker.strip(), args, work)
-        noop_p50, queued_p50 = results[1]["noop"][0], results[1]["noop-queued"][0]
-        ratio = queued_p50 / floor[0]
+        figures = scale_out(broker.strip(), args, work)
+        results, ratios = figures["results"], figures["speedups"]
+        noop_p50 = results[1]["noop"][0]
+        ratio = statistics.median(q / f for q, f in figures["latency"])
+        queued_p50 = statistics.median(q for q, _ in figures["latency"])
+        floor_p50 = statistics.median(f for _, f in figures["latency"])
         speedup = statistics.median(ratios)
         four = results[4]["cpu"][2] / results[1]["cpu"][2]
         print(
-            f"[{broker}] no-op created -> success p50, 1 worker: {queued_p50:.1f} ms = x{ratio:.1f} Celery's own "
-            f"round trip ({floor[0]:.1f} ms) (target within x3: {'met' if ratio <= 3 else 'MISSED'}); "
-            f"through the API (POST -> success event): {noop_p50:.1f} ms = x{noop_p50 / floor[0]:.1f}; "
+            f"[{broker}] no-op created -> success p50, 1 worker: {queued_p50:.1f} ms against Celery's own round trip "
+            f"{floor_p50:.1f} ms: x{ratio:.1f} (the median of the rounds' ratios; target within x3: "
+            f"{'met' if ratio <= 3 else 'MISSED'}); through the API (POST -> success event): {noop_p50:.1f} ms; "
             f"embedded through the API: {base['noop'][0]:.1f} ms"
         )
         print(
