@@ -18,6 +18,7 @@ from __future__ import annotations
 import logging
 import os
 import selectors
+import subprocess
 import threading
 import time
 import uuid
@@ -40,6 +41,7 @@ logger = logging.getLogger(__name__)
 
 PROGRESS_INTERVAL = 0.1  # at most ten progress events a second per execution
 POLL_INTERVAL = 1.0
+EXIT_WAIT = 0.5  # what a replica whose channel closed is given to exit
 # What one run of an execution may log: a chatty function cannot fill the database.
 LOG_ENTRIES_PER_RUN = 10_000
 LOG_CHARS_PER_RUN = 10_000_000
@@ -165,22 +167,28 @@ class Dispatcher(Scheduling):
         for replica, message in messages:
             self.apply(replica, message)
         if self.results:
-            # Kept until written: a database blip here retries them on the next turn
-            # (finishing is conditional on the run still being this dispatcher's).
-            lifecycle.executions_finish(holder=self.worker_id, results=self.results)
+            self._finish(self.results)
             self.results = []
         for replica in heard:
             if replica.misbehaving:
                 self._stop_misbehaving(replica)
         for replica in dead:
-            code = replica.process.wait()
+            try:
+                # Its channel closed: it is exiting, or a function closed the descriptor and
+                # lives on, and is stopped (the dispatcher must not wait with it).
+                code = replica.process.wait(EXIT_WAIT)
+            except subprocess.TimeoutExpired:
+                code = None
+                replica.kill()
+            if code is None:
+                started, ran = "closed its channel while starting", "closed its channel to the server and was stopped"
+            else:
+                started = f"exited while starting (exit code {code})"
+                ran = f"process exited unexpectedly (exit code {code})"
             if not replica.ready:
                 # It died while starting: starting it again would fail the same way.
-                self.broken.setdefault(
-                    (replica.service_id, replica.config_version),
-                    f"the replica exited while starting (exit code {code}).",
-                )
-            self.lost(replica, f"The replica process exited unexpectedly (exit code {code}).")
+                self.broken.setdefault((replica.service_id, replica.config_version), f"the replica {started}.")
+            self.lost(replica, f"The replica {ran}.")
         self.flush()
         self.enforce_deadlines()
         now = time.monotonic()
@@ -196,6 +204,30 @@ class Dispatcher(Scheduling):
                 self._claim(self.services[service_id])
 
     _fresh_work = False
+
+    def _finish(self, results: list[dict]) -> None:
+        """Write how runs ended. Kept until written: a database blip raises, and they are
+        retried on the next turn (finishing is conditional on the run still being this
+        dispatcher's, so one written twice is written once). A result the database refuses
+        must not hold the others, nor the loop, forever: each is then written alone, and
+        one refused fails with the reason."""
+        try:
+            lifecycle.executions_finish(holder=self.worker_id, results=results)
+            return
+        except TRANSIENT:
+            raise
+        except Exception:
+            logger.exception("could not record %d results together; recording them one by one", len(results))
+        for result in results:
+            try:
+                lifecycle.executions_finish(holder=self.worker_id, results=[result])
+            except TRANSIENT:
+                raise
+            except Exception as exc:
+                logger.warning("execution %s: its result could not be stored (%s)", result["id"], exc)
+                reason = f"Its result could not be stored ({type(exc).__name__}: {str(exc)[:200]})."
+                failed = {"id": result["id"], "status": ExecutionStatus.FAILED, "message": reason}
+                lifecycle.executions_finish(holder=self.worker_id, results=[failed])
 
     def _take_wake(self) -> None:
         """After the wake-up pipe was read (so every flag its writers set is seen)."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import time
@@ -32,6 +33,15 @@ class Run:
 # A replica that sends this many messages the server cannot accept is stopped: an honest
 # replica sends none, so this only leaves room for a function that wrote a few stray lines.
 MAX_REJECTED = 100
+# Lone surrogates parse from JSON ("\\ud800") but no database can store them as text.
+_SURROGATE = re.compile("[\ud800-\udfff]")
+# What a replica writes below Python (fd 2) is copied to its service's log: at most this
+# much per turn of the dispatcher (a writer faster than the copy must not hold the loop),
+# a line at most this long (one without a newline is cut), and the file at most this big
+# (a flood must not fill the server's disk).
+STDERR_PER_TURN = 1 << 20
+STDERR_LINE = 1 << 16
+SERVICE_LOG_LIMIT = 64 << 20
 
 
 class ReplicaProcess:
@@ -66,7 +76,8 @@ class ReplicaProcess:
         # What the replica writes outside any execution (or below Python) goes through us
         # to its service's log file, redacted like execution logs.
         self.log = open(log_path, "ab")
-        self._stderr_pending = b""
+        self._stderr_pending = bytearray()
+        self._log_full = False
         self.process = subprocess.Popen(
             # -P: the package's folder (the working directory) is not on sys.path while the
             # replica, still the server's user, confines itself; it adds it afterwards.
@@ -159,8 +170,7 @@ class ReplicaProcess:
     def log_event(self, text: str) -> None:
         """A line of the server's own in the service's log."""
         if not self.log.closed:
-            self.log.write(f"[dataslot {datetime.now(UTC).isoformat(timespec='seconds')}] {text}\n".encode())
-            self.log.flush()
+            self._write_log(f"[dataslot {datetime.now(UTC).isoformat(timespec='seconds')}] {text}\n".encode())
 
     def refusal(self, message: dict) -> str | None:
         """Why this replica may not send this message, or None: a replica speaks only for
@@ -231,17 +241,35 @@ class ReplicaProcess:
 
     def drain_stderr(self, *, final: bool = False) -> None:
         """Copy what the replica wrote to stderr into the log, a whole line at a time."""
+        pending = self._stderr_pending
         try:
-            while chunk := os.read(self.process.stderr.fileno(), 1 << 16):
-                self._stderr_pending += chunk
+            while len(pending) < STDERR_PER_TURN and (chunk := os.read(self.process.stderr.fileno(), 1 << 16)):
+                pending += chunk
         except (BlockingIOError, OSError, ValueError):
             pass
-        lines, newline, rest = self._stderr_pending.rpartition(b"\n")
-        self._stderr_pending = b"" if final else rest
-        text = lines + newline + (rest if final else b"")
-        if text and not self.log.closed:
-            self.log.write(self.redact(text.decode(errors="replace")).encode())
-            self.log.flush()
+        cut = pending.rfind(b"\n") + 1
+        if final:
+            cut = len(pending)
+        elif len(pending) - cut > STDERR_LINE:
+            # A line too long to wait for is cut, short of the end by the longest secret, so
+            # that no secret is split across two writes and escapes redaction.
+            cut = max(cut, len(pending) - max((len(v.encode()) for v in self.secret_values), default=0))
+        text = bytes(pending[:cut])
+        del pending[:cut]
+        if text and not self.log.closed and not self._log_full:
+            self._write_log(self.redact(text.decode(errors="replace")).encode())
+
+    def _write_log(self, data: bytes) -> None:
+        if self._log_full:
+            return
+        if os.fstat(self.log.fileno()).st_size + len(data) > SERVICE_LOG_LIMIT:
+            self._log_full = True
+            data = (
+                f"[dataslot {datetime.now(UTC).isoformat(timespec='seconds')}] The service's log reached "
+                f"{SERVICE_LOG_LIMIT >> 20} MB: what this replica writes from now on is dropped.\n"
+            ).encode()
+        self.log.write(data)
+        self.log.flush()
 
     def redact(self, text: str) -> str:
         for value in self.secret_values:
@@ -250,9 +278,12 @@ class ReplicaProcess:
 
     def clean(self, value, level: int = 1):
         """A message as the server keeps it: every string redacted (object keys too), and
-        no NUL (PostgreSQL refuses it in text and JSON). The one place a replica's words
-        are redacted: outputs, messages, progress and logs all pass here."""
+        no NUL or lone surrogate (PostgreSQL refuses them in text and JSON, SQLite's driver
+        the surrogates). The one place a replica's words are redacted: outputs, messages,
+        progress and logs all pass here."""
         if isinstance(value, str):
+            if not value.isascii():
+                value = _SURROGATE.sub("\ufffd", value)
             return self.redact(value.replace("\x00", "\ufffd"))
         if isinstance(value, (dict, list)) and level > MAX_DEPTH:
             raise ValueError("nested too deeply")

@@ -19,6 +19,11 @@ from studio.executions import downloads, rows, selectors
 from workspace.selectors.projects import project_get_for_user
 
 
+def _bad_request(text: str) -> HttpResponseBadRequest:
+    # Plain text: a message may quote what the request said, never to be read as HTML.
+    return HttpResponseBadRequest(text, content_type="text/plain; charset=utf-8")
+
+
 @login_required
 @require_GET
 def executions_page(request, project_id: int):
@@ -65,13 +70,13 @@ def execution_rows(request, project_id: int):
         try:
             ids = downloads.parse_ids(request.GET["ids"])
         except ValidationError as exc:
-            return HttpResponseBadRequest(" ".join(exc.messages))
+            return _bad_request(" ".join(exc.messages))
     if request.GET.get("layout") == "live" and ids:
         # A page that missed live messages re-reads the executions it shows, as its
         # websocket would have sent them (executions.js, resync).
         view = request.GET.get("view") or rows.DEFAULT_VIEW
         if view not in rows.VIEWS:
-            return HttpResponseBadRequest(f"Unknown view '{view[:40]}': one of {', '.join(rows.VIEWS)}.")
+            return _bad_request(f"Unknown view '{view[:40]}': one of {', '.join(rows.VIEWS)}.")
         executions = selectors.executions_latest(project=project, ids=ids, size=len(ids))
         return HttpResponse(rows.render_views(rows.rows_for(executions), [view])[view])
     executions = selectors.executions_latest(project=project, ids=ids)
@@ -119,10 +124,10 @@ def executions_download(request, project_id: int):
     try:
         ids = downloads.parse_ids(request.GET.get("ids", ""))
     except ValidationError as exc:
-        return HttpResponseBadRequest(" ".join(exc.messages))
+        return _bad_request(" ".join(exc.messages))
     items = downloads.output_items(project=project, execution_ids=ids)
     if not items:
-        return HttpResponseBadRequest("These executions returned no items.")
+        return _bad_request("These executions returned no items.")
     return FileResponse(
         downloads.zip_of(items),
         as_attachment=True,

@@ -95,6 +95,23 @@ class ServiceRunner(dl.BaseServiceRunner):
     def crash(self):
         os._exit(3)
 
+    def hangup(self):
+        # Hostile: closes every descriptor but its input (its channel to the server too) and lives on.
+        os.closerange(3, 4096)
+        time.sleep(60)
+
+    def surrogate(self):
+        # A lone surrogate parses from JSON, but no database stores it as text.
+        return {{"text": "\\ud800 lone"}}
+
+    def flood(self, seconds):
+        # Below Python, as fast as it can, with no newline.
+        chunk = b"x" * 65536
+        end = time.time() + seconds
+        while time.time() < end:
+            os.write(2, chunk)
+        return "flooded"
+
     def secret(self):
         value = os.environ.get("MY_SECRET")
         print(f"the secret is {{value}}")
@@ -159,6 +176,9 @@ FUNCTIONS = [
     function("sleepy", ("seconds", "Float")),
     function("nap", ("seconds", "Float")),
     function("crash"),
+    function("hangup"),
+    function("surrogate"),
+    function("flood", ("seconds", "Float")),
     function("secret"),
     function("chatty"),
     function("fail"),

@@ -105,6 +105,45 @@ def test_a_crashed_replica_follows_on_reset_and_is_replaced(project):
     assert api.wait(api.execute(service["id"], "noop")["id"], timeout=20)["status"] == "success"
 
 
+def test_a_function_that_closes_its_channel_is_stopped_and_the_dispatcher_goes_on(project):
+    # Hostile code may close the descriptor the server reads, and live on: the server must
+    # not wait for the process to exit.
+    api, _, _ = project
+    service = deploy(project, "hangup")
+    ended = api.wait(api.execute(service["id"], "hangup")["id"], timeout=20)
+    assert ended["status"] == "failed"
+    assert "closed its channel" in ended["latestStatus"]["message"]
+    assert api.wait(api.execute(service["id"], "noop")["id"], timeout=20)["status"] == "success"
+
+
+def test_a_lone_surrogate_in_an_output_is_replaced_and_blocks_nothing(project):
+    api, _, _ = project
+    service = deploy(project, "surrogate")
+    ended = api.wait(api.execute(service["id"], "surrogate")["id"], timeout=20)
+    assert ended["status"] == "success", ended
+    assert ended["output"] == {"text": "\ufffd lone"}
+    assert api.wait(api.execute(service["id"], "noop")["id"], timeout=20)["status"] == "success"
+
+
+def test_a_flood_below_python_neither_holds_the_dispatcher_nor_fills_the_disk(project, live_server_proc):
+    from runner.replicas import SERVICE_LOG_LIMIT
+
+    api, _, _ = project
+    flooder, neighbour = deploy(project, "flood"), deploy(project, "flood-neighbour")
+    flooding = api.execute(flooder["id"], "flood", {"seconds": 8})
+    api.wait(flooding["id"], until={"in-progress"})
+    time.sleep(0.5)
+    # Another service's execution runs to its end while the flood goes on.
+    assert api.wait(api.execute(neighbour["id"], "noop")["id"], timeout=6)["status"] == "success"
+    assert api.execution(flooding["id"])["status"] == "in-progress"
+    assert api.wait(flooding["id"], timeout=30)["status"] == "success"
+    log = live_server_proc.home / "logs" / f"service-{flooder['id']}.log"
+    assert log.stat().st_size <= SERVICE_LOG_LIMIT + 1000
+    with open(log, "rb") as f:
+        f.seek(-1000, os.SEEK_END)
+        assert b"what this replica writes from now on is dropped" in f.read()
+
+
 def test_a_failing_function_is_failed_with_its_message_and_traceback_in_its_logs(project):
     api, _, _ = project
     service = deploy(project, "fails")

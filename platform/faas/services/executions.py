@@ -478,8 +478,11 @@ def execution_reset(
     """
     now = timezone.now()
     with transaction.atomic():
-        queryset = Execution.objects.select_related("service", "creator", "worker").filter(
-            pk=execution_id, status=RUNNING
+        # Locked: two sweepers, or a sweep and a termination, must not both act on one read.
+        queryset = (
+            Execution.objects.select_for_update(of=("self",))
+            .select_related("service", "creator", "worker")
+            .filter(pk=execution_id, status=RUNNING)
         )
         if holder is not None:
             queryset = queryset.filter(holder=holder)

@@ -164,6 +164,10 @@ def test_a_resync_re_reads_rows_in_the_layouts_of_the_pages_view(client, alice, 
     }
     refused = client.get(url, {"layout": "live", "view": "everything", "ids": execution.pk})
     assert refused.status_code == 400 and "Unknown view" in refused.content.decode()
+    # What the request said is quoted in plain text, never served as HTML.
+    hostile = client.get(url, {"layout": "live", "view": "<svg onload=alert(1)>", "ids": execution.pk})
+    assert hostile.status_code == 400
+    assert hostile["Content-Type"].startswith("text/plain")
 
 
 def test_an_executions_page_shows_input_output_status_log_and_logs(client, alice, project, dataset, service):
