@@ -274,6 +274,9 @@ DATASLOT_REQUEUE_AFTER = float(os.environ.get("DATASLOT_REQUEUE_AFTER", "30"))
 # are acknowledged when taken, so this never re-runs an execution (default Celery's hour).
 DATASLOT_BROKER_VISIBILITY_TIMEOUT = float(os.environ.get("DATASLOT_BROKER_VISIBILITY_TIMEOUT", "3600"))
 DATASLOT_TERMINATION_GRACE = float(os.environ.get("DATASLOT_TERMINATION_GRACE", "30"))
+# A replica whose __init__ has not finished by then is stopped and its service marked
+# broken: executions waiting for it must not wait forever (a download without a timeout).
+DATASLOT_REPLICA_START_TIMEOUT = float(os.environ.get("DATASLOT_REPLICA_START_TIMEOUT", "600"))
 DATASLOT_MAX_ARCHIVE_BYTES = env_int("DATASLOT_MAX_ARCHIVE_BYTES", 50 * 1024 * 1024)
 # What a package archive may unpack to, checked at push before and while it decompresses
 # (faas.packaging; a member compressing more than 200:1 is refused as well).

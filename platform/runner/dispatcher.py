@@ -42,6 +42,8 @@ logger = logging.getLogger(__name__)
 PROGRESS_INTERVAL = 0.1  # at most ten progress events a second per execution
 POLL_INTERVAL = 1.0
 EXIT_WAIT = 0.5  # what a replica whose channel closed is given to exit
+RECONCILE_INTERVAL = 10.0  # how often held runs are checked against what runs here
+UNTRACKED_REASON = "Its run was interrupted by a database error on its worker."
 # What one run of an execution may log: a chatty function cannot fill the database.
 LOG_ENTRIES_PER_RUN = 10_000
 LOG_CHARS_PER_RUN = 10_000_000
@@ -192,6 +194,9 @@ class Dispatcher(Scheduling):
         self.flush()
         self.enforce_deadlines()
         now = time.monotonic()
+        if now - self._last_reconcile >= RECONCILE_INTERVAL:
+            self._last_reconcile = now
+            self._reconcile()
         if self._schedule_due or now - self._last_poll >= POLL_INTERVAL:
             self._schedule_due = self._capacity_freed = False
             self._last_poll = now
@@ -204,6 +209,19 @@ class Dispatcher(Scheduling):
                 self._claim(self.services[service_id])
 
     _fresh_work = False
+    _last_reconcile = 0.0
+
+    def _reconcile(self) -> None:
+        """What the database says this dispatcher runs but it no longer knows of follows
+        ``on_reset``: a database error in the middle of a reset or a hand-out loses track of
+        a run, and nobody else would ever reset it while this dispatcher's lease is alive."""
+        known = {eid for group in self.replicas.values() for replica in group for eid in replica.runs}
+        known |= {result["id"] for result in self.results}
+        held = Execution.objects.filter(status=ExecutionStatus.IN_PROGRESS, holder=self.worker_id)
+        for execution_id in held.values_list("id", flat=True):
+            if execution_id not in known:
+                logger.warning("execution %s: held here but not running; it follows on_reset", execution_id)
+                lifecycle.execution_reset(execution_id=execution_id, holder=self.worker_id, reason=UNTRACKED_REASON)
 
     def _finish(self, results: list[dict]) -> None:
         """Write how runs ended. Kept until written: a database blip raises, and they are
@@ -360,8 +378,18 @@ class Dispatcher(Scheduling):
 
     def enforce_deadlines(self) -> None:
         now = time.monotonic()
+        start_limit = settings.DATASLOT_REPLICA_START_TIMEOUT
         for replicas in list(self.replicas.values()):
             for replica in list(replicas):
+                if not (replica.ready or replica.init_failed) and now - replica.started_at > start_limit:
+                    # Its __init__ hangs: executions waiting for it fail, as for an __init__ that raised.
+                    self.broken.setdefault(
+                        (replica.service_id, replica.config_version),
+                        f"its replica did not start within {start_limit:g} s (DATASLOT_REPLICA_START_TIMEOUT).",
+                    )
+                    self.lost(replica, "Its replica did not start in time.")
+                    self._schedule_due = True
+                    continue
                 timed_out = [r for r in replica.runs.values() if now >= r.deadline]
                 forced = [r for r in replica.runs.values() if r.kill_at is not None and now >= r.kill_at]
                 draining_too_long = (

@@ -125,6 +125,11 @@ class WorkerDispatcher(Dispatcher):
             self._ingest()
             for eid in list(self.offers):
                 self._settle(eid, Offer.RELEASED)
+            if not self._stop.is_set():
+                # It died (its start failed: the database was unreachable): a worker that
+                # runs nothing must not go on taking messages. It stops, saying so.
+                logger.error("the dispatcher stopped unexpectedly: this worker stops (see above)")
+                os.kill(os.getpid(), signal.SIGTERM)
 
     # --- the dispatcher thread's side ------------------------------------------------------
 

@@ -63,6 +63,7 @@ class ReplicaProcess:
         self.concurrency = concurrency
         self.secret_values = [v for v in secret_values if v]
         self.ready = False
+        self.started_at = time.monotonic()
         self.confined = False  # its sandbox report arrived (the first message of all)
         self.draining_since: float | None = None
         self.drain_limit = drain_limit

@@ -19,6 +19,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from typing import TYPE_CHECKING
 
 from django.db import InterfaceError, OperationalError, transaction
 from django.db.models import Count
@@ -32,6 +33,9 @@ from runner.code import CodeUnavailable
 from runner.entities import entity_payloads
 from runner.replicas import ReplicaProcess
 
+if TYPE_CHECKING:
+    from runner.workers import Lease
+
 logger = logging.getLogger(__name__)
 
 # Errors of the database itself (locked, connection lost): they break no service.
@@ -41,6 +45,7 @@ TRANSIENT = (OperationalError, InterfaceError)
 class Scheduling:
     # The dispatcher's state this part works on (set in ``Dispatcher.__init__``).
     worker_id: str
+    lease: Lease | None
     replicas: dict[int, list[ReplicaProcess]]
     services: dict[int, Service]
     queued: set[int]
@@ -134,6 +139,8 @@ class Scheduling:
         return reason
 
     def _claim(self, service: Service) -> None:
+        if self.lease is not None and self.lease.lost:
+            return  # others may be resetting what this dispatcher holds: it takes nothing new
         capacity = sum(r.free for r in self.replicas[service.id])
         if not capacity:
             return

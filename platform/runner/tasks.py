@@ -37,6 +37,7 @@ def run_execution(execution_id: int, service_id: int | None = None, config_versi
         time.sleep(5)
         outcome = Offer.RELEASED
     elif not dispatcher.alive():
+        time.sleep(1)  # handed back slowly: this worker is stopping (or broken), not a hot loop
         outcome = Offer.RELEASED
     else:
         offer = dispatcher.offer(int(execution_id), service_id=service_id, config_version=config_version)

@@ -159,6 +159,9 @@ class Lease:
         self._stop = threading.Event()
         self._threads = [
             threading.Thread(target=self._beat_forever, name="dataslot-heartbeat", daemon=True),
+            # Sweeps have a thread of their own: one slowed by the broker (down, timing out)
+            # must not delay the heartbeat and cost this worker its lease.
+            threading.Thread(target=self._sweep_forever, name="dataslot-sweep", daemon=True),
             threading.Thread(target=self._watch, name="dataslot-lease-watch", daemon=True),
         ]
 
@@ -182,17 +185,29 @@ class Lease:
                     self.last_beat = time.monotonic()
                     self.lost = False
                 executions_touch(held)
+            except Exception as exc:
+                logger.warning("heartbeat failed (%s); retried", exc)
+                connection.close()  # a broken connection is opened afresh next time
+        connection.close()
+
+    def _sweep_forever(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
                 self.sweep()
             except Exception as exc:
-                logger.warning("heartbeat or sweep failed (%s); retried", exc)
-                connection.close()  # a broken connection is opened afresh next time
+                logger.warning("sweep failed (%s); retried", exc)
+                connection.close()
         connection.close()
 
     def _watch(self) -> None:
         # Its own thread: a heartbeat stuck on a cut network must not keep the runs going.
+        # The runs stop a little before the lease ends (two heartbeats' worth, at most a
+        # third of it): others may reset them once the database's clock says it ended, and
+        # this worker's own clock started from the heartbeat's answer, not its write.
         lease = settings.DATASLOT_WORKER_LEASE
+        fence_after = lease - min(2 * self.interval, lease / 3)
         while not self._stop.wait(0.25):
-            if not self.lost and time.monotonic() - self.last_beat > lease:
+            if not self.lost and time.monotonic() - self.last_beat > fence_after:
                 self.lost = True
                 logger.error("this worker could not heartbeat for %s s: its lease is lost, its runs stop", lease)
                 if self.on_lost is not None:

@@ -232,3 +232,21 @@ def test_a_replica_that_cannot_be_started_breaks_only_its_service_until_it_is_re
     api.call("POST", f"/services/{service['id']}/pause/", 200)
     api.call("POST", f"/services/{service['id']}/resume/", 200)
     assert api.wait(api.execute(service["id"], "noop")["id"], timeout=30)["status"] == "success"
+
+
+def test_a_replica_whose_init_hangs_is_stopped_and_its_executions_fail_with_the_reason(fresh_live_server):
+    server = fresh_live_server(DATASLOT_REPLICA_START_TIMEOUT="3").start()
+    api = FunctionsApi(server, server.create_user("owner", project="Hangs"))
+    project_id = api.project("Hangs")
+    source = (
+        "import time\n\nclass ServiceRunner:\n    def __init__(self):\n        time.sleep(600)\n\n"
+        "    def noop(self):\n        return None\n"
+    )
+    package = api.push(project_id, "hangs", source, [{"name": "noop", "inputs": []}])
+    service = api.deploy(project_id, package, "hangs")
+    started = time.monotonic()
+    ended = api.wait(api.execute(service["id"], "noop")["id"], timeout=30)
+    assert ended["status"] == "failed"
+    assert "did not start within 3 s" in ended["latestStatus"]["message"]
+    assert time.monotonic() - started < 20
+    assert "did not start within 3 s" in api.call("GET", f"/services/{service['id']}/", 200).json()["brokenReason"]

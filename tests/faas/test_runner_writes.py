@@ -66,3 +66,17 @@ def test_a_result_the_database_refuses_fails_alone_and_the_others_are_written(ow
     failed, written = Execution.objects.get(pk=first.pk), Execution.objects.get(pk=second.pk)
     assert failed.status == "failed" and "could not be stored" in failed.message
     assert (written.status, written.output) == ("success", 2)
+
+
+def test_a_run_held_in_the_database_that_its_dispatcher_lost_track_of_follows_on_reset(owner):  # noqa: F811
+    # A database error in the middle of a reset or a hand-out can leave a run held by a live
+    # dispatcher that no longer runs it; nobody else would reset it while its lease lives.
+    service = _service(owner)
+    dispatcher = Dispatcher(name="reconciling")
+    lost, pending = (execution_create(service=service, function_name="count", input={"n": n}) for n in (1, 2))
+    assert len(executions_claim(service=service, limit=2, holder=dispatcher.worker_id, only=[lost.pk, pending.pk]))
+    dispatcher.results = [{"id": pending.pk, "status": "success", "output": 2, "message": ""}]  # not yet written
+    dispatcher._reconcile()
+    reset, untouched = Execution.objects.get(pk=lost.pk), Execution.objects.get(pk=pending.pk)
+    assert reset.status == "failed" and "database error" in reset.message
+    assert untouched.status == "in-progress"
