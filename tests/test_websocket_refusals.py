@@ -2,18 +2,24 @@
 
 4401: no valid login or token. 4404: the project or execution does not exist, or the user
 is not a member (one code for both, as the API's 404). 4403: a member who loses the
-project while connected (tests/faas/test_live_events.py). A browser handshake from
-another site is refused before it opens: HTTP 403.
+project while connected (tests/faas/test_live_events.py, tests/test_access_revocation.py).
+A browser handshake from another site is refused before it opens: HTTP 403. Whatever
+else a client sends (a malformed token, a path that names nothing) is one of these
+codes, never a server error.
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import uuid
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 import websockets
+
+from tests.conftest import POSTGRES_URL
+from tests.support.live import LiveServer
 
 pytestmark = pytest.mark.server
 
@@ -127,3 +133,66 @@ def test_a_browser_handshake_from_another_site_is_refused_before_it_opens(refusa
     path = f"/ws/projects/{ids['project']}/"
     assert ending(server, path, member, Origin="https://evil.example") == "HTTP 403"
     assert ending(server, path, member, Origin=server.url) == "open"
+
+
+def test_a_malformed_token_is_refused_as_any_invalid_token(refusals):
+    server, ids, _, _ = refusals
+    path = f"/ws/projects/{ids['project']}/"
+    assert ending(server, path + "?token=%00") == 4401
+    assert ending(server, path + "?token=" + "f" * 10_000) == 4401
+    assert ending(server, path + "?token=%ff%fe") == 4401
+    assert ending(server, path, "\xff\xfe\x80") == 4401  # sent as latin-1: not UTF-8
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/ws/nothing/",
+        "/",
+        "/ws/projects/99999999999999999999/",  # past the largest id
+        "/ws/projects/9223372036854775808/",
+        "/ws/projects/0/",
+        "/ws/projects/{project}/more/",
+        "/ws/studio/projects/99999999999999999999/",
+        "/ws/executions/99999999999999999999/logs/",
+    ],
+)
+def test_a_path_that_names_nothing_is_closed_with_4404(refusals, path):
+    server, ids, member, _ = refusals
+    assert ending(server, path.format(**ids), member) == 4404
+    assert ending(server, path.format(**ids)) == 4404  # as the API's 404: before any login
+
+
+@pytest.fixture(scope="module")
+def postgres_server(tmp_path_factory):
+    """The same server on PostgreSQL, whose text cannot hold a NUL (a query with one fails)."""
+    import psycopg
+
+    try:
+        psycopg.connect(POSTGRES_URL, connect_timeout=3).close()
+    except Exception as error:  # noqa: BLE001 - any failure is a reason to skip, said plainly
+        pytest.skip(f"PostgreSQL at {POSTGRES_URL} is not reachable ({type(error).__name__})")
+    name = f"dataslot_refusals_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    server = None
+    try:
+        url = POSTGRES_URL.rsplit("/", 1)[0] + f"/{name}"
+        server = LiveServer(home=tmp_path_factory.mktemp("refusals-pg"), DATABASE_URL=url).start()
+        yield server
+    finally:
+        if server is not None:
+            server.stop()
+        with psycopg.connect(POSTGRES_URL, autocommit=True) as admin:
+            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def test_a_token_with_a_nul_is_refused_on_postgresql_too(postgres_server):
+    token = postgres_server.create_user("pg-member", project="Refusals on PostgreSQL")
+    project = postgres_server.python(
+        "from workspace.models import Project; print(Project.objects.get(name='Refusals on PostgreSQL').pk)"
+    ).split()[-1]
+    path = f"/ws/projects/{project}/"
+    assert ending(postgres_server, path, token) == "open"  # a member's token opens it
+    assert ending(postgres_server, path + "?token=%00") == 4401
+    assert ending(postgres_server, path + "?token=" + "0" * 39 + "%00") == 4401

@@ -58,8 +58,11 @@ from live.auth import TokenAuthMiddleware, origin_validator  # noqa: E402
 from runner.embedded import start_embedded_dispatcher  # noqa: E402
 from studio import routing as studio_routing  # noqa: E402
 
-# The backend's websockets and the pages' (their HTML rows), composed here at the top.
-websocket_urlpatterns = live_routing.websocket_urlpatterns + studio_routing.websocket_urlpatterns
+# The backend's websockets and the pages' (their HTML rows), composed here at the top; last,
+# any other path (or an id no key can hold) closes with 4404 instead of failing the router.
+websocket_urlpatterns = (
+    live_routing.websocket_urlpatterns + studio_routing.websocket_urlpatterns + live_routing.not_found_urlpatterns
+)
 
 application = ProtocolTypeRouter(
     {

@@ -2,8 +2,11 @@
 
 Browsers send their session cookie; the SDK and replicas send
 ``Authorization: Token <key>`` (or ``?token=<key>``, for clients that cannot set headers).
+A key that is not a key's shape (40 hex digits, as DRF makes them: people's and services'
+bots' tokens alike) is an invalid token without a query: PostgreSQL fails a NUL in one.
 """
 
+import re
 from urllib.parse import parse_qs
 
 from channels.db import database_sync_to_async
@@ -11,6 +14,9 @@ from channels.security.websocket import OriginValidator
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from rest_framework.authtoken.models import Token
+
+TOKEN_AUTHENTICATED = "dataslot.token"  # in the scope: a token, not a session, opened this socket
+TOKEN_KEY = re.compile(r"[0-9a-f]{40}")
 
 
 @database_sync_to_async
@@ -28,11 +34,12 @@ class TokenAuthMiddleware:
         key = None
         for name, value in scope.get("headers", []):
             if name == b"authorization" and value.lower().startswith(b"token "):
-                key = value[6:].decode().strip()
+                key = value[6:].decode("latin-1").strip()  # any bytes decode; a bad key fails the shape
         if key is None:
-            key = (parse_qs(scope.get("query_string", b"").decode()).get("token") or [None])[0]
+            key = (parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token") or [None])[0]
         if key:
-            scope = dict(scope, user=await _user_for_token(key))
+            user = await _user_for_token(key) if TOKEN_KEY.fullmatch(key) else AnonymousUser()
+            scope = dict(scope, user=user, **{TOKEN_AUTHENTICATED: user.is_authenticated})
         return await self.app(scope, receive, send)
 
 

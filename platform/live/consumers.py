@@ -3,9 +3,11 @@
 A refused connection is accepted and then closed with a code, before it joins any group
 (closing before the handshake completes would reach the client as a bare HTTP 403, with
 no reason): 4401 without a valid login or token; 4404 when the project or execution does
-not exist or the user is not a member, one code for both as the API's 404 is one answer;
-4403 when a connected member loses access to the project; 4400 for a request no page
-makes (an unknown ``?view=``).
+not exist or the user is not a member, one code for both as the API's 404 is one answer
+(and for a path that names nothing, ``NotFoundConsumer``); 4403 when a connected member
+loses access to the project (removed, the project deleted, the person deactivated or
+deleted, or the token the socket opened with deleted: live/signals.py); 4400 for a
+request no page makes (an unknown ``?view=``).
 
 A consumer subscribes to its stream through the process (``live/fanout.py``), which sends
 it each batch's text, made once for the whole group (live/events.py): nothing is parsed
@@ -18,10 +20,12 @@ import logging
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
+from channels.exceptions import StopConsumer
+from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
 
 from faas.models import Execution
 from live import fanout
+from live.auth import TOKEN_AUTHENTICATED
 from live.events import (
     current_batch,
     execution_logs_group,
@@ -70,6 +74,13 @@ class MemberConsumer(AsyncJsonWebsocketConsumer):
         if user is None or not user.is_authenticated:
             await self.refuse(UNAUTHENTICATED)
             return
+        # Told when this user loses the project, so events stop at once, not at reconnect.
+        # Joined before the membership is read: a removal committed after that read is heard.
+        self.user_group = user_group(user.id)
+        if not await self.join_user_group():
+            self.user_group = None
+            await self.refuse(UNAVAILABLE)
+            return
         project_id = await self.project_id()
         if project_id is None or not await _is_member(user, project_id):
             await self.refuse(NOT_FOUND)
@@ -80,21 +91,7 @@ class MemberConsumer(AsyncJsonWebsocketConsumer):
             return
         self.watched_project = project_id
         self.group = await self.group_name()
-        self.user_group = user_group(user.id)
         await fanout.join(self.group, self)
-        # Told when this user loses the project, so events stop at once, not at reconnect.
-        try:
-            await self.channel_layer.group_add(self.user_group, self.channel_name)
-        except Exception:  # noqa: BLE001 - a pooled connection from before a Redis restart: once more
-            logger.warning("websocket: the channel layer failed a group_add; trying once more", exc_info=True)
-            try:
-                await self.channel_layer.group_add(self.user_group, self.channel_name)
-            except Exception:  # noqa: BLE001 - Redis is away: say so with a close code, not a 500
-                logger.exception("websocket: the channel layer is unreachable")
-                await fanout.leave(self.group, self)
-                self.group = self.user_group = None
-                await self.refuse(UNAVAILABLE)
-                return
         await self.accept()
         if self.stream:
             self.counted = True
@@ -105,8 +102,25 @@ class MemberConsumer(AsyncJsonWebsocketConsumer):
                 seq, epoch = await sync_to_async(current_batch, thread_sensitive=False)(project_id)
             except Exception:  # noqa: BLE001 - Redis away: the next heartbeat says it
                 logger.warning("websocket: could not read the project's batch number", exc_info=True)
-            else:
+                return
+            try:
                 await self.send(text_data=self.heartbeat(seq, epoch))
+            except Exception:  # noqa: BLE001 - the client left meanwhile: end as its disconnect would
+                logger.info("websocket: the client left before its first heartbeat", exc_info=True)
+                await self.disconnect(None)
+                raise StopConsumer() from None
+
+    async def join_user_group(self) -> bool:
+        try:
+            await self.channel_layer.group_add(self.user_group, self.channel_name)
+        except Exception:  # noqa: BLE001 - a pooled connection from before a Redis restart: once more
+            logger.warning("websocket: the channel layer failed a group_add; trying once more", exc_info=True)
+            try:
+                await self.channel_layer.group_add(self.user_group, self.channel_name)
+            except Exception:  # noqa: BLE001 - Redis is away: say so with a close code, not a 500
+                logger.exception("websocket: the channel layer is unreachable")
+                return False
+        return True
 
     async def refusal(self) -> int | None:
         """A close code for a member's request that cannot be served (checked after the login
@@ -122,13 +136,16 @@ class MemberConsumer(AsyncJsonWebsocketConsumer):
         await self.close(code=code)
 
     async def disconnect(self, code):
+        # Once only: a socket ended by connect() is not told of its disconnect again.
         if self.counted:
             self.counted = False
             await watching(self.watched_project, self.stream, -1)
-        if self.group:
-            await fanout.leave(self.group, self)
-        if self.user_group:
-            await self.channel_layer.group_discard(self.user_group, self.channel_name)
+        group, self.group = self.group, None
+        if group:
+            await fanout.leave(group, self)
+        joined, self.user_group = self.user_group, None  # joined first, so also left on a refusal
+        if joined:
+            await self.channel_layer.group_discard(joined, self.channel_name)
 
     async def receive(self, text_data=None, bytes_data=None, **kwargs):
         # A member only listens: frames from the browser are dropped unparsed, so no frame
@@ -136,8 +153,14 @@ class MemberConsumer(AsyncJsonWebsocketConsumer):
         return
 
     async def access_revoked(self, message):
-        if message["event"]["projectId"] == self.watched_project:
-            await self.close(code=FORBIDDEN)
+        """``projectId``: the project lost, or None for every project (the user deactivated or
+        deleted); ``token``: only the sockets a token opened (the user's token deleted)."""
+        event = message["event"]
+        if self.watched_project is None or event.get("projectId") not in (None, self.watched_project):
+            return
+        if event.get("token") and not self.scope.get(TOKEN_AUTHENTICATED):
+            return
+        await self.close(code=FORBIDDEN)
 
     async def live_event(self, message):
         await self.send_json(message["event"])
@@ -159,3 +182,11 @@ class ExecutionLogsConsumer(MemberConsumer):
 
     async def group_name(self):
         return execution_logs_group(self.scope["url_route"]["kwargs"]["execution_id"])
+
+
+class NotFoundConsumer(AsyncWebsocketConsumer):
+    """Any other path, or an id that cannot exist: 4404, as the API's 404 (not a 500 from the router)."""
+
+    async def connect(self):
+        await self.accept()
+        await self.close(code=NOT_FOUND)

@@ -71,6 +71,10 @@ MAX_TICK = 0.5
 FANOUT_BUDGET = 1000  # frames a second per project that its batches may cost
 HEARTBEAT = 2.0
 HEARTBEAT_FOR = 60.0
+# A batch Redis would not number (nothing of it was sent, so no client can notice it
+# missing) goes back to pending and is tried again each tick; for at most this long, so
+# that an outage cannot hold events without bound.
+RETRY_FOR = 30.0
 GAP_GRACE = 1.5  # what clients wait for a missing number before they re-read (documented here)
 # What renders a batch of executions (latest states) as the pages' HTML, and for which
 # views, is named by the project's settings (DATASLOT_LIVE_ROWS_RENDERER: an object with
@@ -355,6 +359,7 @@ class _Broadcaster:
         self.urgent: set[int] = set()  # projects with a final state pending
         self.last_batch: dict[int, float] = {}  # project id -> when its last batch went
         self.active: dict[int, float] = {}  # project id -> when it last had a batch
+        self.unsent_since: dict[int, float] = {}  # project id -> when its batch first failed to go
         self.sequences = None
         threading.Thread(target=self._run, name="dataslot-live", daemon=True).start()
 
@@ -406,7 +411,10 @@ class _Broadcaster:
                         self.urgent.discard(project_id)
                     next_due = min((self._due_at(p, spacing) for p in self.pending), default=float("inf"))
                 for project_id, batch in batches:
-                    self._flush(project_id, batch)
+                    try:  # one project's failure costs no other project its batch
+                        self._flush(project_id, batch)
+                    except Exception:  # noqa: BLE001 - a number was used: its clients see the gap
+                        logger.exception("live broadcaster could not send all of project %s's batch", project_id)
                     self.last_batch[project_id] = time.monotonic()
                 if time.monotonic() >= next_heartbeat:
                     next_heartbeat = time.monotonic() + HEARTBEAT
@@ -425,13 +433,19 @@ class _Broadcaster:
         self.active[project_id] = time.monotonic()
         events = json.dumps(batch.events, separators=(",", ":"))
         # The JSON stream first, sent before the rows are rendered; numbered as it is sent.
-        seq, epoch = self._seq().send_numbered(
-            project_group(project_id),
-            project_id,
-            '{"type":"executions","seq":',
-            ',"epoch":"',
-            f'","executions":{events}}}',
-        )
+        try:
+            seq, epoch = self._seq().send_numbered(
+                project_group(project_id),
+                project_id,
+                '{"type":"executions","seq":',
+                ',"epoch":"',
+                f'","executions":{events}}}',
+            )
+        except Exception:  # noqa: BLE001 - nothing was numbered nor sent: keep it for the next turn
+            logger.warning("live: could not send a batch of project %s; trying again", project_id, exc_info=True)
+            self._put_back(project_id, batch)
+            return
+        self.unsent_since.pop(project_id, None)
         # Only the views some page follows (as far as this process knows) are rendered. A
         # page that connected meanwhile sees this number missing and re-reads.
         views = [view for view in live_views() if watchers(project_id, html_stream(view))]
@@ -445,6 +459,25 @@ class _Broadcaster:
         for view in views:
             text = f'<template data-live-seq="{seq}" data-live-epoch="{epoch}"></template>{html.get(view, "")}'
             self._seq().send(studio_group(project_id, view), text)
+
+    def _put_back(self, project_id: int, batch: _Pending) -> None:
+        """Return an unsent batch to pending, before what came since (each execution keeps
+        its newest state); dropped, with an error, once it has failed for ``RETRY_FOR``."""
+        now = time.monotonic()
+        failing_for = now - self.unsent_since.setdefault(project_id, now)
+        if failing_for >= RETRY_FOR:
+            self.unsent_since.pop(project_id, None)
+            logger.error(
+                "live: dropped a batch of project %s that Redis could not take for %.1f s", project_id, failing_for
+            )
+            return
+        with self.lock:
+            newer = self.pending.get(project_id)
+            for event in newer.events if newer is not None else ():
+                batch.add(event)
+            self.pending[project_id] = batch
+            self.since.setdefault(project_id, now)  # not urgent again: tried once a tick, not in a loop
+        self.wake.set()
 
     def _heartbeat(self) -> None:
         now = time.monotonic()

@@ -243,15 +243,33 @@
     loadRows(null); // the drawer's newest rows
   }
 
-  // htmx's websocket extension reconnects by itself; what happened meanwhile is re-read.
-  var opened = 0;
+  // Each time the socket opens, the first time too, what the page shows is re-read: a
+  // batch sent between the page's render (or the last socket's end) and this subscription
+  // reaches no socket, and the numbers start from where they stand now.
+  var reconnectDelay = 1000;
   document.addEventListener("htmx:wsOpen", function () {
-    opened += 1;
+    reconnectDelay = 1000;
+    clearTimeout(live.timer);
+    live.timer = null;
     live.epoch = null;
     live.last = null;
     live.target = 0;
     live.received = {};
-    if (opened > 1) resync();
+    resync();
+  });
+
+  // htmx's extension reconnects after 1006, 1011, 1012 and 1013 only. Another close (1000
+  // when the server lets a long-lived socket go) is reconnected here; a refusal (4400,
+  // 4401, 4403, 4404: 4000 and up) is final, as asking again changes nothing.
+  document.addEventListener("htmx:wsClose", function (event) {
+    var code = event.detail.event.code;
+    if (code >= 4000 || [1006, 1011, 1012, 1013].indexOf(code) >= 0) return;
+    var socketElt = event.target;
+    var socket = event.detail.socketWrapper;
+    setTimeout(function () {
+      if (document.body.contains(socketElt)) socket.reconnect();
+    }, reconnectDelay);
+    reconnectDelay = Math.min(reconnectDelay * 2, 30000);
   });
 
   // --- the drawer ---------------------------------------------------------------------

@@ -12,6 +12,7 @@ from tests.browser.pages import assert_no_reload, marker_survives
 pytestmark = pytest.mark.browser
 
 TABLE = '[data-execution-list="table"]'
+STUDIO_SOCKET = re.compile(r".*/ws/studio/projects/\d+/(\?view=[a-z]+)?$")
 
 
 def long_job(api, demo, steps: int) -> dict:
@@ -69,7 +70,7 @@ def test_a_page_whose_live_messages_were_lost_notices_the_gap_and_re_reads_its_r
 
         server.on_message(to_page)
 
-    page.route_web_socket(re.compile(r".*/ws/studio/projects/\d+/(\?view=[a-z]+)?$"), proxy)
+    page.route_web_socket(STUDIO_SOCKET, proxy)
     page.goto(demo.executions_url)
     marker_survives(page)
     shown = long_job(api, demo, 2)
@@ -117,4 +118,60 @@ def test_a_page_that_sees_the_numbers_start_again_under_a_new_epoch_re_reads_its
         )
     assert reread.value.method == "GET"
     assert state == {"resyncs": 1, "last": 1, "epoch": "epoch-after", "next": [1, 2]}
+    assert_no_reload(page)
+
+
+def test_an_execution_that_finished_before_the_pages_socket_opened_is_shown_finished(page, demo, api):
+    """Its last batch went while the page was rendered but its socket not yet subscribed:
+    the socket, once open, has the page re-read what it shows."""
+    held = {"on": True}
+
+    def connect_when_let(ws):
+        while held["on"]:  # the page's socket stays connecting meanwhile
+            page.wait_for_timeout(100)
+        ws.connect_to_server()
+
+    execution = long_job(api, demo, 4)
+    api.wait(execution["id"], until={"in-progress"})
+    page.route_web_socket(STUDIO_SOCKET, connect_when_let)
+    page.goto(demo.executions_url)
+    marker_survives(page)
+    row = page.locator(f'{TABLE} > [data-execution-id="{execution["id"]}"]')
+    expect(row).to_have_attribute("data-status", "in-progress")
+    deadline = time.monotonic() + 30
+    while api.execution(execution["id"])["status"] != "success":
+        assert time.monotonic() < deadline, "the execution did not finish"
+        page.wait_for_timeout(250)
+    page.wait_for_timeout(1000)  # its last batch has gone, to no socket of this page
+    assert row.get_attribute("data-status") == "in-progress"
+
+    held["on"] = False
+    expect(row).to_have_attribute("data-status", "success")
+    assert_no_reload(page)
+
+
+def test_a_socket_the_server_closes_normally_is_reconnected_and_a_refused_one_is_not(page, demo):
+    sockets = []
+
+    def through(ws):
+        sockets.append(ws)
+        ws.connect_to_server()
+
+    def wait_for_sockets(count: int, seconds: float) -> int:
+        deadline = time.monotonic() + seconds
+        while len(sockets) < count and time.monotonic() < deadline:
+            page.wait_for_timeout(100)
+        return len(sockets)
+
+    page.route_web_socket(STUDIO_SOCKET, through)
+    page.goto(demo.executions_url)
+    marker_survives(page)
+    assert wait_for_sockets(1, 10) == 1
+    page.wait_for_timeout(500)
+
+    sockets[-1].close(code=1000)  # what daphne's websocket_timeout sends: htmx's extension would stay closed
+    assert wait_for_sockets(2, 10) == 2
+    page.wait_for_timeout(500)
+    sockets[-1].close(code=4403)  # access revoked: final
+    assert wait_for_sockets(3, 4) == 2
     assert_no_reload(page)

@@ -5,19 +5,26 @@ web process reads once; live/fanout.py).
 The Redis test is skipped, with the reason, where Redis cannot be reached.
 """
 
+import asyncio
 import json
+import re
+import threading
 import time
 import uuid
 
 import pytest
 import redis
+from asgiref.sync import async_to_sync
+from django.contrib.auth import get_user_model
 from websockets.frames import Frame, Opcode
 from websockets.streams import StreamReader
 
-from live import fanout
+from live import events, fanout
 from live.backpressure import text_frame
-from live.events import _Pending, _RedisSequences
+from live.consumers import ProjectConsumer
+from live.events import _Broadcaster, _LocalSequences, _Pending, _RedisSequences, project_group, watchers
 from tests.faas.test_postgres_and_redis import REDIS_URL
+from workspace.services.projects import project_create
 
 
 @pytest.fixture
@@ -118,3 +125,104 @@ def test_a_prepared_frame_is_one_whole_text_frame_a_client_reads_back(length):
         next(parsing)
     frame = parsed.value.value
     assert (frame.opcode, frame.fin, frame.data.decode()) == (Opcode.TEXT, True, text)
+
+
+class FlakySequences(_LocalSequences):
+    """The in-memory layer's numbering, with a Redis outage for some projects: their next
+    ``failures[project]`` calls raise before anything is numbered or sent. ``release``
+    holds every call until it is set; ``failing(project)`` runs as a call is about to fail."""
+
+    def __init__(self, failures: dict[int, int], failing=lambda project_id: None):
+        super().__init__()
+        self.failures, self.failing = dict(failures), failing
+        self.release = threading.Event()
+        self.release.set()
+        self.sent: dict[int, list[dict]] = {}
+
+    def send_numbered(self, group, project_id, head, middle, tail):
+        self.release.wait(5)
+        if self.failures.get(project_id):
+            self.failures[project_id] -= 1
+            self.failing(project_id)
+            raise redis.ConnectionError("Redis went away")
+        return super().send_numbered(group, project_id, head, middle, tail)
+
+    def send(self, group, text):
+        if text.startswith('{"type":"executions"'):
+            self.sent.setdefault(int(group.split(".")[1]), []).append(json.loads(text))
+
+
+def sent_batches(sequences, projects, timeout: float = 5) -> dict[int, list[dict]]:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not all(p in sequences.sent for p in projects):
+        time.sleep(0.02)
+    return sequences.sent
+
+
+def statuses(batches: list[dict]) -> list[tuple[int, list[str]]]:
+    return [(batch["seq"], [e["status"] for e in batch["executions"]]) for batch in batches]
+
+
+def test_a_batch_redis_failed_to_number_is_sent_on_a_later_turn_and_other_projects_batches_still_go():
+    broadcaster = _Broadcaster()
+    # A newer state of the same execution arrives while its batch is failing.
+    sequences = FlakySequences({1: 1}, failing=lambda _: broadcaster.add(1, state("success", 3, "2"), final=True))
+    broadcaster.sequences = sequences
+    sequences.release.clear()
+    broadcaster.add(0, state("success", 3, "2"), final=True)  # its turn waits in the numbering...
+    time.sleep(0.2)
+    broadcaster.add(1, state("in-progress", 2, "1"), final=True)  # ...so these two go in one turn
+    broadcaster.add(2, state("success", 3, "2"), final=True)
+    sequences.release.set()
+
+    sent = sent_batches(sequences, [0, 1, 2])
+    assert statuses(sent.get(2, [])) == [(1, ["success"])]
+    # Nothing was lost with the failure: every transition, in order, under the project's first number.
+    assert statuses(sent.get(1, [])) == [(1, ["in-progress", "success"])]
+
+
+def test_a_batch_unsent_through_a_long_outage_is_dropped_with_an_error(monkeypatch, caplog):
+    monkeypatch.setattr(events, "RETRY_FOR", 0.5)
+    sequences = FlakySequences({3: 10**6})
+    broadcaster = _Broadcaster()
+    broadcaster.sequences = sequences
+    broadcaster.add(3, state("success", 3, "2"), final=True)
+
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline and not any(r.levelname == "ERROR" for r in caplog.records):
+        time.sleep(0.05)
+    (error,) = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert re.fullmatch(r"live: dropped a batch of project 3 that Redis could not take for 0\.[5-9] s", error)
+    assert 3 not in broadcaster.pending  # an outage holds no memory
+    sequences.failures[3] = 0
+    broadcaster.add(3, state("success", 4, "3"), final=True)  # Redis is back: the next batch goes
+    assert statuses(sent_batches(sequences, [3])[3]) == [(1, ["success"])]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_socket_gone_before_its_first_heartbeat_is_not_left_counted_as_a_watcher():
+    owner = get_user_model().objects.create_user("wanda", password="pw")
+    project = project_create(name="Watched", owner=owner)
+    scope = {
+        "type": "websocket",
+        "path": f"/ws/projects/{project.pk}/",
+        "headers": [],
+        "query_string": b"",
+        "subprotocols": [],
+        "user": owner,
+        "url_route": {"args": (), "kwargs": {"project_id": project.pk}},
+    }
+
+    async def connect_then_vanish():
+        inbox = asyncio.Queue()
+        inbox.put_nowait({"type": "websocket.connect"})
+
+        async def send(message):
+            if message["type"] == "websocket.send":  # what a server says of a client already gone
+                raise ConnectionResetError("the client closed the connection")
+
+        await asyncio.wait_for(ProjectConsumer.as_asgi()(scope, inbox.get, send), timeout=5)
+        return fanout._here().members.get(project_group(project.pk), set())
+
+    assert async_to_sync(connect_then_vanish)() == set()  # the consumer ended, and left the fan-out
+    assert watchers(project.pk, "json") == 0
