@@ -132,3 +132,41 @@ def test_a_removal_while_the_socket_connects_is_not_missed(project, member, monk
         return connected, code
 
     assert async_to_sync(scenario)() == (True, REVOKED)
+
+
+def session_of(client: Client) -> list:
+    return [
+        (b"cookie", f"{settings.SESSION_COOKIE_NAME}={client.cookies[settings.SESSION_COOKIE_NAME].value}".encode())
+    ]
+
+
+def test_logging_out_closes_the_sockets_that_session_opened_and_no_others(project, member):
+    path = f"/ws/projects/{project.pk}/"
+    leaving, staying, other = Client(), Client(), Client()
+    for client in (leaving, staying, other):
+        client.force_login(member)
+    assert ending_after(lambda: leaving.post("/logout/"), path=path, headers=session_of(leaving)) == REVOKED
+    assert ending_after(lambda: other.post("/logout/"), path=path, headers=session_of(staying)) == "open"
+
+
+def change_password(user):
+    user.set_password("a new password")
+    user.save()
+
+
+def rename(user):
+    user.first_name = "Rita"
+    user.save()
+
+
+@pytest.mark.parametrize(
+    ("action", "headers", "ends"),
+    [
+        pytest.param(change_password, session_headers, REVOKED, id="new-password-session"),
+        pytest.param(change_password, token_headers, "open", id="new-password-token"),
+        pytest.param(rename, session_headers, "open", id="renamed-session"),
+    ],
+)
+def test_a_new_password_closes_the_sockets_sessions_opened(project, member, action, headers, ends):
+    path = f"/ws/projects/{project.pk}/"
+    assert ending_after(lambda: action(member), path=path, headers=headers(member)) == ends

@@ -133,6 +133,11 @@ def test_a_browser_handshake_from_another_site_is_refused_before_it_opens(refusa
     path = f"/ws/projects/{ids['project']}/"
     assert ending(server, path, member, Origin="https://evil.example") == "HTTP 403"
     assert ending(server, path, member, Origin=server.url) == "open"
+    # The same host on another port is another site (a notebook, Flower): cookies are not
+    # kept apart by port, so only the Origin tells.
+    scheme, host, port = server.url.split(":")
+    assert ending(server, path, member, Origin=f"{scheme}:{host}:{int(port) + 1}") == "HTTP 403"
+    assert ending(server, path, member, Origin=f"{scheme}:{host}") == "HTTP 403"
 
 
 def test_a_malformed_token_is_refused_as_any_invalid_token(refusals):

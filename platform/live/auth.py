@@ -7,10 +7,10 @@ bots' tokens alike) is an invalid token without a query: PostgreSQL fails a NUL 
 """
 
 import re
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlparse
 
 from channels.db import database_sync_to_async
-from channels.security.websocket import OriginValidator
+from channels.security.websocket import OriginValidator, WebsocketDenier
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from rest_framework.authtoken.models import Token
@@ -44,15 +44,28 @@ class TokenAuthMiddleware:
 
 
 class BrowserOriginValidator(OriginValidator):
-    """Checks the Origin of browser handshakes against ALLOWED_HOSTS.
+    """Checks the Origin of browser handshakes: this very site, as Django's CSRF check does.
 
     Browsers always send Origin on a websocket handshake, and that is where cross-site
-    hijacking with a session cookie could come from. A client with no Origin is not a
-    browser (the SDK, a script) and must authenticate with its token anyway.
+    hijacking with a session cookie could come from. Cookies are not kept apart by port,
+    so the Origin must name the host and port the handshake was sent to (its Host header),
+    with that host in ALLOWED_HOSTS, or be one of CSRF_TRUSTED_ORIGINS: another server on
+    the same host name (a notebook, Flower) is another site. A client with no Origin is
+    not a browser (the SDK, a script) and must authenticate with its token anyway.
     """
 
-    def valid_origin(self, parsed_origin):
-        return parsed_origin is None or super().valid_origin(parsed_origin)
+    async def __call__(self, scope, receive, send):
+        headers = dict(scope.get("headers", []))
+        origin = headers.get(b"origin")
+        host = headers.get(b"host", b"").decode("latin-1").lower()
+        if origin is None or self.same_site(urlparse(origin.decode("latin-1")), host):
+            return await self.application(scope, receive, send)
+        return await WebsocketDenier()(scope, receive, send)
+
+    def same_site(self, origin, host: str) -> bool:
+        if f"{origin.scheme}://{origin.netloc}".lower() in {o.lower() for o in settings.CSRF_TRUSTED_ORIGINS}:
+            return True
+        return origin.netloc.lower() == host and self.valid_origin(origin)
 
 
 def origin_validator(application):

@@ -154,13 +154,23 @@ class MemberConsumer(AsyncJsonWebsocketConsumer):
 
     async def access_revoked(self, message):
         """``projectId``: the project lost, or None for every project (the user deactivated or
-        deleted); ``token``: only the sockets a token opened (the user's token deleted)."""
+        deleted); ``token``: only the sockets a token opened (the user's token deleted);
+        ``session``: only the sockets that session opened (it logged out), or True for every
+        session's (the password changed)."""
         event = message["event"]
         if self.watched_project is None or event.get("projectId") not in (None, self.watched_project):
             return
-        if event.get("token") and not self.scope.get(TOKEN_AUTHENTICATED):
+        by_token = bool(self.scope.get(TOKEN_AUTHENTICATED))
+        if event.get("token") and not by_token:
+            return
+        session = event.get("session")
+        if session is not None and (by_token or (session is not True and session != self.session_key())):
             return
         await self.close(code=FORBIDDEN)
+
+    def session_key(self) -> str | None:
+        session = self.scope.get("session")
+        return getattr(session, "session_key", None)
 
     async def live_event(self, message):
         await self.send_json(message["event"])
