@@ -3,7 +3,7 @@
 With nothing set, Dataslot runs on one machine with no other services: SQLite (WAL)
 and media under ``DATASLOT_HOME``, an in-memory channel layer, and the in-process
 dispatcher. ``DATABASE_URL`` switches to PostgreSQL and ``REDIS_URL`` to a Redis
-channel layer.
+channel layer and cache.
 """
 
 import os
@@ -47,6 +47,16 @@ if SCALE_OUT and not SECRET_KEY:
 DEBUG = env_flag("DATASLOT_DEBUG")
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+# Behind a proxy that terminates TLS and sets X-Forwarded-Proto (and X-Forwarded-For, which
+# the login throttle then reads: workspace.services.logins). Replicas and workers call the API directly
+# over HTTP (DATASLOT_API_URL), so /api/ is not redirected.
+DATASLOT_HTTPS = env_flag("DATASLOT_HTTPS")
+if DATASLOT_HTTPS:
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = 31_536_000
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^api/"]
 
 HOST = os.environ.get("HOST", "127.0.0.1")
 PORT = env_int("PORT", 8000)
@@ -81,6 +91,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "dataslot_server.middleware.NoStoreForSignedInPages",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -167,19 +178,39 @@ if os.environ.get("REDIS_URL"):
             },
         }
     }
+    # The login throttle's counts (workspace.services.logins) must be the same in every web process.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["REDIS_URL"],
+            "KEY_PREFIX": "dataslot",
+            "OPTIONS": {"socket_timeout": 5, "socket_connect_timeout": 5},
+        }
+    }
 else:
     # A batch of executions sends thousands of events at once; the default capacity (100
     # per channel) would drop most of them for a websocket that is a moment behind.
     # live.layers: channels' own, with its per-receive cleanup bounded to once a second.
     CHANNEL_LAYERS = {"default": {"BACKEND": "live.layers.InMemoryChannelLayer", "CONFIG": {"capacity": 5000}}}
 
+# Where a password is chosen (the admin, `changepassword`, `createsuperuser`), Django's
+# rules apply; DATASLOT_WEAK_PASSWORDS=1 lifts them on a machine of one's own. The demo's
+# demo/demo is made in code and is not checked.
 AUTH_PASSWORD_VALIDATORS = (
     []
-    if env_flag("DATASLOT_WEAK_PASSWORDS", True)
+    if env_flag("DATASLOT_WEAK_PASSWORDS", False)
     else [
+        {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
         {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+        {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+        {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
     ]
 )
+
+# Failed logins per username and per client address (workspace.services.logins): at this many within
+# the lockout, further attempts are refused until it has passed since the last counted one.
+DATASLOT_LOGIN_FAILURES = env_int("DATASLOT_LOGIN_FAILURES", 10)
+DATASLOT_LOGIN_LOCKOUT_SECONDS = env_int("DATASLOT_LOGIN_LOCKOUT_SECONDS", 15 * 60)
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -2,15 +2,15 @@
 
 Every upload is decoded completely before anything is stored: a file that is not an
 image, is truncated, or has more pixels than ``DATASLOT_MAX_IMAGE_PIXELS`` is refused
-with a message for the ``file`` field. The mimetype comes from the decoded format,
-never from the client. An EXIF orientation is applied once, here, so the stored
-original, its width/height and its thumbnail all agree with what a viewer shows.
+with a message for the ``file`` field. The mimetype and the stored file's extension come
+from the decoded format, never from the client. An EXIF orientation is applied once,
+here, so the stored original, its width/height and its thumbnail all agree with what a
+viewer shows.
 """
 
 from __future__ import annotations
 
 import io
-import os
 import warnings
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -22,7 +22,21 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 EXIF_ORIENTATION = 0x0112
 # Re-encoding options when an EXIF orientation had to be applied to the original.
 _REENCODE = {"JPEG": {"quality": 95, "subsampling": "keep"}, "WEBP": {"quality": 95}}
-_EXTENSIONS = {"JPEG": ".jpg", "PNG": ".png", "GIF": ".gif", "WEBP": ".webp", "TIFF": ".tif", "BMP": ".bmp"}
+# The stored file's extension, by the format Pillow decoded; never the client's (a valid PPM
+# named x.html must not be stored as .html). MPO: what many cameras' JPEGs decode as.
+_EXTENSIONS = {
+    "JPEG": ".jpg",
+    "MPO": ".jpg",
+    "PNG": ".png",
+    "GIF": ".gif",
+    "WEBP": ".webp",
+    "TIFF": ".tif",
+    "BMP": ".bmp",
+    "ICO": ".ico",
+    "PPM": ".ppm",
+    "JPEG2000": ".jp2",
+}
+UNMAPPED_EXTENSION = ".bin"
 
 
 @dataclass(frozen=True)
@@ -224,7 +238,7 @@ def process_image(data: bytes | BinaryIO, *, name: str) -> ProcessedImage:
     fmt = img.format or ""
     Image.init()
     mimetype = Image.MIME.get(fmt) or f"image/{fmt.lower() or 'unknown'}"
-    extension = _EXTENSIONS.get(fmt) or os.path.splitext(name)[1].lower() or f".{fmt.lower()}"
+    extension = _EXTENSIONS.get(fmt, UNMAPPED_EXTENSION)
     content, reencoded = (data if isinstance(data, bytes) else None), False
     if _orientation(img) in range(2, 9):
         transposed = ImageOps.exif_transpose(img)

@@ -19,7 +19,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.pages import DESKTOP
-from tests.support.browser import CHROMIUM, CHROMIUM_ARGS
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, navigate_again_on_network_change
 from tests.support.functions import FunctionsApi, slot
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -28,6 +28,7 @@ ARTIFACTS = ROOT / "test-artifacts" / "browser"
 # The suite runs beside the other test chain on two cores: what a page waits for from the
 # server may take longer than Playwright's 5 s there, without anything being wrong.
 expect.set_options(timeout=10_000)
+navigate_again_on_network_change()
 
 # Tiny packages the tests push into the Demo project next to the demo's own.
 TOUCH_CODE = """
