@@ -1,6 +1,7 @@
 import os
 
 import pytest
+from django.contrib.auth import get_user_model
 
 from tests.support.live import LiveServer
 
@@ -33,3 +34,14 @@ def fresh_live_server(tmp_path):
 
 
 POSTGRES_URL = os.environ.get("DATASLOT_TEST_POSTGRES_URL", "postgres://postgres@127.0.0.1:5432/postgres")
+
+
+# Two people with nothing yet, for the tests that need someone and someone else.
+@pytest.fixture
+def alice():
+    return get_user_model().objects.create_user("alice", password="secret-a")
+
+
+@pytest.fixture
+def bob():
+    return get_user_model().objects.create_user("bob", password="secret-b")

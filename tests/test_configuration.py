@@ -37,9 +37,10 @@ def settings_env(home: Path, **env) -> dict:
     }
 
 
-def probe(home: Path, **env) -> dict:
+def probe(home: Path, script: str = PROBE, **env) -> dict:
+    """What ``script`` prints last (JSON), run against the settings in a bare environment."""
     out = subprocess.run(
-        [sys.executable, "-c", PROBE],
+        [sys.executable, "-c", script],
         cwd=ROOT,
         capture_output=True,
         text=True,

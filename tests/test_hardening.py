@@ -2,9 +2,6 @@
 logout in the browser's caches, and uploads that are never stored under the client's extension."""
 
 import io
-import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -16,7 +13,7 @@ from PIL import Image
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from tests.test_configuration import ROOT, settings_env
+from tests.test_configuration import probe
 from workspace.models import Item
 from workspace.services.projects import dataset_create, project_create
 
@@ -40,16 +37,7 @@ print(json.dumps(found))
 
 
 def https_probe(home: Path, **env) -> dict:
-    out = subprocess.run(
-        [sys.executable, "-c", HTTPS_PROBE],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        env=settings_env(home, **env),
-    )
-    assert out.returncode == 0, out.stderr
-    return json.loads(out.stdout.strip().splitlines()[-1])
+    return probe(home, HTTPS_PROBE, **env)
 
 
 def test_dataslot_https_secures_cookies_trusts_the_proxy_and_redirects_pages(tmp_path):

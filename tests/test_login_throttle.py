@@ -5,7 +5,6 @@ the log-in page and at the API's token endpoint alike."""
 import time
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
@@ -21,16 +20,6 @@ def fresh_counts(settings):
     # (and a Redis cache, were REDIS_URL set, is not flushed).
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "throttle"}}
     cache.clear()
-
-
-@pytest.fixture
-def alice():
-    return get_user_model().objects.create_user("alice", password="secret-a")
-
-
-@pytest.fixture
-def bob():
-    return get_user_model().objects.create_user("bob", password="secret-b")
 
 
 def page_login(client, username, password, address=ATTACKER):

@@ -1,7 +1,6 @@
 """The studio's shared pages: sign-in, the project list and a project's overview."""
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.views import serve
 from django.test import override_settings
@@ -12,16 +11,6 @@ from workspace.services.projects import dataset_create, membership_set, project_
 from workspace.services.tasks import task_create
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def alice():
-    return get_user_model().objects.create_user("alice", password="secret-a")
-
-
-@pytest.fixture
-def bob():
-    return get_user_model().objects.create_user("bob", password="secret-b")
 
 
 @pytest.fixture

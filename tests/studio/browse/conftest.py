@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.contrib.auth import get_user_model
 
 from faas.models import Execution
 from faas.services.packages import package_push
@@ -64,16 +63,6 @@ def fake_items(dataset, count: int, *, start: int = 0, mimetype: str = "image/pn
 @pytest.fixture(autouse=True)
 def media_root(settings, tmp_path):
     settings.MEDIA_ROOT = str(tmp_path / "media")
-
-
-@pytest.fixture
-def alice():
-    return get_user_model().objects.create_user("alice", password="pw-a")
-
-
-@pytest.fixture
-def bob():
-    return get_user_model().objects.create_user("bob", password="pw-b")
 
 
 @pytest.fixture
