@@ -252,13 +252,26 @@ class ReplicaProcess:
         if final:
             cut = len(pending)
         elif len(pending) - cut > STDERR_LINE:
-            # A line too long to wait for is cut, short of the end by the longest secret, so
-            # that no secret is split across two writes and escapes redaction.
-            cut = max(cut, len(pending) - max((len(v.encode()) for v in self.secret_values), default=0))
+            cut = max(cut, self._cut_between_secrets(pending))
         text = bytes(pending[:cut])
         del pending[:cut]
         if text and not self.log.closed and not self._log_full:
             self._write_log(self.redact(text.decode(errors="replace")).encode())
+
+    def _cut_between_secrets(self, pending: bytearray) -> int:
+        """Where a line too long to wait for is cut: short of its end by the longest secret,
+        and before any secret that would straddle the cut, so that no secret is split across
+        two writes and escapes redaction."""
+        secrets = [v.encode() for v in self.secret_values]
+        cut = len(pending) - max((len(secret) for secret in secrets), default=0)
+        moved = True
+        while moved:  # a cut moved before one secret may fall inside another
+            moved = False
+            for secret in secrets:
+                start = pending.find(secret, max(0, cut - len(secret) + 1), cut + len(secret) - 1)
+                if 0 <= start < cut:
+                    cut, moved = start, True
+        return cut
 
     def _write_log(self, data: bytes) -> None:
         if self._log_full:

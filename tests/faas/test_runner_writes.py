@@ -10,6 +10,7 @@ from django.db import connection, transaction
 from faas.models import Execution, Service
 from faas.services.executions import execution_create, execution_reset, executions_claim
 from runner.dispatcher import Dispatcher
+from runner.replicas import STDERR_LINE, ReplicaProcess
 from tests.faas.test_validation import owner, push  # noqa: F401 - owner is a fixture
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
@@ -80,3 +81,17 @@ def test_a_run_held_in_the_database_that_its_dispatcher_lost_track_of_follows_on
     reset, untouched = Execution.objects.get(pk=lost.pk), Execution.objects.get(pk=pending.pk)
     assert reset.status == "failed" and "database error" in reset.message
     assert untouched.status == "in-progress"
+
+
+def test_a_long_stderr_line_is_never_cut_inside_a_secret():
+    # What drain_stderr writes of a line too long to wait for ends before any secret that
+    # would straddle the cut: redaction sees each secret whole, in one write or the next.
+    replica = ReplicaProcess.__new__(ReplicaProcess)  # only its secrets matter here
+    replica.secret_values = ["hunter2-secret", "token-abc"]
+    for offset in range(-20, 5):
+        line = bytearray(b"x" * (STDERR_LINE + offset) + b"hunter2-secret" + b"token-abc" + b"y" * 3)
+        cut = replica._cut_between_secrets(line)
+        for secret in (b"hunter2-secret", b"token-abc"):
+            start = line.find(secret)
+            assert not (start < cut < start + len(secret)), (offset, cut)
+        assert cut <= len(line) - len(b"hunter2-secret")
