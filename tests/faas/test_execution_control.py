@@ -125,23 +125,19 @@ def test_a_lone_surrogate_in_an_output_is_replaced_and_blocks_nothing(project):
     assert api.wait(api.execute(service["id"], "noop")["id"], timeout=20)["status"] == "success"
 
 
-def test_a_flood_below_python_neither_holds_the_dispatcher_nor_fills_the_disk(project, live_server_proc):
+def test_a_flood_below_python_does_not_hold_the_dispatcher(project, live_server_proc):
     from runner.replicas import SERVICE_LOG_LIMIT
 
     api, _, _ = project
     flooder, neighbour = deploy(project, "flood"), deploy(project, "flood-neighbour")
-    flooding = api.execute(flooder["id"], "flood", {"seconds": 8})
+    flooding = api.execute(flooder["id"], "flood", {"seconds": 3})
     api.wait(flooding["id"], until={"in-progress"})
-    time.sleep(0.5)
     # Another service's execution runs to its end while the flood goes on.
     assert api.wait(api.execute(neighbour["id"], "noop")["id"], timeout=6)["status"] == "success"
     assert api.execution(flooding["id"])["status"] == "in-progress"
     assert api.wait(flooding["id"], timeout=30)["status"] == "success"
-    log = live_server_proc.home / "logs" / f"service-{flooder['id']}.log"
-    assert log.stat().st_size <= SERVICE_LOG_LIMIT + 1000
-    with open(log, "rb") as f:
-        f.seek(-1000, os.SEEK_END)
-        assert b"what this replica writes from now on is dropped" in f.read()
+    # (The cap itself: tests/faas/test_runner_writes.py.)
+    assert (live_server_proc.home / "logs" / f"service-{flooder['id']}.log").stat().st_size <= SERVICE_LOG_LIMIT + 1000
 
 
 def test_a_failing_function_is_failed_with_its_message_and_traceback_in_its_logs(project):

@@ -9,6 +9,7 @@ from django.db import connection, transaction
 
 from faas.models import Execution, Service
 from faas.services.executions import execution_create, execution_reset, executions_claim
+from runner import replicas
 from runner.dispatcher import Dispatcher
 from runner.replicas import STDERR_LINE, ReplicaProcess
 from tests.faas.test_validation import owner, push  # noqa: F401 - owner is a fixture
@@ -95,3 +96,16 @@ def test_a_long_stderr_line_is_never_cut_inside_a_secret():
             start = line.find(secret)
             assert not (start < cut < start + len(secret)), (offset, cut)
         assert cut <= len(line) - len(b"hunter2-secret")
+
+
+def test_a_services_log_stops_at_its_limit_with_one_line_saying_so(tmp_path, monkeypatch):
+    monkeypatch.setattr(replicas, "SERVICE_LOG_LIMIT", 10_000)
+    replica = ReplicaProcess.__new__(ReplicaProcess)
+    replica.log, replica._log_full = open(tmp_path / "service.log", "ab"), False
+    for _ in range(5):
+        replica._write_log(b"x" * 4000)
+    replica.log.close()
+    written = (tmp_path / "service.log").read_bytes()
+    assert written.startswith(b"x" * 8000) and written.count(b"x" * 4000) == 2
+    assert written.endswith(b"what this replica writes from now on is dropped.\n")
+    assert len(written) < 10_000
