@@ -103,3 +103,18 @@ def test_a_weak_password_is_refused_where_one_is_chosen_unless_lifted_on_purpose
         with pytest.raises(ValidationError):
             validate_password(weak)
     validate_password("seven horses graze quietly")
+
+
+@pytest.mark.django_db
+def test_with_the_shared_cache_unreachable_logging_in_still_works(client, settings, alice):
+    # Redis away (a port nobody listens on): the login throttle reads and counts nothing,
+    # and a login is answered as ever, not with a 500.
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "dataslot_server.cache.TolerantRedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"socket_connect_timeout": 0.5},
+        }
+    }
+    assert client.post("/login/", {"username": "alice", "password": "wrong"}).status_code == 200
+    assert client.post("/login/", {"username": "alice", "password": "secret-a"}).status_code == 302

@@ -48,8 +48,8 @@ DEBUG = env_flag("DATASLOT_DEBUG")
 ALLOWED_HOSTS = [h for h in os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,[::1]").split(",") if h]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 # Behind a proxy that terminates TLS and sets X-Forwarded-Proto (and X-Forwarded-For, which
-# the login throttle then reads: workspace.services.logins). Replicas and workers call the API directly
-# over HTTP (DATASLOT_API_URL), so /api/ is not redirected.
+# the login throttle then reads: workspace.services.logins). Replicas and workers call the
+# API directly over HTTP (DATASLOT_API_URL), so /api/ is not redirected.
 DATASLOT_HTTPS = env_flag("DATASLOT_HTTPS")
 if DATASLOT_HTTPS:
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
@@ -178,10 +178,11 @@ if os.environ.get("REDIS_URL"):
             },
         }
     }
-    # The login throttle's counts (workspace.services.logins) must be the same in every web process.
+    # The login throttle's counts (workspace.services.logins) must be the same in every web
+    # process; Redis away is a miss, not a 500 (dataslot_server/cache.py).
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "dataslot_server.cache.TolerantRedisCache",
             "LOCATION": os.environ["REDIS_URL"],
             "KEY_PREFIX": "dataslot",
             "OPTIONS": {"socket_timeout": 5, "socket_connect_timeout": 5},
@@ -207,8 +208,9 @@ AUTH_PASSWORD_VALIDATORS = (
     ]
 )
 
-# Failed logins per username and per client address (workspace.services.logins): at this many within
-# the lockout, further attempts are refused until it has passed since the last counted one.
+# Failed logins per username and per client address (workspace.services.logins): at this
+# many within the lockout, further attempts are refused until it has passed since the last
+# counted one.
 DATASLOT_LOGIN_FAILURES = env_int("DATASLOT_LOGIN_FAILURES", 10)
 DATASLOT_LOGIN_LOCKOUT_SECONDS = env_int("DATASLOT_LOGIN_LOCKOUT_SECONDS", 15 * 60)
 
