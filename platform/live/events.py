@@ -3,7 +3,7 @@
 Execution events are the many ones (every state change of every execution), so they do
 not go to the channel layer one by one. Each process has one broadcaster (a thread) that
 collects them for a tick (``TICK``, longer for a project with many watchers; a final
-state: until ``URGENT_GAP`` after the previous batch) and then, per project, sends one
+state: until the project's gap after its previous batch) and then, per project, sends one
 message to each of the project's two groups, the same bytes to every subscriber:
 
 - ``project.<pid>`` (``/ws/projects/<pid>/``, the SDK and integrations): JSON
@@ -65,8 +65,11 @@ TICK = 0.1  # seconds an execution event may wait to share a message with others
 # MAX_TICK (a thousand watchers see two batches a second, each carrying everything of its
 # half second). A final state waits for no tick: it goes as soon as the project's gap
 # has passed since its previous batch, so one watched run is not slowed by the tick. The
-# gap is URGENT_GAP, widened the same way up to MAX_TICK.
-URGENT_GAP = 0.01
+# gap is URGENT_GAP, or RENDERED_GAP while pages follow the project (each batch is then
+# also rendered as rows, which reads the database), widened the same way up to MAX_TICK.
+# Both are shorter than one run after another takes, so such runs never wait for a gap.
+URGENT_GAP = 0.002
+RENDERED_GAP = 0.01
 MAX_TICK = 0.5
 FANOUT_BUDGET = 1000  # frames a second per project that its batches may cost
 HEARTBEAT = 2.0
@@ -373,17 +376,23 @@ class _Broadcaster:
                 self.urgent.add(project_id)
         self.wake.set()
 
-    def _due_at(self, project_id: int, spacing: dict[int, float]) -> float:
+    def _due_at(self, project_id: int, pace: dict[int, tuple[float, float]]) -> float:
         """When a project's pending batch goes: a tick after it began; with a final state in
-        it, as soon as the project's gap since its previous batch has passed. ``spacing``:
-        each project's watchers / ``FANOUT_BUDGET``, counted before the lock is taken (a
-        count may read Redis, and publishers wait on the lock)."""
-        spacing = spacing.get(project_id, 0.0)
+        it, as soon as the project's gap since its previous batch has passed. ``pace``: each
+        project's (watchers / ``FANOUT_BUDGET``, its least gap), counted before the lock is
+        taken (a count may read Redis, and publishers wait on the lock)."""
+        spacing, least_gap = pace.get(project_id, (0.0, URGENT_GAP))
         due = self.since[project_id] + min(MAX_TICK, max(TICK, spacing))
         if project_id in self.urgent:
-            gap = min(MAX_TICK, max(URGENT_GAP, spacing))
+            gap = min(MAX_TICK, max(least_gap, spacing))
             due = min(due, self.last_batch.get(project_id, 0.0) + gap)
         return due
+
+    @staticmethod
+    def _pace(project_id: int) -> tuple[float, float]:
+        every = watchers(project_id)
+        rendered = every > watchers(project_id, "json")
+        return every / FANOUT_BUDGET, RENDERED_GAP if rendered else URGENT_GAP
 
     def drain(self) -> None:
         """Send what is pending now (the process is exiting: a worker's last events)."""
@@ -401,15 +410,15 @@ class _Broadcaster:
             self.wake.clear()
             batches = []
             try:
-                spacing = {p: watchers(p) / FANOUT_BUDGET for p in list(self.pending)}
+                pace = {p: self._pace(p) for p in list(self.pending)}
                 now = time.monotonic()
                 with self.lock:
-                    due = [p for p in self.pending if self._due_at(p, spacing) <= now]
+                    due = [p for p in self.pending if self._due_at(p, pace) <= now]
                     batches = [(p, self.pending.pop(p)) for p in due]
                     for project_id in due:
                         self.since.pop(project_id)
                         self.urgent.discard(project_id)
-                    next_due = min((self._due_at(p, spacing) for p in self.pending), default=float("inf"))
+                    next_due = min((self._due_at(p, pace) for p in self.pending), default=float("inf"))
                 for project_id, batch in batches:
                     try:  # one project's failure costs no other project its batch
                         self._flush(project_id, batch)

@@ -226,3 +226,22 @@ def test_a_socket_gone_before_its_first_heartbeat_is_not_left_counted_as_a_watch
 
     assert async_to_sync(connect_then_vanish)() == set()  # the consumer ended, and left the fan-out
     assert watchers(project.pk, "json") == 0
+
+
+def test_a_final_state_waits_only_its_projects_gap_which_pages_and_watchers_widen(monkeypatch):
+    """One run after another must not wait for the gap (the SDK's run-and-wait loop); a
+    project whose rows pages render, or with many watchers, gets its batches spaced."""
+    monkeypatch.setattr(events, "_watching", {(5, "json"): 1})
+    assert _Broadcaster._pace(5) == (1 / events.FANOUT_BUDGET, events.URGENT_GAP)
+    monkeypatch.setitem(events._watching, (5, events.html_stream(events.live_views()[0])), 1)
+    assert _Broadcaster._pace(5) == (2 / events.FANOUT_BUDGET, events.RENDERED_GAP)
+
+    broadcaster = _Broadcaster()
+    now = time.monotonic()
+    broadcaster.since[5], broadcaster.last_batch[5] = now, now
+    assert broadcaster._due_at(5, {5: (0.001, events.URGENT_GAP)}) == now + events.TICK  # nothing final: the tick
+    broadcaster.urgent.add(5)
+    assert broadcaster._due_at(5, {5: (0.001, events.URGENT_GAP)}) == pytest.approx(now + 0.002)
+    assert broadcaster._due_at(5, {5: (0.002, events.RENDERED_GAP)}) == pytest.approx(now + 0.01)
+    assert broadcaster._due_at(5, {5: (0.05, events.URGENT_GAP)}) == pytest.approx(now + 0.05)  # 50 watchers
+    assert broadcaster._due_at(5, {5: (2.0, events.URGENT_GAP)}) == pytest.approx(now + events.MAX_TICK)
