@@ -28,9 +28,10 @@ if problem:
     raise SystemExit(1)
 
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
-from django.core.asgi import get_asgi_application  # noqa: E402
 from django.core.exceptions import SuspiciousOperation  # noqa: E402
 from django.http import Http404  # noqa: E402
+
+from dataslot_server.handlers import OneHopHandler  # noqa: E402
 
 
 class StaticFiles(ASGIStaticFilesHandler):
@@ -48,7 +49,7 @@ class StaticFiles(ASGIStaticFilesHandler):
             raise Http404("No such static file.")
 
 
-django_asgi_app = StaticFiles(get_asgi_application())
+django_asgi_app = StaticFiles(OneHopHandler())
 
 from channels.auth import AuthMiddlewareStack  # noqa: E402
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402

@@ -364,6 +364,7 @@ class _Broadcaster:
         self.active: dict[int, float] = {}  # project id -> when it last had a batch
         self.unsent_since: dict[int, float] = {}  # project id -> when its batch first failed to go
         self.sequences = None
+        self.wake_at = time.monotonic() + HEARTBEAT  # when the thread looks next unless woken
         threading.Thread(target=self._run, name="dataslot-live", daemon=True).start()
 
     def add(self, project_id: int, execution: dict, *, final: bool = False) -> None:
@@ -374,7 +375,12 @@ class _Broadcaster:
             self.pending[project_id].add(execution)
             if final:
                 self.urgent.add(project_id)
-        self.wake.set()
+            # A state that is not final waits a tick: a thread that will look before then is
+            # not woken (each wake-up takes the interpreter from the thread that published,
+            # a dispatcher on its way to hand a run to a replica).
+            wake = final or self.wake_at > time.monotonic() + TICK
+        if wake:
+            self.wake.set()
 
     def _due_at(self, project_id: int, pace: dict[int, tuple[float, float]]) -> float:
         """When a project's pending batch goes: a tick after it began; with a final state in
@@ -404,11 +410,10 @@ class _Broadcaster:
 
     def _run(self) -> None:
         next_heartbeat = time.monotonic() + HEARTBEAT
-        next_due = float("inf")
         while True:
-            self.wake.wait(timeout=max(0.0, min(next_heartbeat, next_due) - time.monotonic()))
+            self.wake.wait(timeout=max(0.0, self.wake_at - time.monotonic()))
             self.wake.clear()
-            batches = []
+            batches, pace = [], {}
             try:
                 pace = {p: self._pace(p) for p in list(self.pending)}
                 now = time.monotonic()
@@ -418,7 +423,6 @@ class _Broadcaster:
                     for project_id in due:
                         self.since.pop(project_id)
                         self.urgent.discard(project_id)
-                    next_due = min((self._due_at(p, pace) for p in self.pending), default=float("inf"))
                 for project_id, batch in batches:
                     try:  # one project's failure costs no other project its batch
                         self._flush(project_id, batch)
@@ -432,6 +436,12 @@ class _Broadcaster:
                 logger.exception("live broadcaster failed a turn")
             if batches:
                 _close_stale_connections()
+            with self.lock:
+                # While the process publishes (a project had a batch lately), the thread also
+                # looks every tick, so that states that need not go at once do not wake it.
+                next_due = min((self._due_at(p, pace) for p in self.pending), default=float("inf"))
+                looks = time.monotonic() + TICK if self.active else float("inf")
+                self.wake_at = min(next_heartbeat, next_due, looks)
 
     def _seq(self):
         if self.sequences is None:

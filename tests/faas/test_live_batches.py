@@ -245,3 +245,42 @@ def test_a_final_state_waits_only_its_projects_gap_which_pages_and_watchers_wide
     assert broadcaster._due_at(5, {5: (0.002, events.RENDERED_GAP)}) == pytest.approx(now + 0.01)
     assert broadcaster._due_at(5, {5: (0.05, events.URGENT_GAP)}) == pytest.approx(now + 0.05)  # 50 watchers
     assert broadcaster._due_at(5, {5: (2.0, events.URGENT_GAP)}) == pytest.approx(now + events.MAX_TICK)
+
+
+class RecordingSequences(_LocalSequences):
+    def __init__(self):
+        super().__init__()
+        self.sent_at: dict[int, float] = {}
+
+    def send_numbered(self, group, project_id, head, middle, tail):
+        self.sent_at[project_id] = time.monotonic()
+        return super().send_numbered(group, project_id, head, middle, tail)
+
+    def send(self, group, text):
+        pass
+
+
+def test_a_state_that_need_not_go_at_once_does_not_wake_the_thread_and_still_goes_at_its_tick():
+    broadcaster = _Broadcaster()
+    broadcaster.sequences = sequences = RecordingSequences()
+    broadcaster.add(1, state("success", 3, "2"), final=True)  # wakes it: it may go at once
+    assert sent_batches_at(sequences, 1) is not None
+    time.sleep(0.05)  # the thread now looks every tick
+
+    added = time.monotonic()
+    broadcaster.add(2, state("in-progress", 2, "1"))
+    assert not broadcaster.wake.is_set()  # the publisher's thread kept the interpreter
+    sent = sent_batches_at(sequences, 2)
+    assert sent is not None and events.TICK * 0.9 <= sent - added <= events.TICK * 2.5
+
+    added = time.monotonic()
+    broadcaster.add(3, state("success", 3, "2"), final=True)  # wakes it: it goes at once, not at a look
+    sent = sent_batches_at(sequences, 3)
+    assert sent is not None and sent - added < events.TICK / 2
+
+
+def sent_batches_at(sequences: RecordingSequences, project_id: int, timeout: float = 5) -> float | None:
+    deadline = time.monotonic() + timeout
+    while project_id not in sequences.sent_at and time.monotonic() < deadline:
+        time.sleep(0.005)
+    return sequences.sent_at.get(project_id)
