@@ -34,7 +34,7 @@ from faas.services import executions as lifecycle
 from faas.trigger_pump import TriggerPump
 from runner.replicas import MAX_REJECTED, ReplicaProcess
 from runner.scheduling import TRANSIENT, Scheduling
-from runner.spawning import note_sandbox_gaps, start_replica
+from runner.spawning import HOST_BUSY, HOST_BUSY_BACKOFF, note_sandbox_gaps, start_replica
 from runner.workers import Lease, leases_sweep, worker_register, worker_stop
 
 logger = logging.getLogger(__name__)
@@ -81,6 +81,7 @@ class Dispatcher(Scheduling):
         self._stop = threading.Event()
         self._functions: dict[tuple[int, int, str], dict] = {}
         self.cold_starts: dict[int, float] = {}  # service -> when its first replica was started
+        self.host_busy_until: dict[int, float] = {}  # service -> no replica start tried before then
 
     # --- control ---------------------------------------------------------------------
 
@@ -448,10 +449,27 @@ class Dispatcher(Scheduling):
         workers' executions, another server's included, are left alone."""
         leases_sweep()
 
-    def _spawn(self, service: Service) -> None:
+    def _spawn(self, service: Service) -> bool:
+        """Start a replica of the service; False when this host has no room for one now
+        (its queued executions wait, and it is tried again after ``HOST_BUSY_BACKOFF``)."""
+        if time.monotonic() < self.host_busy_until.get(service.id, 0.0):
+            return False
         if not self.replicas[service.id]:
             self.cold_starts.setdefault(service.id, time.monotonic())  # its first run waits for it
-        replica = start_replica(service, api_url=self.api_url)
+        try:
+            replica = start_replica(service, api_url=self.api_url)
+        except OSError as exc:
+            if exc.errno not in HOST_BUSY:
+                raise
+            logger.warning(
+                "service %s: no replica started, this host is out of resources (%s); trying again in %g s",
+                service.id,
+                exc.strerror,
+                HOST_BUSY_BACKOFF,
+            )
+            self.host_busy_until[service.id] = time.monotonic() + HOST_BUSY_BACKOFF
+            return False
         self.replicas[service.id].append(replica)
         self.selector.register(replica.process.stdout, selectors.EVENT_READ, (replica, "stdout"))
         self.selector.register(replica.process.stderr, selectors.EVENT_READ, (replica, "stderr"))
+        return True

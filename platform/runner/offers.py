@@ -30,7 +30,7 @@ from runner import autoscale
 from runner.broker import queue_empty
 from runner.code import CodeNotFetched
 from runner.dispatcher import POLL_INTERVAL, Dispatcher
-from runner.scheduling import TRANSIENT
+from runner.scheduling import TRANSIENT, broken_reason
 from runner.workers import Lease
 
 logger = logging.getLogger(__name__)
@@ -220,6 +220,10 @@ class WorkerDispatcher(Dispatcher):
                 logger.warning("service %s: scheduling interrupted (%s); retried on the next pass", service_id, exc)
             except CodeNotFetched as exc:
                 self._fail_here(service, str(exc))
+            except OSError as exc:
+                # A replica could not be started on this worker (its disk, its files): that is
+                # this host's trouble, not the service's on every worker.
+                self._fail_here(service, broken_reason(service, exc))
             except Exception as exc:
                 self._break(service, exc)
 
@@ -239,7 +243,8 @@ class WorkerDispatcher(Dispatcher):
         else:
             limit = autoscale.replicas_wanted(service, queued=len(waiting), running=running)
         while room < len(waiting) and len(current) < limit:
-            self._spawn(service)
+            if not self._spawn(service):
+                break  # this host is out of resources: what it cannot take goes to others after PATIENCE
             current.append(self.replicas[service.id][-1])
             room += service.concurrency
         self._scale_down(service, current, limit)

@@ -94,7 +94,8 @@ class Scheduling:
         running = sum(len(r.runs) for r in current)
         wanted = autoscale.replicas_wanted(service, queued=queued, running=running)
         for _ in range(wanted - len(current)):
-            self._spawn(service)
+            if not self._spawn(service):
+                break
         self._scale_down(service, current, wanted)
         if service.id in self.queued:
             self._claim(service)
@@ -156,13 +157,14 @@ class Scheduling:
         except Exception as exc:
             reason = self._break(service, exc)
         # Claimed but on no replica (it could not be reached, or the service broke): such an
-        # execution must not stay in progress with nothing running it.
+        # execution must not stay in progress with nothing running it. It did not run, so it
+        # is queued again whatever its on_reset says.
         handed = {execution_id for replica in self.replicas[service.id] for execution_id in replica.runs}
         for execution in claimed:
             if execution.id in handed:
                 continue
             if reason is None:
-                lifecycle.execution_reset(execution_id=execution.id, holder=self.worker_id, reason=reset)
+                lifecycle.execution_release(execution_id=execution.id, holder=self.worker_id, reason=reset)
             else:
                 lifecycle.execution_finish(
                     execution_id=execution.id, holder=self.worker_id, status=ExecutionStatus.FAILED, message=reason
@@ -239,6 +241,9 @@ class Scheduling:
                 },
             }
             if not replica.start(execution.id, service.execution_timeout, message):
+                # Its message did not reach the replica: this execution did not run (released
+                # by the caller); what did run there follows on_reset.
+                replica.runs.pop(execution.id, None)
                 self.lost(replica, "The replica process could not be reached.")
                 return
 

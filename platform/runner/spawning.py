@@ -7,6 +7,7 @@ replica's pipes; what the replica reports of its sandbox comes back here
 
 from __future__ import annotations
 
+import errno
 import os
 from pathlib import Path
 
@@ -18,6 +19,11 @@ from faas.services.integrations import service_secret_env
 from runner.code import code_dir
 from runner.replicas import ReplicaProcess
 from runner.users import prepare_home, replica_user, share_code
+
+# A host out of processes, memory or descriptors (another tenant's function may have used
+# them up): no replica starts, but the service is not at fault and is not marked broken.
+HOST_BUSY = frozenset({errno.EAGAIN, errno.ENOMEM, errno.EMFILE, errno.ENFILE})
+HOST_BUSY_BACKOFF = 2.0  # seconds before this dispatcher tries to start that service's replica again
 
 
 def start_replica(service: Service, *, api_url: str) -> ReplicaProcess:

@@ -1,16 +1,22 @@
 """What the runner writes when things go wrong: a reset acts only on what it read under the
 row's lock (two sweepers, or a sweep and a run's own result, never both apply to one
-execution: platform/runner/workers.py), and a result the database refuses fails alone."""
+execution: platform/runner/workers.py), a result the database refuses fails alone, a claimed
+execution that never reached a replica is queued again, and a host's own trouble starting
+replicas breaks no service for the other workers."""
 
+import errno
 import threading
+import time
 
 import pytest
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 
 from faas.models import Execution, Service
 from faas.services.executions import execution_create, execution_reset, executions_claim
+from runner import dispatcher as dispatcher_module
 from runner import replicas
 from runner.dispatcher import Dispatcher
+from runner.offers import Offer, WorkerDispatcher
 from runner.replicas import STDERR_LINE, ReplicaProcess
 from tests.faas.test_validation import owner, push  # noqa: F401 - owner is a fixture
 
@@ -109,3 +115,81 @@ def test_a_services_log_stops_at_its_limit_with_one_line_saying_so(tmp_path, mon
     assert written.startswith(b"x" * 8000) and written.count(b"x" * 4000) == 2
     assert written.endswith(b"what this replica writes from now on is dropped.\n")
     assert len(written) < 10_000
+
+
+class RoomyReplica:
+    """What a hand-out reads of a replica: room, and what runs on it (nothing reaches it)."""
+
+    free, runs = 2, {}
+
+
+def test_a_claimed_execution_that_never_reached_a_replica_is_queued_again_whatever_its_on_reset(
+    owner,  # noqa: F811
+    monkeypatch,
+):
+    service = _service(owner)
+    assert service.on_reset == "failed"  # a reset would fail it
+    dispatcher = Dispatcher(name="handing")
+    dispatcher.replicas[service.id] = [RoomyReplica()]
+    queued, terminating = (execution_create(service=service, function_name="count", input={"n": n}) for n in (1, 2))
+
+    def hand_out_cut_off(service, claimed):
+        Execution.objects.filter(pk=terminating.pk).update(to_terminate=True)  # asked for meanwhile
+        raise OperationalError("the connection to the database was lost")
+
+    monkeypatch.setattr(dispatcher, "_assign", hand_out_cut_off)
+    dispatcher._claim(service)
+
+    again = Execution.objects.get(pk=queued.pk)
+    assert (again.status, again.attempts, again.holder, again.started_at) == ("created", 0, "", None)
+    assert [entry["status"] for entry in again.status_log] == ["created", "in-progress", "created"]
+    assert again.message.endswith("It had not started: queued again.")
+    ended = Execution.objects.get(pk=terminating.pk)
+    assert (ended.status, ended.message) == ("terminated", "Terminated before it started.")
+
+
+def test_a_host_out_of_processes_breaks_no_service_and_starts_its_replica_later(owner, monkeypatch):  # noqa: F811
+    service = _service(owner)
+    execution = execution_create(service=service, function_name="count", input={"n": 1})
+    tries = []
+
+    def no_room(service, api_url):
+        tries.append(service.id)
+        raise OSError(errno.EAGAIN, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(dispatcher_module, "start_replica", no_room)
+    dispatcher = Dispatcher(name="busy")
+    dispatcher.queued.add(service.id)
+    dispatcher._schedule_service(service, queued=1)
+    dispatcher._schedule_service(service, queued=1)  # within the back-off: not tried again
+    assert tries == [service.id]
+    service.refresh_from_db()
+    assert service.broken_reason == ""
+    assert Execution.objects.get(pk=execution.pk).status == "created"  # it waits for a replica
+
+    dispatcher.host_busy_until[service.id] = time.monotonic()  # the back-off has passed
+    dispatcher._schedule_service(service, queued=1)
+    assert tries == [service.id, service.id]
+
+
+def test_a_worker_that_cannot_start_a_replica_fails_only_what_it_was_offered(owner, monkeypatch):  # noqa: F811
+    service = _service(owner)
+    offered, elsewhere = (execution_create(service=service, function_name="count", input={"n": n}) for n in (1, 2))
+
+    def unopenable_log(service, api_url):
+        raise OSError(errno.EISDIR, "Is a directory")
+
+    monkeypatch.setattr(dispatcher_module, "start_replica", unopenable_log)
+    dispatcher = WorkerDispatcher(name="this-host")
+    dispatcher.services = {service.id: service}
+    offer = dispatcher.offer(offered.pk, service_id=service.id, config_version=service.config_version)
+    dispatcher._ingest()
+    dispatcher.queued = {service.id}
+    dispatcher._hand_out()
+
+    assert offer.outcome == Offer.CLAIMED  # settled: nothing goes back to the broker
+    failed = Execution.objects.get(pk=offered.pk)
+    assert (failed.status, failed.message) == ("failed", "Its replica could not be started: Is a directory.")
+    service.refresh_from_db()
+    assert service.broken_reason == ""  # other workers still run it
+    assert Execution.objects.get(pk=elsewhere.pk).status == "created"

@@ -467,6 +467,39 @@ def execution_finish(
     return finished[0] if finished else None
 
 
+def execution_release(*, execution_id: int, holder: str, reason: str) -> Execution | None:
+    """A claimed execution that never reached a replica goes back to the queue, its attempt
+    not counted, whatever ``on_reset`` says: it did not run. (A termination asked for
+    meanwhile ends it instead.)"""
+    now = timezone.now()
+    with transaction.atomic():
+        execution = (
+            Execution.objects.select_for_update(of=("self",))
+            .select_related("service", "creator", "worker")
+            .filter(pk=execution_id, status=RUNNING, holder=holder)
+            .first()
+        )
+        if execution is None:
+            return None
+        if execution.to_terminate:
+            execution.status = ExecutionStatus.TERMINATED
+            execution.message = "Terminated before it started."
+            execution.finished_at = now
+        else:
+            execution.status = CREATED
+            execution.message = f"{reason} It had not started: queued again."
+            execution.attempts = max(0, execution.attempts - 1)
+            execution.started_at = None
+            execution.enqueued_at = now
+        execution.holder = ""
+        execution.status_log.append(_log_entry(execution.status, execution.message, now))
+        execution.save()
+        announce(execution)
+        if execution.status == CREATED:
+            executor.enqueue_on_commit([execution.id], service=execution.service)
+    return execution
+
+
 def execution_reset(
     *, execution_id: int, reason: str, terminated: bool = False, holder: str | None = None
 ) -> Execution | None:
