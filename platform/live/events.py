@@ -78,6 +78,10 @@ HEARTBEAT_FOR = 60.0
 # missing) goes back to pending and is tried again each tick; for at most this long, so
 # that an outage cannot hold events without bound.
 RETRY_FOR = 30.0
+# Events waiting for Redis in a process's outbox; while Redis does not take them (a
+# partition: each try waits for its timeout), newer ones beyond this are dropped, so that
+# an outage cannot fill the process's memory. Batches are numbered: their clients re-read.
+OUTBOX_LIMIT = 10_000
 GAP_GRACE = 1.5  # what clients wait for a missing number before they re-read (documented here)
 # What renders a batch of executions (latest states) as the pages' HTML, and for which
 # views, is named by the project's settings (DATASLOT_LIVE_ROWS_RENDERER: an object with
@@ -558,6 +562,9 @@ class _Outbox:
     def __init__(self):
         self.loop = asyncio.new_event_loop()
         self.queue: asyncio.Queue | None = None
+        self.lock = threading.Lock()
+        self.waiting = 0  # PUBLISH calls handed over and not yet made
+        self.dropped = 0  # since the outbox last emptied
         ready = threading.Event()
         threading.Thread(target=self._run, args=(ready,), name="dataslot-events", daemon=True).start()
         ready.wait()
@@ -579,12 +586,30 @@ class _Outbox:
             except Exception:  # noqa: BLE001 - best-effort, as above
                 logger.exception("could not publish a live event")
             finally:
+                if work[0] == "call":
+                    self._done()
                 self.queue.task_done()
+
+    def _done(self) -> None:
+        with self.lock:
+            self.waiting -= 1
+            dropped, emptied = self.dropped, self.waiting == 0
+            if emptied:
+                self.dropped = 0
+        if emptied and dropped:
+            logger.warning("live: %d events were dropped while Redis did not take them", dropped)
 
     def send(self, layer, group: str, payload: dict) -> None:
         self.loop.call_soon_threadsafe(self.queue.put_nowait, ("layer", layer, group, payload))
 
     def call(self, function, *args) -> None:
+        with self.lock:
+            if self.waiting >= OUTBOX_LIMIT:
+                self.dropped += 1
+                if self.dropped == 1:
+                    logger.warning("live: Redis does not take events; new ones are dropped until it does")
+                return
+            self.waiting += 1
         self.loop.call_soon_threadsafe(self.queue.put_nowait, ("call", function, args))
 
     def flush(self, *, timeout: float) -> None:

@@ -284,3 +284,24 @@ def sent_batches_at(sequences: RecordingSequences, project_id: int, timeout: flo
     while project_id not in sequences.sent_at and time.monotonic() < deadline:
         time.sleep(0.005)
     return sequences.sent_at.get(project_id)
+
+
+def test_events_redis_does_not_take_are_bounded_and_the_drop_is_said(monkeypatch, caplog):
+    monkeypatch.setattr(events, "OUTBOX_LIMIT", 10)
+    outbox = events._Outbox()
+    stuck, sent = threading.Event(), []
+
+    def publish_through_a_partition(text):
+        stuck.wait(5)  # what a PUBLISH does while Redis cannot be reached
+        sent.append(text)
+
+    for n in range(25):
+        outbox.call(publish_through_a_partition, f"event {n}")
+    assert (outbox.waiting, outbox.dropped) == (10, 15)  # memory holds the limit, not the outage
+    stuck.set()
+    outbox.flush(timeout=5)
+    assert sent == [f"event {n}" for n in range(10)]
+    assert "live: 15 events were dropped while Redis did not take them" in caplog.text
+    outbox.call(sent.append, "after")  # Redis is back: events go again
+    outbox.flush(timeout=5)
+    assert sent[-1] == "after" and outbox.dropped == 0
