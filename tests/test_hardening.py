@@ -2,6 +2,8 @@
 logout in the browser's caches, and uploads that are never stored under the client's extension."""
 
 import io
+import json
+import re
 from pathlib import Path
 
 import pytest
@@ -70,7 +72,9 @@ def test_a_signed_in_users_pages_are_not_stored_by_the_browser(client):
     assert "no-store" in response["Cache-Control"]
     # htmx keeps no snapshots of pages in sessionStorage either, and reloads on Back instead.
     body = response.content.decode()
-    assert """<meta name="htmx-config" content='{"historyCacheSize":0,"refreshOnHistoryMiss":true}'>""" in body
+    config = json.loads(re.search(r"""<meta name="htmx-config" content='([^']*)'>""", body)[1])
+    assert (config["historyCacheSize"], config["refreshOnHistoryMiss"]) == (0, True)
+    assert config["allowEval"] is False  # the Content-Security-Policy allows no eval
     assert body.index('name="htmx-config"') < body.index("htmx-2.0.11.min.js")
 
 
@@ -118,3 +122,24 @@ def test_with_the_shared_cache_unreachable_logging_in_still_works(client, settin
     }
     assert client.post("/login/", {"username": "alice", "password": "wrong"}).status_code == 200
     assert client.post("/login/", {"username": "alice", "password": "secret-a"}).status_code == 302
+
+
+@pytest.mark.django_db
+def test_pages_run_only_this_sites_own_script_files_and_cannot_be_framed(client):
+    policy = dict(
+        directive.strip().split(" ", 1) for directive in client.get("/login/")["Content-Security-Policy"].split(";")
+    )
+    assert policy["script-src"] == "'self'"  # no inline script, no eval: an injected script does not run
+    assert policy["object-src"] == "'none'" and policy["frame-ancestors"] == "'none'"
+    assert policy["connect-src"] == "'self' ws://testserver"  # the live sockets, named
+    assert policy["form-action"] == "'self'" and policy["base-uri"] == "'self'"
+
+
+@pytest.mark.django_db
+def test_the_api_docs_page_starts_swagger_ui_from_a_script_file_not_inline(client):
+    user = get_user_model().objects.create_user("reader", password="pw-for-tests-only")
+    client.force_login(user)
+    page = client.get("/api/docs/").content.decode()
+    assert "<script>" not in page and 'src="/api/docs/?script="' in page
+    script = client.get("/api/docs/?script=")
+    assert script["Content-Type"].startswith("application/javascript") and b"SwaggerUIBundle" in script.content

@@ -69,3 +69,59 @@ def test_requests_at_the_same_time_run_on_threads_of_their_own():
         request_started.disconnect(dispatch_uid="both")
     assert [r["status"] for r in responses] == [200, 200]
     assert len(set(threads)) == 2
+
+
+def test_the_thread_of_a_cancelled_request_is_not_given_to_the_next_one():
+    """The server cancels a request whose client left (daphne, after a while): its view may
+    still be running, and the next request must not wait behind it."""
+    handler = OneHopHandler()
+    view_running, release = threading.Event(), threading.Event()
+    threads, answered = [], []
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/login/",
+        "query_string": b"",
+        "headers": [(b"host", b"127.0.0.1")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 80),
+    }
+
+    def a_client():
+        asked = False
+
+        async def receive():
+            nonlocal asked
+            if not asked:
+                asked = True
+                return {"type": "http.request", "body": b"", "more_body": False}
+            await asyncio.Event().wait()  # it never leaves on its own
+
+        async def send(message):
+            if message["type"] == "http.response.start":
+                answered.append(message["status"])
+
+        return receive, send
+
+    def slow_the_first(**_):
+        threads.append(threading.get_ident())
+        if len(threads) == 1:
+            view_running.set()
+            release.wait(10)
+
+    request_started.connect(slow_the_first, weak=False, dispatch_uid="slow")
+    try:
+
+        async def cancel_the_first_then_ask_again():
+            first = asyncio.ensure_future(handler(scope, *a_client()))
+            await asyncio.to_thread(view_running.wait, 10)
+            first.cancel()  # what the server does with the request task
+            await asyncio.gather(first, return_exceptions=True)
+            await asyncio.wait_for(handler(scope, *a_client()), 5)
+
+        async_to_sync(cancel_the_first_then_ask_again)()
+    finally:
+        release.set()
+        request_started.disconnect(dispatch_uid="slow")
+    assert answered == [200]  # the second, while the first's view still ran
+    assert len(threads) == 2 and threads[0] != threads[1]

@@ -11,13 +11,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
 from django.core.handlers.asgi import ASGIHandler
+from django.db import connections
 
 
 class OneHopHandler(ASGIHandler):
     """Django's ASGI handler with the middleware chain loaded synchronously and requests
     run on pooled threads (asgiref's executor for a thread-sensitive context)."""
 
-    IDLE_THREADS = 32  # kept for the next requests; more at once are made and let go
+    IDLE_THREADS = 16  # kept for the next requests; more at once are made and let go
 
     def __init__(self):
         super().__init__()
@@ -35,11 +36,17 @@ class OneHopHandler(ASGIHandler):
         # One thread for the whole request (its database connection, its thread-locals), as
         # Django's own handler does, but taken from the idle ones (asgiref's executor pool).
         executor = self._idle.pop() if self._idle else ThreadPoolExecutor(1, thread_name_prefix="request")
+        finished = False
         try:
             async with ThreadSensitiveContext(executor=executor):
                 await self.handle(scope, receive, send)
+            finished = True
         finally:
-            if len(self._idle) < self.IDLE_THREADS:
+            if finished and len(self._idle) < self.IDLE_THREADS:
                 self._idle.append(executor)
             else:
+                # Cancelled (the server gave up on a client that left): its view may still run
+                # on that thread, so no later request waits behind it. Its database connection
+                # goes back once the view is done; the thread then ends.
+                executor.submit(connections.close_all)
                 executor.shutdown(wait=False)

@@ -94,6 +94,7 @@ MIDDLEWARE = [
     "dataslot_server.middleware.NoStoreForSignedInPages",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "dataslot_server.middleware.ContentSecurityPolicy",
 ]
 
 ROOT_URLCONF = "dataslot_server.urls"

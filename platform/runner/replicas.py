@@ -63,6 +63,7 @@ class ReplicaProcess:
         self.concurrency = concurrency
         self.secret_values = [v for v in secret_values if v]
         self.ready = False
+        self.taken = 0  # runs whose message reached it
         self.started_at = time.monotonic()
         self.confined = False  # its sandbox report arrived (the first message of all)
         self.draining_since: float | None = None
@@ -212,7 +213,9 @@ class ReplicaProcess:
 
     def start(self, execution_id: int, timeout: int, message: dict) -> bool:
         self.runs[execution_id] = Run(execution_id, time.monotonic() + timeout, timeout)
-        return self.send(message)
+        sent = self.send(message)
+        self.taken += sent
+        return sent
 
     def stop(self) -> None:
         """Ask nicely (close its input), then make sure."""

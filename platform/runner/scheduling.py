@@ -149,21 +149,25 @@ class Scheduling:
         if not claimed:
             return
         reason, reset = None, "Its replica could not be reached."
+        sent: set[int] = set()  # ids whose message reached a replica: they may have run
         try:
-            self._assign(service, claimed)
+            self._assign(service, claimed, sent)
         except TRANSIENT as exc:
             logger.warning("service %s: handing out executions interrupted (%s)", service.id, exc)
             reset = "A database error interrupted handing it to a replica."
         except Exception as exc:
             reason = self._break(service, exc)
         # Claimed but on no replica (it could not be reached, or the service broke): such an
-        # execution must not stay in progress with nothing running it. It did not run, so it
-        # is queued again whatever its on_reset says.
+        # execution must not stay in progress with nothing running it. One whose message
+        # never reached a replica did not run: it is queued again whatever its on_reset says.
+        # One that did reach a replica since lost may have run: it follows on_reset.
         handed = {execution_id for replica in self.replicas[service.id] for execution_id in replica.runs}
         for execution in claimed:
             if execution.id in handed:
                 continue
-            if reason is None:
+            if reason is None and execution.id in sent:
+                lifecycle.execution_reset(execution_id=execution.id, holder=self.worker_id, reason=reset)
+            elif reason is None:
                 lifecycle.execution_release(execution_id=execution.id, holder=self.worker_id, reason=reset)
             else:
                 lifecycle.execution_finish(
@@ -220,7 +224,7 @@ class Scheduling:
             self._functions[key] = {f["name"]: f for f in revision.module(service.module_name)["functions"]}
         return self._functions[key].get(execution.function_name, {"inputs": []})
 
-    def _assign(self, service: Service, executions: list[Execution]) -> None:
+    def _assign(self, service: Service, executions: list[Execution], sent: set[int]) -> None:
         replicas = [r for r in self.replicas[service.id] if r.free > 0]
         functions = {e.id: self._function(service, e) for e in executions}
         entities = entity_payloads(executions, functions)
@@ -244,8 +248,15 @@ class Scheduling:
                 # Its message did not reach the replica: this execution did not run (released
                 # by the caller); what did run there follows on_reset.
                 replica.runs.pop(execution.id, None)
+                if not replica.taken:
+                    # It stopped reading before its first run: starting it again would too.
+                    self.broken.setdefault(
+                        (replica.service_id, replica.config_version),
+                        "its replica stopped reading before its first run.",
+                    )
                 self.lost(replica, "The replica process could not be reached.")
                 return
+            sent.add(execution.id)
 
 
 def broken_reason(service: Service, exc: Exception) -> str:

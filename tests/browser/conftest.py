@@ -219,9 +219,11 @@ def new_page(request, browser, server):
     """Open a page in a fresh context (its own cookies), logged in unless `username` is None.
 
     Every page is photographed at the end of the test; the first as `<test>.png`, the
-    others as `<test>-<label>.png`.
+    others as `<test>-<label>.png`. Whatever the browser refused under the pages'
+    Content-Security-Policy (an inline script, eval, a foreign connection) fails the test.
     """
     opened = []
+    refused = []
 
     def open_page(
         username: str | None = "demo",
@@ -236,6 +238,10 @@ def new_page(request, browser, server):
         )
         context.set_default_timeout(15_000)
         page = context.new_page()
+        page.on(
+            "console",
+            lambda message: refused.append(message.text) if "Content Security Policy" in message.text else None,
+        )
         opened.append((page, label or (f"{len(opened) + 1}" if opened else "")))
         if username is not None:
             log_in(page, server.url, username, password)
@@ -250,6 +256,7 @@ def new_page(request, browser, server):
         except Exception as error:  # a crashed page must not hide the test's own failure
             print(f"screenshot failed: {error}")
         page.context.close()
+    assert not refused, f"the browser refused under the Content-Security-Policy: {refused}"
 
 
 @pytest.fixture(scope="session")

@@ -133,7 +133,7 @@ def test_a_claimed_execution_that_never_reached_a_replica_is_queued_again_whatev
     dispatcher.replicas[service.id] = [RoomyReplica()]
     queued, terminating = (execution_create(service=service, function_name="count", input={"n": n}) for n in (1, 2))
 
-    def hand_out_cut_off(service, claimed):
+    def hand_out_cut_off(service, claimed, sent):
         Execution.objects.filter(pk=terminating.pk).update(to_terminate=True)  # asked for meanwhile
         raise OperationalError("the connection to the database was lost")
 
@@ -146,6 +146,50 @@ def test_a_claimed_execution_that_never_reached_a_replica_is_queued_again_whatev
     assert again.message.endswith("It had not started: queued again.")
     ended = Execution.objects.get(pk=terminating.pk)
     assert (ended.status, ended.message) == ("terminated", "Terminated before it started.")
+
+
+def test_an_execution_that_reached_a_replica_since_lost_follows_on_reset_and_is_never_released(
+    owner,  # noqa: F811
+    monkeypatch,
+):
+    service = _service(owner)
+    dispatcher = Dispatcher(name="handing")
+    dispatcher.replicas[service.id] = [RoomyReplica()]
+    reached, never = (execution_create(service=service, function_name="count", input={"n": n}) for n in (1, 2))
+
+    def first_sent_then_its_replica_lost(service, claimed, sent):
+        sent.add(reached.pk)  # its message reached a replica, which was then lost...
+        raise OperationalError("database is locked")  # ...and resetting its runs failed
+
+    monkeypatch.setattr(dispatcher, "_assign", first_sent_then_its_replica_lost)
+    dispatcher._claim(service)
+    assert Execution.objects.get(pk=reached.pk).status == "failed"  # it may have run: on_reset='failed'
+    assert Execution.objects.get(pk=never.pk).status == "created"
+
+
+class DeafReplica(RoomyReplica):
+    """Reported ready, then stopped reading: no message reaches it."""
+
+    service_id, config_version, taken = None, 1, 0
+
+    def start(self, execution_id, timeout, message):
+        return False
+
+
+def test_a_replica_that_takes_no_first_run_breaks_its_service_instead_of_looping(owner, monkeypatch):  # noqa: F811
+    service = _service(owner)
+    dispatcher = Dispatcher(name="handing")
+    deaf = DeafReplica()
+    deaf.service_id, deaf.config_version = service.id, service.config_version
+    dispatcher.replicas[service.id] = [deaf]
+    monkeypatch.setattr(dispatcher, "lost", lambda replica, reason: dispatcher.replicas[service.id].remove(replica))
+    execution = execution_create(service=service, function_name="count", input={"n": 1})
+    dispatcher._claim(service)
+    assert Execution.objects.get(pk=execution.pk).status == "created"  # it did not run: queued again
+    # Marked broken on the next look (as a replica that dies while starting), not started again and again.
+    assert dispatcher.broken == {
+        (service.id, service.config_version): "its replica stopped reading before its first run."
+    }
 
 
 def test_a_host_out_of_processes_breaks_no_service_and_starts_its_replica_later(owner, monkeypatch):  # noqa: F811
