@@ -473,12 +473,7 @@ def execution_release(*, execution_id: int, holder: str, reason: str) -> Executi
     meanwhile ends it instead.)"""
     now = timezone.now()
     with transaction.atomic():
-        execution = (
-            Execution.objects.select_for_update(of=("self",))
-            .select_related("service", "creator", "worker")
-            .filter(pk=execution_id, status=RUNNING, holder=holder)
-            .first()
-        )
+        execution = _held(execution_id, holder)
         if execution is None:
             return None
         if execution.to_terminate:
@@ -491,13 +486,7 @@ def execution_release(*, execution_id: int, holder: str, reason: str) -> Executi
             execution.attempts = max(0, execution.attempts - 1)
             execution.started_at = None
             execution.enqueued_at = now
-        execution.holder = ""
-        execution.status_log.append(_log_entry(execution.status, execution.message, now))
-        execution.save()
-        announce(execution)
-        if execution.status == CREATED:
-            executor.enqueue_on_commit([execution.id], service=execution.service)
-    return execution
+        return _let_go(execution, now)
 
 
 def execution_reset(
@@ -511,15 +500,7 @@ def execution_reset(
     """
     now = timezone.now()
     with transaction.atomic():
-        # Locked: two sweepers, or a sweep and a termination, must not both act on one read.
-        queryset = (
-            Execution.objects.select_for_update(of=("self",))
-            .select_related("service", "creator", "worker")
-            .filter(pk=execution_id, status=RUNNING)
-        )
-        if holder is not None:
-            queryset = queryset.filter(holder=holder)
-        execution = queryset.first()
+        execution = _held(execution_id, holder)
         if execution is None:
             return None
         service = execution.service
@@ -537,10 +518,30 @@ def execution_reset(
             execution.finished_at = now
         else:
             execution.enqueued_at = now
-        execution.holder = ""
-        execution.status_log.append(_log_entry(execution.status, execution.message, now))
-        execution.save()
-        announce(execution)
-        if execution.status == CREATED:
-            executor.enqueue_on_commit([execution.id], service=service)
+        return _let_go(execution, now)
+
+
+def _held(execution_id: int, holder: str | None) -> Execution | None:
+    """The execution if it is in progress (held by ``holder``, when given), its row locked
+    until the transaction ends: two sweepers, or a sweep and a termination, must not both
+    act on one read."""
+    queryset = (
+        Execution.objects.select_for_update(of=("self",))
+        .select_related("service", "creator", "worker")
+        .filter(pk=execution_id, status=RUNNING)
+    )
+    if holder is not None:
+        queryset = queryset.filter(holder=holder)
+    return queryset.first()
+
+
+def _let_go(execution: Execution, now) -> Execution:
+    """Its run is over here: the holder cleared, the new state logged, saved and announced,
+    and queued again when it is ``created``."""
+    execution.holder = ""
+    execution.status_log.append(_log_entry(execution.status, execution.message, now))
+    execution.save()
+    announce(execution)
+    if execution.status == CREATED:
+        executor.enqueue_on_commit([execution.id], service=execution.service)
     return execution
