@@ -243,8 +243,15 @@ class WorkerDispatcher(Dispatcher):
         else:
             limit = autoscale.replicas_wanted(service, queued=len(waiting), running=running)
         while room < len(waiting) and len(current) < limit:
-            if not self._spawn(service):
-                break  # this host is out of resources: what it cannot take goes to others after PATIENCE
+            try:
+                if not self._spawn(service):
+                    break  # this host is out of resources: what it cannot take goes to others after PATIENCE
+            except OSError:
+                if not current:
+                    raise  # nothing here can run them: they fail here, with the reason (_hand_out)
+                # Its running replicas take what they have room for; the rest go to others after PATIENCE.
+                logger.warning("service %s: no further replica started on this worker", service.id, exc_info=True)
+                break
             current.append(self.replicas[service.id][-1])
             room += service.concurrency
         self._scale_down(service, current, limit)

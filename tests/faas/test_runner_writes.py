@@ -220,9 +220,6 @@ def test_a_worker_that_cannot_start_a_replica_fails_only_what_it_was_offered(own
     service = _service(owner)
     offered, elsewhere = (execution_create(service=service, function_name="count", input={"n": n}) for n in (1, 2))
 
-    def unopenable_log(service, api_url):
-        raise OSError(errno.EISDIR, "Is a directory")
-
     monkeypatch.setattr(dispatcher_module, "start_replica", unopenable_log)
     dispatcher = WorkerDispatcher(name="this-host")
     dispatcher.services = {service.id: service}
@@ -237,3 +234,50 @@ def test_a_worker_that_cannot_start_a_replica_fails_only_what_it_was_offered(own
     service.refresh_from_db()
     assert service.broken_reason == ""  # other workers still run it
     assert Execution.objects.get(pk=elsewhere.pk).status == "created"
+
+
+def unopenable_log(service, api_url):
+    """What starting a replica raises when this host's log file for it cannot be opened."""
+    raise OSError(errno.EISDIR, "Is a directory")
+
+
+class RunningReplica:
+    """A replica of the service's current config already running on this worker, with room for one."""
+
+    concurrency, draining_since, init_failed, ready, idle_since, taken = 1, None, False, True, None, 0
+
+    def __init__(self, service):
+        self.service_id, self.config_version, self.runs = service.id, service.config_version, {}
+
+    @property
+    def free(self):
+        return self.concurrency - len(self.runs)
+
+    def start(self, execution_id, timeout, message):
+        self.runs[execution_id] = message
+        return True
+
+
+def test_a_worker_that_cannot_start_another_replica_still_runs_what_its_replicas_have_room_for(
+    owner,  # noqa: F811
+    monkeypatch,
+):
+    service = Service.objects.get(pk=_service(owner).pk)
+    Service.objects.filter(pk=service.pk).update(num_replicas=2)
+    service.refresh_from_db()
+    first, second = (execution_create(service=service, function_name="count", input={"n": n}) for n in (1, 2))
+    monkeypatch.setattr(dispatcher_module, "start_replica", unopenable_log)
+    dispatcher = WorkerDispatcher(name="this-host")
+    dispatcher.services = {service.id: service}
+    dispatcher.replicas[service.id] = [RunningReplica(service)]
+    offers = [
+        dispatcher.offer(e.pk, service_id=service.id, config_version=service.config_version) for e in (first, second)
+    ]
+    dispatcher._ingest()
+    dispatcher.queued = {service.id}
+    dispatcher._hand_out()
+
+    assert [offer.outcome for offer in offers] == [Offer.CLAIMED, None]  # the second waits for room
+    assert [Execution.objects.get(pk=e.pk).status for e in (first, second)] == ["in-progress", "created"]
+    service.refresh_from_db()
+    assert service.broken_reason == ""
