@@ -265,18 +265,20 @@ def test_a_state_that_need_not_go_at_once_does_not_wake_the_thread_and_still_goe
     broadcaster.sequences = sequences = RecordingSequences()
     broadcaster.add(1, state("success", 3, "2"), final=True)  # wakes it: it may go at once
     assert sent_batches_at(sequences, 1) is not None
-    time.sleep(0.05)  # the thread now looks every tick
+    deadline = time.monotonic() + 5
+    while broadcaster.wake_at > time.monotonic() + events.TICK and time.monotonic() < deadline:
+        time.sleep(0.005)  # until the thread, done with that batch, looks every tick
 
     added = time.monotonic()
     broadcaster.add(2, state("in-progress", 2, "1"))
     assert not broadcaster.wake.is_set()  # the publisher's thread kept the interpreter
     sent = sent_batches_at(sequences, 2)
-    assert sent is not None and events.TICK * 0.9 <= sent - added <= events.TICK * 2.5
+    assert sent is not None and events.TICK * 0.9 <= sent - added <= events.TICK * 10  # at its tick, not at once
 
     added = time.monotonic()
     broadcaster.add(3, state("success", 3, "2"), final=True)  # wakes it: it goes at once, not at a look
     sent = sent_batches_at(sequences, 3)
-    assert sent is not None and sent - added < events.TICK / 2
+    assert sent is not None and sent - added < events.TICK * 0.8
 
 
 def sent_batches_at(sequences: RecordingSequences, project_id: int, timeout: float = 5) -> float | None:
