@@ -1,6 +1,7 @@
 """A member's websockets close (4403) however their access is taken away: removed from the
-project by any means, deactivated, deleted, or their API token deleted; and a removal
-that lands while the socket is still connecting is not missed."""
+project by any means, deactivated, deleted, or their API token deleted; a removal that
+lands while the socket is still connecting is not missed; and what ends without a signal
+(an update, raw SQL, a session that expired) closes the socket at its next check."""
 
 from __future__ import annotations
 
@@ -12,7 +13,10 @@ from channels.db import database_sync_to_async
 from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
+from django.contrib.sessions.models import Session
 from django.test import Client
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 from dataslot_server.asgi import application
@@ -170,3 +174,47 @@ def rename(user):
 def test_a_new_password_closes_the_sockets_sessions_opened(project, member, action, headers, ends):
     path = f"/ws/projects/{project.pk}/"
     assert ending_after(lambda: action(member), path=path, headers=headers(member)) == ends
+
+
+def quietly_deactivate(user):
+    get_user_model().objects.filter(pk=user.pk).update(is_active=False)  # no signal
+
+
+def quietly_remove(user):
+    Membership.objects.filter(user=user)._raw_delete(Membership.objects.db)  # no signal
+
+
+def quietly_rotate_token(user):
+    Token.objects.filter(user=user).update(key="f" * 40)  # no signal
+
+
+def expire_sessions(user):
+    Session.objects.update(expire_date=timezone.now())
+
+
+def quietly_change_password(user):
+    get_user_model().objects.filter(pk=user.pk).update(password=make_password("another-pw"))  # no signal
+
+
+@pytest.mark.parametrize(
+    "action, headers",
+    [
+        pytest.param(quietly_deactivate, token_headers, id="deactivated-by-update"),
+        pytest.param(quietly_remove, session_headers, id="membership-removed-by-raw-delete"),
+        pytest.param(quietly_rotate_token, token_headers, id="token-changed-by-update"),
+        pytest.param(expire_sessions, session_headers, id="session-expired"),
+        pytest.param(quietly_change_password, session_headers, id="password-changed-by-update"),
+    ],
+)
+def test_access_that_ends_without_a_signal_closes_the_socket_at_its_next_check(
+    project, member, monkeypatch, action, headers
+):
+    monkeypatch.setattr(consumers, "ACCESS_RECHECK", 0.2)
+    path = f"/ws/projects/{project.pk}/"
+    assert ending_after(lambda: action(member), path=path, headers=headers(member)) == REVOKED
+
+
+def test_a_socket_whose_access_stands_stays_open_through_its_checks(project, member, monkeypatch):
+    monkeypatch.setattr(consumers, "ACCESS_RECHECK", 0.2)
+    for headers in (token_headers(member), session_headers(member)):
+        assert ending_after(lambda: None, path=f"/ws/projects/{project.pk}/", headers=headers) == "open"

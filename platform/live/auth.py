@@ -15,7 +15,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from rest_framework.authtoken.models import Token
 
-TOKEN_AUTHENTICATED = "dataslot.token"  # in the scope: a token, not a session, opened this socket
+TOKEN_AUTHENTICATED = "dataslot.token"  # in the scope: the key of the token that opened this socket
 TOKEN_KEY = re.compile(r"[0-9a-f]{40}")
 
 
@@ -39,7 +39,7 @@ class TokenAuthMiddleware:
             key = (parse_qs(scope.get("query_string", b"").decode("latin-1")).get("token") or [None])[0]
         if key:
             user = await _user_for_token(key) if TOKEN_KEY.fullmatch(key) else AnonymousUser()
-            scope = dict(scope, user=user, **{TOKEN_AUTHENTICATED: user.is_authenticated})
+            scope = dict(scope, user=user, **{TOKEN_AUTHENTICATED: key if user.is_authenticated else None})
         return await self.app(scope, receive, send)
 
 

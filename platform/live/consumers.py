@@ -16,12 +16,18 @@ or rendered per connection, and the channel layer carries one copy per process.
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from importlib import import_module
 
 from asgiref.sync import sync_to_async
 from channels.db import database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncJsonWebsocketConsumer, AsyncWebsocketConsumer
+from django.conf import settings
+from django.contrib.auth import HASH_SESSION_KEY, SESSION_KEY, get_user_model
+from django.utils.crypto import constant_time_compare
+from rest_framework.authtoken.models import Token
 
 from faas.models import Execution
 from live import fanout
@@ -43,11 +49,32 @@ UNAUTHENTICATED = 4401
 FORBIDDEN = 4403
 NOT_FOUND = 4404
 UNAVAILABLE = 1011  # the server cannot serve live events right now (the client reconnects)
+ACCESS_RECHECK = 60.0  # seconds between a socket's checks that what let it in still stands
 
 
 @database_sync_to_async
 def _is_member(user, project_id: int) -> bool:
     return Membership.objects.filter(user=user, project_id=project_id).exists()
+
+
+def access_lasts(*, user_id: int, project_id: int, token_key: str | None, session_key: str | None) -> bool:
+    """Whether what let a socket in still stands: its person active and a member, its token
+    or its session still theirs. The signals in ``live/signals.py`` close sockets at once;
+    this catches what sends none (``QuerySet.update()``, raw SQL, a session that expired)."""
+    User = get_user_model()
+    if not Membership.objects.filter(user_id=user_id, project_id=project_id, user__is_active=True).exists():
+        return False
+    if token_key:
+        return Token.objects.filter(key=token_key, user_id=user_id).exists()
+    if session_key:
+        session = import_module(settings.SESSION_ENGINE).SessionStore(session_key=session_key).load()  # {} if gone
+        user = User.objects.filter(pk=user_id).first()
+        return (
+            user is not None
+            and str(session.get(SESSION_KEY)) == str(user_id)
+            and constant_time_compare(session.get(HASH_SESSION_KEY, ""), user.get_session_auth_hash())
+        )
+    return True
 
 
 @database_sync_to_async
@@ -61,6 +88,7 @@ class MemberConsumer(AsyncJsonWebsocketConsumer):
     watched_project: int | None = None
     stream: str | None = None  # the project's batches it follows (json, html): counted as a watcher
     counted = False
+    rechecks: asyncio.Task | None = None
 
     async def project_id(self) -> int | None:
         raise NotImplementedError
@@ -93,6 +121,7 @@ class MemberConsumer(AsyncJsonWebsocketConsumer):
         self.group = await self.group_name()
         await fanout.join(self.group, self)
         await self.accept()
+        self.rechecks = asyncio.ensure_future(self._recheck_access(user.id, project_id))
         if self.stream:
             self.counted = True
             await watching(project_id, self.stream, 1)
@@ -135,8 +164,28 @@ class MemberConsumer(AsyncJsonWebsocketConsumer):
         await self.accept()
         await self.close(code=code)
 
+    async def _recheck_access(self, user_id: int, project_id: int) -> None:
+        check = database_sync_to_async(access_lasts)
+        token_key = self.scope.get(TOKEN_AUTHENTICATED) or None
+        session_key = None if token_key else self.session_key()
+        while True:
+            await asyncio.sleep(ACCESS_RECHECK)
+            try:
+                lasts = await check(
+                    user_id=user_id, project_id=project_id, token_key=token_key, session_key=session_key
+                )
+            except Exception:  # noqa: BLE001 - a database blip closes nothing: the next check decides
+                logger.warning("websocket: could not check that its access still stands", exc_info=True)
+                continue
+            if not lasts:
+                await self.close(code=FORBIDDEN)
+                return
+
     async def disconnect(self, code):
         # Once only: a socket ended by connect() is not told of its disconnect again.
+        rechecks, self.rechecks = self.rechecks, None
+        if rechecks is not None:
+            rechecks.cancel()
         if self.counted:
             self.counted = False
             await watching(self.watched_project, self.stream, -1)
