@@ -96,23 +96,21 @@ def test_timeout_with_on_reset_rerun_reruns_until_max_attempts_then_fails(projec
     assert statuses == ["created", "in-progress", "created", "in-progress", "created", "in-progress", "failed"]
 
 
-def test_a_crashed_replica_follows_on_reset_and_is_replaced(project):
+@pytest.mark.parametrize(
+    "function, said",
+    [
+        pytest.param("crash", "exited unexpectedly", id="crashed"),
+        # Hostile code may close the descriptor the server reads, and live on: the server must
+        # not wait for the process to exit.
+        pytest.param("hangup", "closed its channel", id="closed-its-channel"),
+    ],
+)
+def test_a_replica_that_dies_or_hangs_up_fails_its_run_and_is_replaced(project, function, said):
     api, _, _ = project
-    service = deploy(project, "crash")
-    ended = api.wait(api.execute(service["id"], "crash")["id"], timeout=15)
+    service = deploy(project, function)
+    ended = api.wait(api.execute(service["id"], function)["id"], timeout=20)
     assert ended["status"] == "failed"
-    assert "exited unexpectedly" in ended["latestStatus"]["message"]
-    assert api.wait(api.execute(service["id"], "noop")["id"], timeout=20)["status"] == "success"
-
-
-def test_a_function_that_closes_its_channel_is_stopped_and_the_dispatcher_goes_on(project):
-    # Hostile code may close the descriptor the server reads, and live on: the server must
-    # not wait for the process to exit.
-    api, _, _ = project
-    service = deploy(project, "hangup")
-    ended = api.wait(api.execute(service["id"], "hangup")["id"], timeout=20)
-    assert ended["status"] == "failed"
-    assert "closed its channel" in ended["latestStatus"]["message"]
+    assert said in ended["latestStatus"]["message"]
     assert api.wait(api.execute(service["id"], "noop")["id"], timeout=20)["status"] == "success"
 
 
