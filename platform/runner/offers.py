@@ -31,7 +31,7 @@ from runner.broker import queue_empty
 from runner.code import CodeNotFetched
 from runner.dispatcher import POLL_INTERVAL, Dispatcher
 from runner.scheduling import TRANSIENT, broken_reason
-from runner.workers import Lease
+from runner.workers import Lease, live_workers_beside
 
 logger = logging.getLogger(__name__)
 
@@ -40,15 +40,22 @@ logger = logging.getLogger(__name__)
 # (other services' messages, or other workers, take the turn). Long enough that a
 # saturated cluster does not spend its time handing the same messages round.
 PATIENCE = 15.0
+# A service this worker cannot run (its code could not be fetched or unpacked, or no
+# replica could start: this host's trouble, its disk, its network) is not tried again here
+# for this long: its messages go back to the broker for other workers. An execution fails
+# here, with the reason, only once every live worker has handed it back.
+UNABLE_FOR = 30.0
 
 
 class Offer:
     CLAIMED = "claimed"  # it runs here: the dispatcher and its lease answer for it
     NOT_CLAIMABLE = "not-claimable"  # already taken, finished, terminated, or its service paused
     RELEASED = "released"  # not taken here: to be published again
+    REFUSED = "refused"  # this worker cannot run its service now: published again, naming this worker
 
-    def __init__(self, execution_id: int, hint: tuple[int, int] | None = None):
+    def __init__(self, execution_id: int, hint: tuple[int, int] | None = None, refused: frozenset[str] = frozenset()):
         self.execution_id = execution_id
+        self.refused = refused  # workers that could not run it (from the message)
         self.since = time.monotonic()
         # (service id, config version) from the message: what the service ran when queued.
         self.hint = hint
@@ -78,12 +85,15 @@ class WorkerDispatcher(Dispatcher):
         self.thread: threading.Thread | None = None
         self._last_look = 0.0
         self._unseen = False  # an offer came whose service this worker has not looked at
+        # service id -> (config version, reason, until): what this worker cannot run now
+        self.unable: dict[int, tuple[int, str, float]] = {}
 
     # --- the task threads' side (any thread) -------------------------------------------
 
-    def offer(self, execution_id: int, *, service_id=None, config_version=None) -> Offer:
+    def offer(self, execution_id: int, *, service_id=None, config_version=None, refused=()) -> Offer:
         hinted = isinstance(service_id, int) and isinstance(config_version, int)
-        offer = Offer(execution_id, (service_id, config_version) if hinted else None)
+        refused = frozenset(str(w) for w in refused) if isinstance(refused, list | tuple) else frozenset()
+        offer = Offer(execution_id, (service_id, config_version) if hinted else None, refused)
         self._incoming.append(offer)  # deque: safe across threads
         self.wake()
         return offer
@@ -214,6 +224,10 @@ class WorkerDispatcher(Dispatcher):
     def _hand_out(self) -> None:
         for service_id in self.queued.copy():
             service = self.services[service_id]
+            reason = self._unable(service)
+            if reason is not None:
+                self._fail_here(service, reason, again=False)
+                continue
             try:
                 self._schedule_service(service, queued=len(self._waiting(service_id)))
             except TRANSIENT as exc:
@@ -288,12 +302,31 @@ class WorkerDispatcher(Dispatcher):
         still = set(queued.values_list("id", flat=True))
         return [eid for eid in execution_ids if eid not in still]
 
-    def _fail_here(self, service: Service, reason: str) -> None:
-        """This worker cannot get the service's code: the executions offered here fail with
-        the reason; the service is not marked broken (another worker may well get it)."""
-        logger.warning("service %s: %s", service.id, reason)
+    def _unable(self, service: Service) -> str | None:
+        """Why this worker cannot run the service's current config now, if it tried lately."""
+        config_version, reason, until = self.unable.get(service.id, (None, "", 0.0))
+        if config_version == service.config_version and time.monotonic() < until:
+            return reason
+        self.unable.pop(service.id, None)
+        return None
+
+    def _fail_here(self, service: Service, reason: str, *, again: bool = True) -> None:
+        """This worker cannot run the service (its code, its disk): the service is not broken
+        for every worker. Its offers go back to the broker naming this worker, for others to
+        run; those that every live worker has handed back fail here, with the reason."""
+        if again:
+            logger.warning("service %s cannot run on this worker: %s", service.id, reason)
+            self.unable[service.id] = (service.config_version, reason, time.monotonic() + UNABLE_FOR)
         wanted = self._waiting(service.id)
         self.queued.discard(service.id)
+        others = live_workers_beside(self.worker_id)
+        for eid in wanted:
+            refused = frozenset().union(*(offer.refused for offer in self.offers[eid]))
+            if not others <= refused:
+                self._settle(eid, Offer.REFUSED)
+        wanted = [eid for eid in wanted if eid in self.offers]
+        if not wanted:
+            return
         claimed = lifecycle.executions_claim(service=service, limit=len(wanted), holder=self.worker_id, only=wanted)
         lifecycle.executions_finish(
             holder=self.worker_id,

@@ -26,10 +26,21 @@ def serve(dispatcher) -> None:
     _dispatcher = dispatcher
 
 
+# A worker that cannot run an execution's service holds its message this long before handing
+# it back: while it cannot run them, its task threads take fewer messages, and others more.
+REFUSED_PAUSE = 0.5
+
+
 @app.task(name="runner.tasks.run_execution", ignore_result=True)
-def run_execution(execution_id: int, service_id: int | None = None, config_version: int | None = None) -> str:
+def run_execution(
+    execution_id: int,
+    service_id: int | None = None,
+    config_version: int | None = None,
+    refused: list[str] | None = None,
+) -> str:
     """``service_id`` and ``config_version`` (what the service ran when the execution was
-    queued) let a worker already running that config claim without a full look."""
+    queued) let a worker already running that config claim without a full look.
+    ``refused``: the workers that could not run its service (their own trouble)."""
     dispatcher = _dispatcher
     if dispatcher is None:
         # A plain `celery worker` has no dispatcher: hand the message back, slowly.
@@ -40,18 +51,28 @@ def run_execution(execution_id: int, service_id: int | None = None, config_versi
         time.sleep(1)  # handed back slowly: this worker is stopping (or broken), not a hot loop
         outcome = Offer.RELEASED
     else:
-        offer = dispatcher.offer(int(execution_id), service_id=service_id, config_version=config_version)
+        offer = dispatcher.offer(
+            int(execution_id), service_id=service_id, config_version=config_version, refused=refused or ()
+        )
         outcome = offer.wait(dispatcher.alive)
-    if outcome == Offer.RELEASED:
-        publish([int(execution_id)], service=None if service_id is None else (service_id, config_version))
+    service = None if service_id is None else (service_id, config_version)
+    if outcome == Offer.REFUSED:
+        time.sleep(REFUSED_PAUSE)
+        publish([int(execution_id)], service=service, refused=sorted(offer.refused | {dispatcher.worker_id}))
+        executions_touch([int(execution_id)])
+    elif outcome == Offer.RELEASED:
+        publish([int(execution_id)], service=service)
         executions_touch([int(execution_id)])
     return outcome
 
 
-def publish(execution_ids: list[int], *, service: tuple[int, int] | None = None) -> None:
+def publish(execution_ids: list[int], *, service: tuple[int, int] | None = None, refused: list[str] = ()) -> None:
     """One message per execution, on one broker connection. ``service``: (id, config
-    version) of the one service they all belong to, when known."""
+    version) of the one service they all belong to, when known; ``refused``: the workers
+    that could not run it."""
     extra = () if service is None else tuple(service)
+    if refused:
+        extra = (*(extra or (None, None)), list(refused))
     with app.producer_or_acquire() as producer:
         for execution_id in execution_ids:
             run_execution.apply_async((execution_id, *extra), producer=producer, queue=QUEUE)

@@ -85,6 +85,12 @@ def live_workers():
     return Worker.objects.filter(stopped_at__isnull=True, heartbeat_at__gte=_ago(lease)).values("id")
 
 
+def live_workers_beside(worker_id: str) -> set[str]:
+    """The other scale-out workers whose lease stands."""
+    others = live_workers().filter(executor=Worker.Executor.CELERY).exclude(pk=worker_id)
+    return set(others.values_list("id", flat=True))
+
+
 def leases_sweep() -> int:
     """Reset what expired workers held (and anything in progress that names no live worker).
 

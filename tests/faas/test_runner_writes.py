@@ -18,6 +18,7 @@ from runner import replicas
 from runner.dispatcher import Dispatcher
 from runner.offers import Offer, WorkerDispatcher
 from runner.replicas import STDERR_LINE, ReplicaProcess
+from runner.workers import worker_register
 from tests.faas.test_validation import owner, push  # noqa: F401 - owner is a fixture
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
@@ -234,6 +235,48 @@ def test_a_worker_that_cannot_start_a_replica_fails_only_what_it_was_offered(own
     service.refresh_from_db()
     assert service.broken_reason == ""  # other workers still run it
     assert Execution.objects.get(pk=elsewhere.pk).status == "created"
+
+
+def test_beside_a_live_worker_what_this_one_cannot_start_goes_back_naming_it_and_is_not_tried_again(
+    owner,  # noqa: F811
+    monkeypatch,
+):
+    service = _service(owner)
+    first, second, third = (execution_create(service=service, function_name="count", input={"n": n}) for n in (1, 2, 3))
+    tries = []
+
+    def unopenable(service, api_url):
+        tries.append(service.id)
+        unopenable_log(service, api_url)
+
+    monkeypatch.setattr(dispatcher_module, "start_replica", unopenable)
+    worker_register(worker_id="healthy", name="healthy", executor="celery")
+    dispatcher = WorkerDispatcher(name="this-host")
+    dispatcher.services = {service.id: service}
+    hint = {"service_id": service.id, "config_version": service.config_version}
+
+    def hand_out(execution, refused=()):
+        offer = dispatcher.offer(execution.pk, **hint, refused=list(refused))
+        dispatcher._ingest()
+        dispatcher.queued = {service.id}
+        dispatcher._hand_out()
+        return offer
+
+    offer = hand_out(first)
+    assert offer.outcome == Offer.REFUSED  # the healthy worker may run it: back to the broker
+    assert Execution.objects.get(pk=first.pk).status == "created"
+    assert service.id in dispatcher.unable
+
+    # While it cannot: refused at once, without starting a replica again.
+    assert hand_out(second).outcome == Offer.REFUSED
+    assert tries == [service.id]
+    # Every other live worker refused it too: it fails here, with the reason.
+    assert hand_out(third, refused=["healthy"]).outcome == Offer.CLAIMED
+    failed = Execution.objects.get(pk=third.pk)
+    assert (failed.status, failed.message) == ("failed", "Its replica could not be started: Is a directory.")
+    assert [Execution.objects.get(pk=e.pk).status for e in (first, second)] == ["created", "created"]
+    service.refresh_from_db()
+    assert service.broken_reason == ""
 
 
 def unopenable_log(service, api_url):

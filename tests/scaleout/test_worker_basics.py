@@ -129,6 +129,29 @@ def test_a_worker_that_cannot_fetch_a_services_code_fails_its_executions_there_w
     assert api.call("GET", f"/runner/revisions/{revision}/archive").status_code == 404
 
 
+def test_executions_a_worker_cannot_fetch_go_to_a_worker_that_can_and_fail_only_when_none_can(cluster):
+    web = cluster.web()
+    cluster.worker("wrong-key", DATASLOT_SECRET_KEY="not-the-clusters-key")
+    right = cluster.worker("right-key")
+    api = FunctionsApi(web, web.create_user("owner", project="Beside"))
+    project_id = api.project("Beside")
+    service = api.deploy(project_id, push_runner(api, project_id, "runner"), "svc", runtime={"concurrency": 4})
+
+    # Every one runs, on the worker that can fetch the code, whichever worker each message reached.
+    ids = [api.execute(service["id"], "noop")["id"] for _ in range(8)]
+    ran = [api.wait(eid, timeout=60) for eid in ids]
+    assert [e["status"] for e in ran] == ["success"] * 8, [e["latestStatus"] for e in ran]
+    assert {e["worker"]["id"] for e in ran} == {right.id}
+    assert "cannot run on this worker" in cluster.workers[0].log()
+    assert api.call("GET", f"/services/{service['id']}/", 200).json()["brokenReason"] is None
+
+    # With no live worker able to run it, an execution fails with the reason, not waits forever.
+    right.stop()
+    failed = api.wait(api.execute(service["id"], "noop")["id"], timeout=60)
+    assert failed["status"] == "failed"
+    assert "could not fetch the code of package revision 1" in failed["latestStatus"]["message"]
+
+
 @pytest.mark.parametrize(
     ("change", "said"),
     [
