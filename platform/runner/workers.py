@@ -8,8 +8,9 @@ Every dispatcher (embedded or scale-out worker) has a ``Worker`` row. A thread o
   database's own (``Now()``), so the hosts' clocks do not matter; each reset is
   conditional (still in progress, still that worker's), so two sweepers never both apply it;
 - scale-out: ``created`` executions whose message was neither published nor taken by a
-  worker for ``DATASLOT_REQUEUE_AFTER`` seconds, while the broker's queue is empty, are
-  published again (a message lost with a dead worker or a restarted broker).
+  worker for ``DATASLOT_REQUEUE_AFTER`` seconds are published again (a message lost with a
+  dead worker or a restarted broker): at once if it was published well before one a worker
+  has since taken, otherwise once the broker's queue is empty (it may wait behind a backlog).
 
 A scale-out worker that could not heartbeat for a whole lease has lost it: another
 dispatcher may already have reset its executions, so it stops its runs (``on_lost``).
@@ -27,7 +28,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import DateTimeField, ExpressionWrapper, Q, Value
+from django.db.models import DateTimeField, ExpressionWrapper, Max, Q, Value
 from django.db.models.functions import Now
 
 import dataslot
@@ -108,16 +109,31 @@ def leases_sweep() -> int:
 
 
 def requeue_sweep(queue_empty: Callable[[], bool]) -> int:
-    """Publish again the `created` executions of active services whose message seems lost."""
+    """Publish again the `created` executions of active services whose message seems lost.
+
+    Untouched for ``DATASLOT_REQUEUE_AFTER`` seconds is not enough while messages wait on
+    the broker: they may wait behind a backlog. Workers take messages in the order they
+    were published, so a message published well before one a worker has since taken (an
+    execution in progress now) is not waiting: it is lost. Anything else untouched is
+    published again once the queue is empty. (A message held by a worker is touched, and a
+    duplicate finds nothing to claim: a wrong guess costs a message, not a run.)
+    """
     after = settings.DATASLOT_REQUEUE_AFTER
     old = Execution.objects.filter(
         Q(enqueued_at__lt=_ago(after)) | Q(enqueued_at__isnull=True),
         status=ExecutionStatus.CREATED,
         service__active=True,
     )
+    if not old.exists():
+        return 0
+    if not queue_empty():
+        running = Execution.objects.filter(status=ExecutionStatus.IN_PROGRESS)
+        newest = running.aggregate(at=Max("enqueued_at"))["at"]
+        if newest is None:
+            return 0
+        old = old.filter(enqueued_at__lt=newest - timedelta(seconds=after))
     candidates = list(old.values_list("id", flat=True)[:5000])
-    # Messages still waiting on the broker are not lost: a busy cluster is not a lossy one.
-    if not candidates or not queue_empty():
+    if not candidates:
         return 0
     with transaction.atomic():
         # Conditional: of several sweepers, the one whose update takes a row publishes it.

@@ -120,3 +120,30 @@ def test_a_message_whose_execution_is_locked_for_a_moment_is_not_dropped(cluster
     ended = api.wait(execution["id"], timeout=30)
     assert ended["status"] == "success"
     assert time.monotonic() - released < 10, "it waited for the lost-message sweep"
+
+
+@pytest.mark.parametrize("broker", ["redis", "rabbitmq"])
+def test_a_message_lost_behind_a_backlog_is_published_again_before_the_queue_empties(cluster_factory, broker):
+    # Workers take messages in the order they were published: one published well before a
+    # message a worker has since taken is not waiting behind the backlog, it is lost.
+    cluster = cluster_factory(broker=broker, lease=6, DATASLOT_REQUEUE_AFTER="2")
+    web = cluster.web()
+    api, project_id, package = counter(web)
+    service = api.deploy(project_id, package, "backlog", runtime={"concurrency": 1, "numReplicas": 1})
+    lost = api.execute(service["id"], "count", {"tag": "lost", "seconds": 0})
+    wait_for(lambda: ready_on_broker(cluster) == 1, 30, "its message on the broker")
+    cluster.lose_broker_state()
+    time.sleep(2.5)  # then a backlog, published after it
+    first = [api.execute(service["id"], "count", {"tag": f"first-{i}", "seconds": 1.5})["id"] for i in range(6)]
+    cluster.worker("w", host=cluster.host("w"), args=("--concurrency", "1")).wait_registered()
+    wait_for(lambda: api.execution(first[0])["status"] != "created", 30, "the backlog started")
+    time.sleep(3)  # more work keeps coming: the queue never empties
+    later = [api.execute(service["id"], "count", {"tag": f"later-{i}", "seconds": 0.2})["id"] for i in range(3)]
+    assert ready_on_broker(cluster) > 0
+
+    ended = [api.wait(eid, timeout=90) for eid in [lost["id"], *first, *later]]
+    assert [e["status"] for e in ended] == ["success"] * len(ended), [e["latestStatus"] for e in ended]
+    started = {e["id"]: e["statusLog"][1]["timestamp"] for e in ended}
+    # Published again while the backlog waited: it ran before what came after it was found lost.
+    assert started[lost["id"]] < min(started[eid] for eid in later), started
+    assert runs(cluster, "lost") == 1
