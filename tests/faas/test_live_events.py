@@ -77,6 +77,9 @@ def test_a_member_follows_an_execution_live(project, live_server_proc):
     statuses = [e["status"] for _, e in events]
     assert statuses[0] == "created" and statuses[-1] == "success" and "in-progress" in statuses
     assert events[-1][1]["output"]["pid"] > 0
+    # Every event, the final one too, names the service and its package as the API does.
+    named = {(e["status"], e["serviceName"], e["packageId"]) for _, e in events}
+    assert named == {(status, "live", package["id"]) for status in set(statuses)}, named
     # Each event was checked on arrival (see collect): the API already showed what it said.
     assert all(seen for _, seen in checks)
 

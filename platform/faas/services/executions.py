@@ -445,10 +445,11 @@ def executions_finish(*, holder: str, results: list[dict]) -> list[Execution]:
             params = [status, output, message, success, at, at, status, now.isoformat(), message]
             params += [int(result["id"]), RUNNING, holder]
             for execution in _updated_rows(sql, params):
+                # from_db takes the values in the model's field order (package before name).
                 execution.service = Service.from_db(
                     None,
-                    ["id", "name", "package_id"],
-                    [execution.service_id, execution.service_name, execution.service_package_id],
+                    ["id", "package_id", "name"],
+                    [execution.service_id, execution.service_package_id, execution.service_name],
                 )
                 if worker is not None and execution.worker_id == worker.pk:
                     execution.worker = worker
