@@ -336,7 +336,11 @@ class _Pending:
     def add(self, execution: dict) -> None:
         index = self.position.get(execution["id"])
         if index is not None and self.events[index]["status"] == execution["status"]:
-            self.events[index] = execution  # progress of the same state: the latest is enough
+            # Progress of the same state: the latest is enough. Latest by the record, not by
+            # arrival (see below): an older event of the state arriving late is dropped.
+            if _version(execution) < _version(self.events[index]):
+                return
+            self.events[index] = execution
         else:
             index = self.position[execution["id"]] = len(self.events)
             self.events.append(execution)

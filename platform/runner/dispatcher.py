@@ -361,7 +361,9 @@ class Dispatcher(Scheduling):
                 continue
             percent, message = self.progress.pop(execution_id)
             self.progress_sent[execution_id] = now
-            lifecycle.execution_progress(execution_id=execution_id, percent=percent, message=message)
+            lifecycle.execution_progress(
+                execution_id=execution_id, holder=self.worker_id, percent=percent, message=message
+            )
 
     # --- forced stops ----------------------------------------------------------------
 

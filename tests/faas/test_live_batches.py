@@ -113,6 +113,21 @@ def test_progress_of_one_state_is_coalesced_to_its_latest_value():
     assert [e["status"] for e in batch.latest()] == ["success"]
 
 
+def test_an_older_event_of_the_same_state_arriving_late_does_not_replace_the_newer_one():
+    batch = _Pending()
+    # The dispatcher queues a claimed execution again (a third log entry) before the request
+    # thread's own `created` (one entry) reaches the batch; and a progress report read before
+    # a stop request arrives after the stop request's event.
+    batch.add(state("created", 3, "2") | {"attempts": 0})
+    batch.add(state("created", 1, "0") | {"attempts": 0, "message": "first"})
+    batch.add(state("in-progress", 5, "4") | {"toTerminate": True})
+    batch.add(state("in-progress", 5, "3") | {"toTerminate": False})
+
+    assert [(e["status"], len(e["statusLog"])) for e in batch.events] == [("created", 3), ("in-progress", 5)]
+    assert batch.events[1]["toTerminate"] is True
+    assert [e["status"] for e in batch.latest()] == ["in-progress"]
+
+
 @pytest.mark.parametrize("length", [0, 125, 126, 65535, 65536, 700_000])
 def test_a_prepared_frame_is_one_whole_text_frame_a_client_reads_back(length):
     # Each length form of RFC 6455 (7, 16 and 64 bits), and multibyte text.

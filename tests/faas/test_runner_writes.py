@@ -12,7 +12,9 @@ import pytest
 from django.db import OperationalError, connection, transaction
 
 from faas.models import Execution, Service
-from faas.services.executions import execution_create, execution_reset, executions_claim
+from faas.representations import execution_json
+from faas.services import executions as executions_module
+from faas.services.executions import execution_create, execution_progress, execution_reset, executions_claim
 from runner import dispatcher as dispatcher_module
 from runner import replicas
 from runner.dispatcher import Dispatcher
@@ -89,6 +91,36 @@ def test_a_run_held_in_the_database_that_its_dispatcher_lost_track_of_follows_on
     reset, untouched = Execution.objects.get(pk=lost.pk), Execution.objects.get(pk=pending.pk)
     assert reset.status == "failed" and "database error" in reset.message
     assert untouched.status == "in-progress"
+
+
+def test_progress_changes_only_a_run_its_holder_still_holds_and_announces_what_the_database_says(
+    owner,  # noqa: F811
+    monkeypatch,
+):
+    service = _service(owner)
+    running, reset = (execution_create(service=service, function_name="count", input={"n": n}) for n in (1, 2))
+    assert len(executions_claim(service=service, limit=2, holder="w1", only=[running.pk, reset.pk])) == 2
+    execution_reset(execution_id=reset.pk, holder="w1", reason="Its worker stopped answering.")
+    announced = []
+    monkeypatch.setattr(executions_module, "announce", announced.append)
+
+    # A report that comes after the run was reset, or from a holder that no longer holds
+    # it, changes nothing and announces nothing.
+    assert execution_progress(execution_id=reset.pk, holder="w1", percent=50, message="half") is None
+    assert execution_progress(execution_id=running.pk, holder="w0", percent=10, message="late") is None
+    after_reset = Execution.objects.get(pk=reset.pk)
+    assert (after_reset.status, after_reset.message, after_reset.percent_complete) == (
+        "failed",
+        "Its worker stopped answering.",
+        0,
+    )
+    assert announced == []
+
+    progressed = execution_progress(execution_id=running.pk, holder="w1", percent=150, message="x" * 3000)
+    stored = Execution.objects.select_related("service", "creator", "worker").get(pk=running.pk)
+    assert (stored.percent_complete, stored.message) == (100, "x" * 2000)
+    assert announced == [progressed]
+    assert execution_json(progressed) == execution_json(stored)  # its event says what the API says
 
 
 def test_a_long_stderr_line_is_never_cut_inside_a_secret():

@@ -370,6 +370,14 @@ def _db_time(moment):
     return Execution._meta.get_field("updated_at").get_db_prep_value(moment, connection)
 
 
+def _attach_service(execution: Execution) -> None:
+    """The service's name and package, from ``_returning(service=True)``'s columns."""
+    # from_db takes the values in the model's field order (package before name).
+    execution.service = Service.from_db(
+        None, ["id", "package_id", "name"], [execution.service_id, execution.service_package_id, execution.service_name]
+    )
+
+
 def _attach_creator(execution: Execution) -> None:
     if execution.creator_id is not None and execution.creator_username is not None:
         User = get_user_model()
@@ -391,19 +399,27 @@ def _worker(holder: str):
 _workers: dict = {}
 
 
-def execution_progress(*, execution_id: int, percent: int, message: str) -> None:
-    with transaction.atomic():
-        execution = (
-            Execution.objects.select_related("service", "creator", "worker")
-            .filter(pk=execution_id, status=RUNNING)
-            .first()
-        )
-        if execution is None:
-            return
-        execution.percent_complete = max(0, min(100, int(percent)))
-        execution.message = message[:2000]
-        execution.save(update_fields=["percent_complete", "message", "updated_at"])
+def execution_progress(*, execution_id: int, holder: str, percent: int, message: str) -> Execution | None:
+    """A running execution's progress, as its holder reports it. One conditional ``UPDATE …
+    RETURNING``, like a finish: a run reset, stopped or taken by another holder meanwhile is
+    left alone (a read, then a save, would write over the reset's message and announce a
+    state older than the database's)."""
+    now = timezone.now()
+    worker = _worker(holder)
+    at = _db_time(now)
+    sql = (
+        f"UPDATE {_TABLE} SET percent_complete = %s, message = %s, updated_at = %s"
+        f" WHERE id = %s AND status = %s AND holder = %s{_returning(service=True)}"
+    )
+    params = [max(0, min(100, int(percent))), message[:2000], at, int(execution_id), RUNNING, holder]
+    for execution in _updated_rows(sql, params):
+        _attach_service(execution)
+        if worker is not None and execution.worker_id == worker.pk:
+            execution.worker = worker
+        _attach_creator(execution)
         announce(execution)
+        return execution
+    return None
 
 
 def execution_logs_append(*, lines: list[tuple[int, str]]) -> None:
@@ -445,12 +461,7 @@ def executions_finish(*, holder: str, results: list[dict]) -> list[Execution]:
             params = [status, output, message, success, at, at, status, now.isoformat(), message]
             params += [int(result["id"]), RUNNING, holder]
             for execution in _updated_rows(sql, params):
-                # from_db takes the values in the model's field order (package before name).
-                execution.service = Service.from_db(
-                    None,
-                    ["id", "package_id", "name"],
-                    [execution.service_id, execution.service_package_id, execution.service_name],
-                )
+                _attach_service(execution)
                 if worker is not None and execution.worker_id == worker.pk:
                     execution.worker = worker
                 _attach_creator(execution)
