@@ -28,7 +28,8 @@ class CodeUnavailable(Exception):
 
 class CodeNotFetched(CodeUnavailable):
     """This worker could not get the code (the network, the API, its own disk): the service
-    is not broken for every worker, only this worker's executions of it fail."""
+    is not broken for every worker; this worker hands its executions to others
+    (``runner/offers.py``, ``_fail_here``)."""
 
 
 def code_dir(revision: PackageRevision) -> Path:

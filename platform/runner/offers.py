@@ -224,10 +224,12 @@ class WorkerDispatcher(Dispatcher):
     def _hand_out(self) -> None:
         for service_id in self.queued.copy():
             service = self.services[service_id]
-            reason = self._unable(service)
-            if reason is not None:
-                self._fail_here(service, reason, again=False)
-                continue
+            if self._unable(service) is not None:
+                # Handed back at once to other workers; what every other live worker handed
+                # back too is tried here again before it fails (the trouble may have passed).
+                if not self._hand_back(service):
+                    continue
+                self.unable.pop(service.id)
             try:
                 self._schedule_service(service, queued=len(self._waiting(service_id)))
             except TRANSIENT as exc:
@@ -310,21 +312,30 @@ class WorkerDispatcher(Dispatcher):
         self.unable.pop(service.id, None)
         return None
 
-    def _fail_here(self, service: Service, reason: str, *, again: bool = True) -> None:
-        """This worker cannot run the service (its code, its disk): the service is not broken
-        for every worker. Its offers go back to the broker naming this worker, for others to
-        run; those that every live worker has handed back fail here, with the reason."""
-        if again:
-            logger.warning("service %s cannot run on this worker: %s", service.id, reason)
-            self.unable[service.id] = (service.config_version, reason, time.monotonic() + UNABLE_FOR)
-        wanted = self._waiting(service.id)
-        self.queued.discard(service.id)
+    def _hand_back(self, service: Service) -> list[int]:
+        """This worker cannot run the service now: its offers that another live worker has
+        not handed back yet go back to the broker, naming this worker; returns the others."""
         others = live_workers_beside(self.worker_id)
-        for eid in wanted:
+        for eid in self._waiting(service.id):
             refused = frozenset().union(*(offer.refused for offer in self.offers[eid]))
             if not others <= refused:
+                for offer in self.offers[eid]:
+                    offer.hint = (service.id, service.config_version)  # the next taker needs no look
                 self._settle(eid, Offer.REFUSED)
-        wanted = [eid for eid in wanted if eid in self.offers]
+        waiting = self._waiting(service.id)
+        if not waiting:
+            self.queued.discard(service.id)
+        return waiting
+
+    def _fail_here(self, service: Service, reason: str) -> None:
+        """This worker cannot run the service (its code, its disk): the service is not broken
+        for every worker, and this worker does not try it again for ``UNABLE_FOR``. Its offers
+        go back to the broker; those that every other live worker has handed back already
+        fail here, with the reason."""
+        logger.warning("service %s cannot run on this worker: %s", service.id, reason)
+        self.unable[service.id] = (service.config_version, reason, time.monotonic() + UNABLE_FOR)
+        wanted = self._hand_back(service)
+        self.queued.discard(service.id)
         if not wanted:
             return
         claimed = lifecycle.executions_claim(service=service, limit=len(wanted), holder=self.worker_id, only=wanted)

@@ -58,7 +58,8 @@ def run_execution(
     service = None if service_id is None else (service_id, config_version)
     if outcome == Offer.REFUSED:
         time.sleep(REFUSED_PAUSE)
-        publish([int(execution_id)], service=service, refused=sorted(offer.refused | {dispatcher.worker_id}))
+        refused = sorted(offer.refused | {dispatcher.worker_id})
+        publish([int(execution_id)], service=offer.hint or service, refused=refused)
         executions_touch([int(execution_id)])
     elif outcome == Offer.RELEASED:
         publish([int(execution_id)], service=service)

@@ -268,6 +268,16 @@ def test_a_worker_that_cannot_start_a_replica_fails_only_what_it_was_offered(own
     assert service.broken_reason == ""  # other workers still run it
     assert Execution.objects.get(pk=elsewhere.pk).status == "created"
 
+    # With no other worker, the next offer is tried again before it fails (the trouble may
+    # have passed): one passing failure does not fail the service's executions for a while.
+    tries = []
+    monkeypatch.setattr(dispatcher_module, "start_replica", lambda *a, **k: tries.append(1) or unopenable_log(*a, **k))
+    dispatcher.offer(elsewhere.pk, service_id=service.id, config_version=service.config_version)
+    dispatcher._ingest()
+    dispatcher.queued = {service.id}
+    dispatcher._hand_out()
+    assert tries == [1] and Execution.objects.get(pk=elsewhere.pk).status == "failed"
+
 
 def test_beside_a_live_worker_what_this_one_cannot_start_goes_back_naming_it_and_is_not_tried_again(
     owner,  # noqa: F811
@@ -302,8 +312,10 @@ def test_beside_a_live_worker_what_this_one_cannot_start_goes_back_naming_it_and
     # While it cannot: refused at once, without starting a replica again.
     assert hand_out(second).outcome == Offer.REFUSED
     assert tries == [service.id]
-    # Every other live worker refused it too: it fails here, with the reason.
+    # Every other live worker refused it too: tried here again (the trouble may have
+    # passed), then it fails here, with the reason.
     assert hand_out(third, refused=["healthy"]).outcome == Offer.CLAIMED
+    assert tries == [service.id, service.id]
     failed = Execution.objects.get(pk=third.pk)
     assert (failed.status, failed.message) == ("failed", "Its replica could not be started: Is a directory.")
     assert [Execution.objects.get(pk=e.pk).status for e in (first, second)] == ["created", "created"]

@@ -131,7 +131,7 @@ def test_a_worker_that_cannot_fetch_a_services_code_fails_its_executions_there_w
 
 def test_executions_a_worker_cannot_fetch_go_to_a_worker_that_can_and_fail_only_when_none_can(cluster):
     web = cluster.web()
-    cluster.worker("wrong-key", DATASLOT_SECRET_KEY="not-the-clusters-key")
+    wrong = [cluster.worker(f"wrong-key-{n}", DATASLOT_SECRET_KEY="not-the-clusters-key") for n in (1, 2)]
     right = cluster.worker("right-key")
     api = FunctionsApi(web, web.create_user("owner", project="Beside"))
     project_id = api.project("Beside")
@@ -142,10 +142,11 @@ def test_executions_a_worker_cannot_fetch_go_to_a_worker_that_can_and_fail_only_
     ran = [api.wait(eid, timeout=60) for eid in ids]
     assert [e["status"] for e in ran] == ["success"] * 8, [e["latestStatus"] for e in ran]
     assert {e["worker"]["id"] for e in ran} == {right.id}
-    assert "cannot run on this worker" in cluster.workers[0].log()
+    assert any("cannot run on this worker" in worker.log() for worker in wrong)
     assert api.call("GET", f"/services/{service['id']}/", 200).json()["brokenReason"] is None
 
-    # With no live worker able to run it, an execution fails with the reason, not waits forever.
+    # With no live worker able to run it, an execution fails with the reason, not waits
+    # forever: each message names the workers that handed it back, and the last one fails it.
     right.stop()
     failed = api.wait(api.execute(service["id"], "noop")["id"], timeout=60)
     assert failed["status"] == "failed"
