@@ -8,6 +8,7 @@ one module. Executions are the unit of work; the database is their source of tru
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
 
 from faas.enums import (
     FINISHED_STATUSES,
@@ -205,9 +206,12 @@ class Execution(models.Model):
     worker = models.ForeignKey(
         "runner.Worker", null=True, blank=True, on_delete=models.SET_NULL, related_name="executions"
     )
-    # When its message was last put on the broker, or taken by a worker (scale-out): a
+    # When its message was last put on the broker, or held by a worker (scale-out): a
     # `created` execution untouched for DATASLOT_REQUEUE_AFTER seconds is published again.
     enqueued_at = models.DateTimeField(null=True, blank=True)
+    # When its message was last put on the broker (scale-out; a worker holding it does not
+    # change it): how the sweep tells a lost message from one waiting behind a backlog.
+    published_at = models.DateTimeField(null=True, blank=True)
     creator = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL)
     # The trigger that queued it (null: a slot click, the API or a batch).
     trigger = models.ForeignKey(
@@ -226,6 +230,10 @@ class Execution(models.Model):
             models.Index(fields=["service", "status"], name="execution_service_status"),
             # A service's page: its recent executions and its activity over the last hour or day.
             models.Index(fields=["service", "created_at"], name="execution_service_created"),
+            # The lost-message sweep: queued executions untouched for a while (runner/workers.py).
+            models.Index(
+                fields=["enqueued_at"], condition=Q(status=ExecutionStatus.CREATED), name="execution_queued_since"
+            ),
         ]
 
     def __str__(self):

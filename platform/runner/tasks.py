@@ -60,10 +60,10 @@ def run_execution(
         time.sleep(REFUSED_PAUSE)
         refused = sorted(offer.refused | {dispatcher.worker_id})
         publish([int(execution_id)], service=offer.hint or service, refused=refused)
-        executions_touch([int(execution_id)])
+        executions_touch([int(execution_id)], published=True)
     elif outcome == Offer.RELEASED:
         publish([int(execution_id)], service=service)
-        executions_touch([int(execution_id)])
+        executions_touch([int(execution_id)], published=True)
     return outcome
 
 

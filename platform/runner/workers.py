@@ -115,8 +115,9 @@ def requeue_sweep(queue_empty: Callable[[], bool]) -> int:
     the broker: they may wait behind a backlog. Workers take messages in the order they
     were published, so a message published well before one a worker has since taken (an
     execution in progress now) is not waiting: it is lost. Anything else untouched is
-    published again once the queue is empty. (A message held by a worker is touched, and a
-    duplicate finds nothing to claim: a wrong guess costs a message, not a run.)
+    published again once the queue is empty. (``published_at`` is when a message was put on
+    the broker: a worker holding one touches ``enqueued_at`` only. A wrong guess costs a
+    duplicate message, which finds nothing to claim, not a second run.)
     """
     after = settings.DATASLOT_REQUEUE_AFTER
     old = Execution.objects.filter(
@@ -128,32 +129,34 @@ def requeue_sweep(queue_empty: Callable[[], bool]) -> int:
         return 0
     if not queue_empty():
         running = Execution.objects.filter(status=ExecutionStatus.IN_PROGRESS)
-        newest = running.aggregate(at=Max("enqueued_at"))["at"]
+        newest = running.aggregate(at=Max("published_at"))["at"]
         if newest is None:
             return 0
-        old = old.filter(enqueued_at__lt=newest - timedelta(seconds=after))
+        old = old.filter(published_at__lt=newest - timedelta(seconds=after))
     candidates = list(old.values_list("id", flat=True)[:5000])
     if not candidates:
         return 0
     with transaction.atomic():
         # Conditional: of several sweepers, the one whose update takes a row publishes it.
         taken = list(old.filter(pk__in=candidates).select_for_update(skip_locked=True).values_list("id", flat=True))
-        Execution.objects.filter(pk__in=taken).update(enqueued_at=Now())
+        Execution.objects.filter(pk__in=taken).update(enqueued_at=Now(), published_at=Now())
     if taken:
         logger.warning("published %s queued executions again (their messages were lost)", len(taken))
         executor.enqueue(taken)
     return len(taken)
 
 
-def executions_touch(execution_ids: list[int]) -> None:
-    """A worker holds these executions' messages: they are not lost. Rows another
-    transaction holds (a claim) are skipped, not waited for: a heartbeat must not block."""
+def executions_touch(execution_ids: list[int], *, published: bool = False) -> None:
+    """A worker holds these executions' messages (or, ``published``, has just put them on
+    the broker again): they are not lost. Rows another transaction holds (a claim) are
+    skipped, not waited for: a heartbeat must not block."""
     if not execution_ids:
         return
+    stamps = {"enqueued_at": Now(), "published_at": Now()} if published else {"enqueued_at": Now()}
     with transaction.atomic():
         queued = Execution.objects.filter(pk__in=execution_ids, status=ExecutionStatus.CREATED)
         free = list(queued.select_for_update(skip_locked=True).values_list("id", flat=True))
-        Execution.objects.filter(pk__in=free).update(enqueued_at=Now())
+        Execution.objects.filter(pk__in=free).update(**stamps)
 
 
 class Lease:

@@ -7,9 +7,11 @@ replicas breaks no service for the other workers."""
 import errno
 import threading
 import time
+from datetime import timedelta
 
 import pytest
 from django.db import OperationalError, connection, transaction
+from django.utils import timezone
 
 from faas.models import Execution, Service
 from faas.representations import execution_json
@@ -20,7 +22,7 @@ from runner import replicas
 from runner.dispatcher import Dispatcher
 from runner.offers import Offer, WorkerDispatcher
 from runner.replicas import STDERR_LINE, ReplicaProcess
-from runner.workers import worker_register
+from runner.workers import requeue_sweep, worker_register
 from tests.faas.test_validation import owner, push  # noqa: F401 - owner is a fixture
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
@@ -368,3 +370,30 @@ def test_a_worker_that_cannot_start_another_replica_still_runs_what_its_replicas
     assert [Execution.objects.get(pk=e.pk).status for e in (first, second)] == ["in-progress", "created"]
     service.refresh_from_db()
     assert service.broken_reason == ""
+
+
+def test_behind_a_backlog_the_sweep_publishes_again_only_what_was_published_before_a_message_since_taken(
+    owner,  # noqa: F811
+):
+    service = _service(owner)
+    waiting, lost, held = (execution_create(service=service, function_name="count", input={"n": n}) for n in (1, 2, 3))
+    now = timezone.now()
+    # Untouched for 40 s: behind a backlog on the broker, or lost? `held` was published 100 s
+    # ago and held by a worker since (its heartbeat touching it) until its claim just now.
+    Execution.objects.filter(pk=waiting.pk).update(
+        enqueued_at=now - timedelta(seconds=40), published_at=now - timedelta(seconds=40)
+    )
+    Execution.objects.filter(pk=lost.pk).update(
+        enqueued_at=now - timedelta(seconds=200), published_at=now - timedelta(seconds=200)
+    )
+    Execution.objects.filter(pk=held.pk).update(enqueued_at=now, published_at=now - timedelta(seconds=100))
+    assert executions_claim(service=service, limit=1, holder="w1", only=[held.pk])
+
+    assert requeue_sweep(lambda: False) == 1  # messages still wait on the broker
+    stamped = dict(Execution.objects.filter(pk__in=[waiting.pk, lost.pk]).values_list("id", "published_at"))
+    # Published before `held` was (and more than DATASLOT_REQUEUE_AFTER before): it would have
+    # been taken first, so it is lost. `waiting` was published after: it still waits.
+    assert stamped[lost.pk] > now - timedelta(seconds=5)
+    assert stamped[waiting.pk] == now - timedelta(seconds=40)
+
+    assert requeue_sweep(lambda: True) == 1  # the queue is empty: what is left untouched is lost

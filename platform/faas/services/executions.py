@@ -74,6 +74,7 @@ def _new(service: Service, function: dict, input: dict, user, now, trigger=None,
         creator=user if user is not None and user.is_authenticated else None,
         trigger=trigger,
         enqueued_at=now,
+        published_at=now,
         post_action=post_action,
     )
 
@@ -235,7 +236,7 @@ def execution_rerun(*, execution: Execution, user=None) -> Execution:
         execution.attempts = 0
         execution.max_attempts = service.max_attempts if service.on_reset == OnResetAction.RERUN else 1
         execution.started_at = execution.finished_at = None
-        execution.enqueued_at = now
+        execution.enqueued_at = execution.published_at = now
         execution.status_log.append(_log_entry(CREATED, "Rerun requested.", now))
         execution.save()
         announce(execution)
@@ -497,7 +498,7 @@ def execution_release(*, execution_id: int, holder: str, reason: str) -> Executi
             execution.message = f"{reason} It had not started: queued again."
             execution.attempts = max(0, execution.attempts - 1)
             execution.started_at = None
-            execution.enqueued_at = now
+            execution.enqueued_at = execution.published_at = now
         return _let_go(execution, now)
 
 
@@ -529,7 +530,7 @@ def execution_reset(
         if execution.status != CREATED:
             execution.finished_at = now
         else:
-            execution.enqueued_at = now
+            execution.enqueued_at = execution.published_at = now
         return _let_go(execution, now)
 
 

@@ -8,6 +8,7 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
+from django.db.models.functions import Now
 from rest_framework.authtoken.models import Token
 
 from faas import executor
@@ -163,8 +164,10 @@ def service_update(*, service: Service, fields: dict, secret_ids=None) -> Servic
         transaction.on_commit(executor.notify)
         if resumed:
             # What was queued while it was paused runs now (scale-out: published again).
-            queued = list(service.executions.filter(status=ExecutionStatus.CREATED).values_list("id", flat=True))
+            waiting = service.executions.filter(status=ExecutionStatus.CREATED)
+            queued = list(waiting.values_list("id", flat=True))
             if queued:
+                waiting.update(enqueued_at=Now(), published_at=Now())
                 executor.enqueue_on_commit(queued, service=service)
     return service
 
