@@ -302,3 +302,19 @@ def test_a_members_page_for_another_projects_object_is_the_same_as_for_no_object
     absent = client.get(path.format(**{**ids, kind: MISSING}))
     assert existing.status_code == 404
     assert _answer(existing) == _answer(absent), path
+
+
+def test_naming_another_projects_integration_for_a_service_answers_as_for_a_missing_one(theirs, mine, stranger):
+    # The integration's name would otherwise be confirmed: a right guess answered differently.
+    client = _api(stranger)
+
+    def attach(integration_id: int, env: str):
+        body = {"integrations": [{"value": integration_id, "env": env}]}
+        return client.patch(f"/api/services/{mine['service']}/", body, format="json")
+
+    foreign = attach(theirs["integration"], "TOKEN")
+    assert foreign.status_code == 400
+    assert _answer(foreign, hide=(theirs["integration"],)) == _answer(attach(MISSING, "TOKEN"), hide=(MISSING,))
+    assert _answer(foreign, hide=(theirs["integration"],)) == _answer(
+        attach(theirs["integration"], "WRONG"), hide=(theirs["integration"],)
+    )

@@ -266,3 +266,33 @@ def test_a_large_upload_is_stored_from_its_spooled_file_byte_for_byte(world, set
     assert item.size == len(data)
     with item.file.open("rb") as f:
         assert f.read() == data
+
+
+def test_fields_of_the_wrong_shape_are_a_400_that_names_them_and_change_nothing(world):
+    client, project, service = world["client"], world["project"], world["service"]
+    sid, pid = service.pk, project.pk
+    cases = [
+        ("patch", f"/api/services/{sid}/", {"packageRevision": "abc"}, "packageRevision"),
+        ("patch", f"/api/services/{sid}/", {"packageRevision": [1]}, "packageRevision"),
+        ("patch", f"/api/services/{sid}/", {"packageRevision": 10**30}, "packageRevision"),
+        ("patch", f"/api/services/{sid}/", {"secrets": 5, "integrations": []}, "secrets"),
+        ("patch", f"/api/services/{sid}/", {"secrets": "1"}, "secrets"),
+        (
+            "post",
+            f"/api/projects/{pid}/services/",
+            {"name": "n2", "packageId": service.package_id, "packageRevision": "abc"},
+            "packageRevision",
+        ),
+        (
+            "post",
+            f"/api/services/{sid}/execute-batch/",
+            {"functionName": "count", "filter": {}, "resource": ["item"]},
+            "resource",
+        ),
+    ]
+    before = stored(world)
+    for method, path, body, field in cases:
+        answer = getattr(client, method)(path, body, format="json")
+        assert answer.status_code == 400, (path, body, answer.status_code, answer.content[:300])
+        assert field in answer.json(), (path, body, answer.json())
+    assert stored(world) == before

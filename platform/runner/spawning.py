@@ -54,7 +54,8 @@ def start_replica(service: Service, *, api_url: str) -> ReplicaProcess:
         concurrency=service.concurrency,
         code_dir=share_code(code_dir(revision)),
         env=env,
-        secret_values=list(secrets.values()),
+        # Its own token too: a log is read by every member, and the token acts as the service.
+        secret_values=[*secrets.values(), token],
         init={
             "op": "init",
             "entryPoint": module["entryPoint"],

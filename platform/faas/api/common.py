@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from django.http import Http404
 from rest_framework import exceptions
+from rest_framework.permissions import SAFE_METHODS, BasePermission, IsAuthenticated
 from rest_framework.views import APIView
 
 from dataslot_server.parsers import FormParser, JSONParser, MultiPartParser, json_form_field
 from workspace.api.pagination import KeysetPagination
-from workspace.selectors.projects import check_role
+from workspace.selectors.projects import check_role, is_function_bot
 
 
 def get_for_user(model, pk, *, user, roles=None, related=("project",)):
@@ -43,3 +44,20 @@ class ObjectJSONParser(JSONParser):
 
 class FunctionsView(APIView):
     parser_classes = [ObjectJSONParser, MultiPartParser, FormParser]
+
+
+class ChangedByPeopleOnly(BasePermission):
+    """Packages, services, secrets and triggers change at people's requests only. A
+    function's token (its service's bot, a developer of the project) could otherwise deploy
+    code of its own with another service's secrets attached, and read them."""
+
+    message = "A function's token cannot change packages, services, secrets or triggers."
+
+    def has_permission(self, request, view):
+        return request.method in SAFE_METHODS or not is_function_bot(request.user)
+
+
+class ManagementView(FunctionsView):
+    """Views of packages, services, integrations (secrets) and triggers."""
+
+    permission_classes = [IsAuthenticated, ChangedByPeopleOnly]

@@ -7,14 +7,14 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from faas.api import schema as s
-from faas.api.common import FunctionsView, get_for_user
+from faas.api.common import ManagementView, get_for_user
 from faas.models import Integration
 from faas.representations import integration_json
 from faas.services import integrations as integration_services
 from workspace.selectors.projects import WRITERS, project_get_for_user
 
 
-class ProjectIntegrationsView(FunctionsView):
+class ProjectIntegrationsView(ManagementView):
     @extend_schema(responses={200: s.IntegrationSerializer(many=True)})
     def get(self, request, project_id):
         project = project_get_for_user(user=request.user, project_id=project_id, roles=WRITERS)
@@ -29,7 +29,7 @@ class ProjectIntegrationsView(FunctionsView):
         return Response(integration_json(integration), status=status.HTTP_201_CREATED)
 
 
-class IntegrationView(FunctionsView):
+class IntegrationView(ManagementView):
     @extend_schema(responses={200: s.IntegrationSerializer})
     def get(self, request, integration_id):
         return Response(integration_json(get_for_user(Integration, integration_id, user=request.user, roles=WRITERS)))

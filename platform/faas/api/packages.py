@@ -8,7 +8,7 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from faas.api import schema as s
-from faas.api.common import FunctionsView, get_for_user, json_field
+from faas.api.common import ManagementView, get_for_user, json_field
 from faas.models import Package, PackageRevision
 from faas.representations import package_json, revision_json
 from faas.services import packages as package_services
@@ -20,7 +20,7 @@ def _archive(request) -> bytes | None:
     return upload.read() if upload is not None else None
 
 
-class ProjectPackagesView(FunctionsView):
+class ProjectPackagesView(ManagementView):
     @extend_schema(responses={200: s.PackageSerializer(many=True)})
     def get(self, request, project_id):
         project = project_get_for_user(user=request.user, project_id=project_id, roles=MEMBERS)
@@ -46,7 +46,7 @@ class ProjectPackagesView(FunctionsView):
         return Response(package_json(package), status=status.HTTP_201_CREATED)
 
 
-class PackageView(FunctionsView):
+class PackageView(ManagementView):
     @extend_schema(responses={200: s.PackageSerializer})
     def get(self, request, package_id):
         return Response(package_json(get_for_user(Package, package_id, user=request.user, roles=MEMBERS)))
@@ -72,7 +72,7 @@ class PackageView(FunctionsView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class PackageRevisionsView(FunctionsView):
+class PackageRevisionsView(ManagementView):
     @extend_schema(responses={200: s.PackageRevisionSerializer(many=True)})
     def get(self, request, package_id):
         package = get_for_user(Package, package_id, user=request.user, roles=MEMBERS)

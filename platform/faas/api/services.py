@@ -7,7 +7,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 
 from faas.api import schema as s
-from faas.api.common import FunctionsView, get_for_user
+from faas.api.common import ManagementView, get_for_user
 from faas.models import Integration, Package, Service
 from faas.representations import service_json
 from faas.services import services as service_services
@@ -53,21 +53,25 @@ def service_fields(data, *, identity: tuple[str, ...] = ()) -> dict:
     return fields
 
 
-def secret_ids(data):
+def secret_ids(data, *, project_id: int):
     """``secrets`` plus dtlpy's ``integrations`` (``[id]`` or ``[{"value": id, "env": name}]``):
     the integration ids a service's replicas get as environment variables; None: unchanged."""
+    secrets = data.get("secrets")
+    if secrets is not None and not isinstance(secrets, list):
+        raise exceptions.ValidationError({"secrets": ["Must be a list of integration ids."]})
     integrations = data.get("integrations")
     if integrations is None:
-        return data.get("secrets")
+        return secrets
     if not isinstance(integrations, list):
         raise exceptions.ValidationError({"integrations": ["Must be a list of integration ids or {value, env}."]})
-    ids = list(data.get("secrets") or [])
+    ids = list(secrets or [])
     for index, entry in enumerate(integrations):
         if isinstance(entry, dict):
             if entry.get("env") is not None:
                 # The variable is named by the integration; another name would be silently not set.
+                # Of this project only: another project's integration answers as a missing one.
                 integration = Integration.objects.filter(
-                    pk=entry.get("value") if is_id(entry.get("value")) else None
+                    pk=entry.get("value") if is_id(entry.get("value")) else None, project_id=project_id
                 ).first()
                 if integration is None or integration.name != entry["env"]:
                     raise exceptions.ValidationError(
@@ -82,7 +86,7 @@ def secret_ids(data):
     return ids
 
 
-class ProjectServicesView(FunctionsView):
+class ProjectServicesView(ManagementView):
     @extend_schema(responses={200: s.ServiceSerializer(many=True)})
     def get(self, request, project_id):
         project = project_get_for_user(user=request.user, project_id=project_id, roles=MEMBERS)
@@ -98,13 +102,13 @@ class ProjectServicesView(FunctionsView):
             package=package,
             name=request.data.get("name"),
             fields=service_fields(request.data, identity=("name", "packageId")),
-            secret_ids=secret_ids(request.data),
+            secret_ids=secret_ids(request.data, project_id=project.pk),
             user=request.user,
         )
         return Response(service_json(service), status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 
-class ServiceView(FunctionsView):
+class ServiceView(ManagementView):
     @extend_schema(responses={200: s.ServiceSerializer})
     def get(self, request, service_id):
         return Response(service_json(get_for_user(Service, service_id, user=request.user, roles=MEMBERS)))
@@ -121,7 +125,9 @@ class ServiceView(FunctionsView):
         }
         data = {k: v for k, v in request.data.items() if not (k in fixed and v == fixed[k])}
         service = service_services.service_update(
-            service=service, fields=service_fields(data), secret_ids=secret_ids(request.data)
+            service=service,
+            fields=service_fields(data),
+            secret_ids=secret_ids(request.data, project_id=service.project_id),
         )
         return Response(service_json(service))
 
@@ -131,7 +137,7 @@ class ServiceView(FunctionsView):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class ServicePauseView(FunctionsView):
+class ServicePauseView(ManagementView):
     perform = staticmethod(service_services.service_pause)
 
     @extend_schema(request=None, responses={200: s.ServiceSerializer})
@@ -148,7 +154,7 @@ class ServiceRestartView(ServicePauseView):
     perform = staticmethod(service_services.service_restart)
 
 
-class ServiceActivateSlotsView(FunctionsView):
+class ServiceActivateSlotsView(ManagementView):
     @extend_schema(request=s.ActivateSlotsSerializer, responses={200: s.SlotActivationSerializer})
     def post(self, request, service_id):
         service = get_for_user(Service, service_id, user=request.user, roles=WRITERS)

@@ -12,7 +12,7 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 
-from faas.api.common import FunctionsView, get_for_user
+from faas.api.common import ManagementView, get_for_user
 from faas.models import Service, Trigger
 from faas.selectors.triggers import trigger_json, triggers_of
 from faas.services import triggers as trigger_services
@@ -96,7 +96,7 @@ def _service_id(data) -> object:
     return id_field_from(data, "serviceId")
 
 
-class ServiceTriggersView(FunctionsView):
+class ServiceTriggersView(ManagementView):
     @extend_schema(responses={200: TriggerSerializer(many=True)})
     def get(self, request, service_id):
         service = get_for_user(Service, service_id, user=request.user, roles=MEMBERS)
@@ -109,7 +109,7 @@ class ServiceTriggersView(FunctionsView):
         return Response(trigger_json(trigger), status=status.HTTP_201_CREATED)
 
 
-class ProjectTriggersView(FunctionsView):
+class ProjectTriggersView(ManagementView):
     @extend_schema(responses={200: TriggerSerializer(many=True)})
     def get(self, request, project_id):
         project = project_get_for_user(user=request.user, project_id=project_id, roles=MEMBERS)
@@ -127,7 +127,7 @@ class ProjectTriggersView(FunctionsView):
         return Response(trigger_json(trigger), status=status.HTTP_201_CREATED)
 
 
-class TriggerView(FunctionsView):
+class TriggerView(ManagementView):
     def _get(self, request, trigger_id, roles):
         return get_for_user(
             Trigger, trigger_id, user=request.user, roles=roles, related=("project", "service__package", "created_by")

@@ -66,6 +66,8 @@ def _validate(fields: dict) -> None:
 
 
 def _check_revision(package: Package, revision: int, module_name: str) -> None:
+    if not is_id(revision):
+        raise ValidationError({"packageRevision": f"Must be a revision number of package '{package.name}'."})
     found = package.revisions.filter(version=revision).first()
     if found is None:
         raise ValidationError({"packageRevision": f"Package '{package.name}' has no revision {revision!r}."})

@@ -87,6 +87,8 @@ def batch_run(
         if not entity_inputs:
             raise ValidationError({"functionName": f"Function '{function['name']}' takes no item, annotation or task."})
         resource = entity_inputs[0]["type"].removesuffix("[]").lower()
+    if not isinstance(resource, str):
+        raise ValidationError({"resource": "Must be one of item, annotation, task."})
     input_name = entity_input_name(function, resource)
     if input_name is None:
         raise ValidationError({"resource": f"Function '{function['name']}' takes no {resource} input."})
