@@ -312,6 +312,10 @@ DATASLOT_TERMINATION_GRACE = float(os.environ.get("DATASLOT_TERMINATION_GRACE", 
 # broken: executions waiting for it must not wait forever (a download without a timeout).
 DATASLOT_REPLICA_START_TIMEOUT = float(os.environ.get("DATASLOT_REPLICA_START_TIMEOUT", "600"))
 DATASLOT_MAX_ARCHIVE_BYTES = env_int("DATASLOT_MAX_ARCHIVE_BYTES", 50 * 1024 * 1024)
+# A service's replicas per host (numReplicas, the autoscaler's maxReplicas) and runs at once
+# per replica: processes and threads on hosts that every tenant shares.
+DATASLOT_MAX_REPLICAS = env_int("DATASLOT_MAX_REPLICAS", 32)
+DATASLOT_MAX_CONCURRENCY = env_int("DATASLOT_MAX_CONCURRENCY", 100)
 # What a package archive may unpack to, checked at push before and while it decompresses
 # (faas.packaging; a member compressing more than 200:1 is refused as well).
 DATASLOT_MAX_ARCHIVE_UNPACKED_BYTES = env_int("DATASLOT_MAX_ARCHIVE_UNPACKED_BYTES", 200 * 1024 * 1024)

@@ -8,6 +8,7 @@ without a word. The autoscaler's bounds are validated here, whoever applies them
 
 from __future__ import annotations
 
+from django.conf import settings as django_settings
 from django.core.exceptions import ValidationError
 
 from faas.models import Service
@@ -67,6 +68,11 @@ def _autoscaler_errors(autoscaler: dict) -> dict[str, list[str]]:
     low, high = autoscaler.get("minReplicas", 0), autoscaler.get("maxReplicas", 1)
     if _natural(low, least=0) and _natural(high, least=1) and low > high:
         errors["runtime.autoscaler.minReplicas"] = [f"Must not exceed maxReplicas ({high}), got {low}."]
+    limit = django_settings.DATASLOT_MAX_REPLICAS
+    if _natural(high, least=1) and high > limit and "runtime.autoscaler.maxReplicas" not in errors:
+        errors["runtime.autoscaler.maxReplicas"] = [
+            f"At most {limit} on this server (DATASLOT_MAX_REPLICAS), got {high}."
+        ]
     return errors
 
 

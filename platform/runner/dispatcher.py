@@ -69,6 +69,7 @@ class Dispatcher(Scheduling):
         self.progress_sent: dict[int, float] = {}
         self.logs: list[tuple[int, str]] = []
         self.results: list[dict] = []
+        self._unapplied: deque[tuple[ReplicaProcess, dict]] = deque()  # read, not yet applied
         self.services: dict[int, Service] = {}
         self.queued: set[int] = set()  # services that may have queued executions
         self._capacity_freed = False
@@ -167,8 +168,13 @@ class Dispatcher(Scheduling):
             else:
                 heard.append(replica)
                 messages.extend((replica, m) for m in received)
-        for replica, message in messages:
+        # Read messages are applied in order; those a database error interrupted wait for the
+        # next turn (a replica's result must not be lost because a progress write failed).
+        self._unapplied.extend(messages)
+        while self._unapplied:
+            replica, message = self._unapplied[0]
             self.apply(replica, message)
+            self._unapplied.popleft()
         if self.results:
             self._finish(self.results)
             self.results = []
@@ -284,8 +290,9 @@ class Dispatcher(Scheduling):
             return
         op = message["op"]
         if op == "confined":
-            replica.confined = True
+            # Noted first: a database error here leaves the message to be applied again.
             note_sandbox_gaps(replica, message.get("sandboxGaps"), self.services.get(replica.service_id))
+            replica.confined = True
         elif op == "ready":
             replica.ready = True
             self._schedule_due = True
@@ -318,8 +325,9 @@ class Dispatcher(Scheduling):
             if status == ExecutionStatus.TERMINATED and run.kill_at is None:
                 # `terminated` means someone asked for it; a function cannot claim it on its own.
                 status, text = ExecutionStatus.FAILED, f"Ended as terminated, but no termination was asked: {text}"
-            self._flush_progress(only=execution_id, force=True)
-            self.progress.pop(execution_id, None)
+            # No database write here: the result is kept first, and its run's last progress
+            # (not yet written) is written with it.
+            last = self.progress.pop(execution_id, None)
             self.progress_sent.pop(execution_id, None)
             self.results.append(
                 {
@@ -327,6 +335,7 @@ class Dispatcher(Scheduling):
                     "status": status,
                     "output": message.get("output"),
                     "message": text,
+                    "percent": None if last is None else last[0],
                 }
             )
             self._capacity_freed = True
@@ -348,8 +357,8 @@ class Dispatcher(Scheduling):
 
     def flush(self) -> None:
         if self.logs:
-            lines, self.logs = self.logs, []
-            lifecycle.execution_logs_append(lines=lines)
+            lifecycle.execution_logs_append(lines=self.logs)  # one transaction: all or none
+            self.logs = []
         self._flush_progress()
 
     def _flush_progress(self, only: int | None = None, force: bool = False) -> None:
@@ -359,11 +368,12 @@ class Dispatcher(Scheduling):
                 continue
             if not force and now - self.progress_sent.get(execution_id, 0) < PROGRESS_INTERVAL:
                 continue
-            percent, message = self.progress.pop(execution_id)
-            self.progress_sent[execution_id] = now
+            percent, message = self.progress[execution_id]
             lifecycle.execution_progress(
                 execution_id=execution_id, holder=self.worker_id, percent=percent, message=message
             )
+            del self.progress[execution_id]  # once written: a failed write is tried again
+            self.progress_sent[execution_id] = now
 
     # --- forced stops ----------------------------------------------------------------
 

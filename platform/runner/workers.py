@@ -92,20 +92,26 @@ def live_workers_beside(worker_id: str) -> set[str]:
     return set(others.values_list("id", flat=True))
 
 
-def leases_sweep() -> int:
+def leases_sweep(*, own: str | None = None) -> int:
     """Reset what expired workers held (and anything in progress that names no live worker).
 
     One statement picks them (live workers as a subquery), so a worker that registers and
-    claims meanwhile is never taken for a dead one.
+    claims meanwhile is never taken for a dead one; each reset checks again, under the
+    row's lock, that its holder has not come back (a heartbeat late, not a worker gone).
+    ``own``: the sweeping dispatcher, alive by definition, whose runs are never reset here
+    (a heartbeat held up by a busy database, say SQLite's lock during a large batch, must
+    not reset what the same process is running).
     """
-    stale = list(
-        Execution.objects.filter(status=ExecutionStatus.IN_PROGRESS)
-        .exclude(holder__in=live_workers())
-        .values_list("id", "holder")
-    )
-    for execution_id, holder in stale:
-        lifecycle.execution_reset(execution_id=execution_id, holder=holder, reason=LOST_REASON)
-    return len(stale)
+    stale = Execution.objects.filter(status=ExecutionStatus.IN_PROGRESS).exclude(holder__in=live_workers())
+    if own is not None:
+        stale = stale.exclude(holder=own)
+    reset = 0
+    for execution_id, holder in list(stale.values_list("id", "holder")):
+        done = lifecycle.execution_reset(
+            execution_id=execution_id, holder=holder, reason=LOST_REASON, unless_held_by=live_workers()
+        )
+        reset += done is not None
+    return reset
 
 
 def requeue_sweep(queue_empty: Callable[[], bool]) -> int:
@@ -198,7 +204,7 @@ class Lease:
         self._stop.set()
 
     def sweep(self) -> None:
-        leases_sweep()
+        leases_sweep(own=self.worker_id)
         if self.queue_empty is not None:
             requeue_sweep(self.queue_empty)
 

@@ -119,8 +119,11 @@ class ServiceRunner(dl.BaseServiceRunner):
         return {{"has": value is not None, "length": len(value or ""), "env": sorted(os.environ)}}
 
     def chatty(self, progress):
+        # 3,000 updates over about half a second: several progress intervals.
         for i in range(3000):
             progress.update(progress=i // 30, message=f"{{i}}")
+            if i % 300 == 0:
+                time.sleep(0.05)
         return "done"
 
     def fail(self):

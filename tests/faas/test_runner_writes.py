@@ -5,6 +5,8 @@ execution that never reached a replica is queued again, and a host's own trouble
 replicas breaks no service for the other workers."""
 
 import errno
+import os
+import selectors
 import threading
 import time
 from datetime import timedelta
@@ -20,9 +22,10 @@ from faas.services.executions import execution_create, execution_progress, execu
 from runner import dispatcher as dispatcher_module
 from runner import replicas
 from runner.dispatcher import Dispatcher
+from runner.models import Worker
 from runner.offers import Offer, WorkerDispatcher
-from runner.replicas import STDERR_LINE, ReplicaProcess
-from runner.workers import requeue_sweep, worker_register
+from runner.replicas import STDERR_LINE, ReplicaProcess, Run
+from runner.workers import leases_sweep, live_workers, requeue_sweep, worker_register
 from tests.faas.test_validation import owner, push  # noqa: F401 - owner is a fixture
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.postgres]
@@ -123,6 +126,68 @@ def test_progress_changes_only_a_run_its_holder_still_holds_and_announces_what_t
     assert (stored.percent_complete, stored.message) == (100, "x" * 2000)
     assert announced == [progressed]
     assert execution_json(progressed) == execution_json(stored)  # its event says what the API says
+
+
+class ChannelReplica(ReplicaProcess):
+    """A replica whose messages the test writes: one read hands the dispatcher all of them."""
+
+    def __init__(self, service):
+        self.service_id, self.config_version, self.concurrency = service.id, service.config_version, 2
+        self.ready = self.confined = self.init_failed = False
+        self.draining_since, self.runs, self.rejected, self.taken, self.idle_since = None, {}, 0, 0, None
+        read_end, self.write_end = os.pipe()
+        self.process = type("Process", (), {"stdout": os.fdopen(read_end, "rb"), "stderr": None, "pid": 0})()
+        self.process.poll = lambda: None
+        self.inbox = []
+
+    def read(self):
+        os.read(self.process.stdout.fileno(), 100)
+        messages, self.inbox = self.inbox, []
+        return messages
+
+    def send_all(self, *messages):
+        self.inbox.extend(messages)
+        os.write(self.write_end, b"!")
+
+
+def test_messages_read_with_one_a_database_error_interrupted_are_applied_on_the_next_turn(
+    owner,  # noqa: F811
+    monkeypatch,
+):
+    service = _service(owner)
+    dispatcher = Dispatcher(name="applying")
+    monkeypatch.setattr(dispatcher, "schedule", lambda: None)
+    ok, broken = (execution_create(service=service, function_name="count", input={"n": n}) for n in (1, 2))
+    assert len(executions_claim(service=service, limit=2, holder=dispatcher.worker_id, only=[ok.pk, broken.pk])) == 2
+    replica = ChannelReplica(service)
+    dispatcher.replicas[service.id].append(replica)
+    dispatcher.selector.register(replica.process.stdout, selectors.EVENT_READ, (replica, "stdout"))
+    for execution in (ok, broken):
+        replica.runs[execution.pk] = Run(execution.pk, time.monotonic() + 3600, 3600)
+    blips = []
+
+    def noted_once_the_database_answers(*args):
+        if not blips:
+            blips.append(1)
+            raise OperationalError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(dispatcher_module, "note_sandbox_gaps", noted_once_the_database_answers)
+    replica.send_all(
+        {"op": "confined", "sandboxGaps": []},
+        {"op": "ready"},
+        {"op": "progress", "id": broken.pk, "percent": 40, "message": "almost"},
+        {"op": "done", "id": ok.pk, "status": "success", "output": 1, "message": ""},
+        {"op": "done", "id": broken.pk, "status": "failed", "message": "ValueError: no"},
+    )
+    with pytest.raises(OperationalError):
+        dispatcher.step()  # the run_forever loop reconnects and goes on
+    dispatcher.step()
+
+    assert (replica.confined, replica.ready, replica.rejected, replica.runs) == (True, True, 0, {})
+    ended = {e.pk: e for e in Execution.objects.filter(pk__in=[ok.pk, broken.pk])}
+    assert (ended[ok.pk].status, ended[ok.pk].output, ended[ok.pk].percent_complete) == ("success", 1, 100)
+    # The last progress, never written while it ran, is written with the end.
+    assert (ended[broken.pk].status, ended[broken.pk].percent_complete) == ("failed", 40)
 
 
 def test_a_long_stderr_line_is_never_cut_inside_a_secret():
@@ -397,3 +462,24 @@ def test_behind_a_backlog_the_sweep_publishes_again_only_what_was_published_befo
     assert stamped[waiting.pk] == now - timedelta(seconds=40)
 
     assert requeue_sweep(lambda: True) == 1  # the queue is empty: what is left untouched is lost
+
+
+def test_a_sweep_never_resets_its_own_dispatchers_runs_nor_a_worker_that_came_back(owner):  # noqa: F811
+    service = _service(owner)
+    mine, theirs = (execution_create(service=service, function_name="count", input={"n": n}) for n in (1, 2))
+    for holder, execution in (("own", mine), ("late", theirs)):
+        worker_register(worker_id=holder, name=holder, executor="embedded")
+        assert executions_claim(service=service, limit=1, holder=holder, only=[execution.pk])
+    # Both heartbeats are older than the lease: the database was busy, say (SQLite's lock
+    # held by a large batch), not the workers gone.
+    Worker.objects.update(heartbeat_at=timezone.now() - timedelta(hours=1))
+
+    # The sweeping dispatcher is alive by definition: its own runs are not reset.
+    assert leases_sweep(own="own") == 1
+    assert Execution.objects.get(pk=mine.pk).status == "in-progress"
+    assert Execution.objects.get(pk=theirs.pk).status == "failed"
+
+    # A reset checks again, under the row's lock, that the holder has not come back.
+    Worker.objects.filter(pk="own").update(heartbeat_at=timezone.now())
+    again = execution_reset(execution_id=mine.pk, holder="own", reason="lost", unless_held_by=live_workers())
+    assert again is None and Execution.objects.get(pk=mine.pk).status == "in-progress"

@@ -190,6 +190,36 @@ def test_execution_timeout_must_be_a_natural_number(service, value):
     assert Service.objects.count() == 1
 
 
+@pytest.mark.parametrize(
+    ("runtime", "field", "limit"),
+    [
+        ({"numReplicas": 5}, "runtime.numReplicas", "DATASLOT_MAX_REPLICAS"),
+        ({"concurrency": 9}, "runtime.concurrency", "DATASLOT_MAX_CONCURRENCY"),
+        (
+            {"autoscaler": {"type": "rabbitmq", "minReplicas": 0, "maxReplicas": 5}},
+            "runtime.autoscaler.maxReplicas",
+            "DATASLOT_MAX_REPLICAS",
+        ),
+    ],
+)
+def test_replicas_and_concurrency_stay_within_the_servers_limits(service, settings, runtime, field, limit):
+    settings.DATASLOT_MAX_REPLICAS, settings.DATASLOT_MAX_CONCURRENCY = 4, 8
+    client, project, package, svc = service
+    assert_refused(client.patch(f"/api/services/{svc['id']}/", {"runtime": runtime}, format="json"), field, limit)
+    deploy = client.post(
+        f"/api/projects/{project.id}/services/",
+        {"name": "other", "packageId": package["id"], "runtime": runtime},
+        format="json",
+    )
+    assert_refused(deploy, field, limit)
+    assert Service.objects.count() == 1 and (Service.objects.get().num_replicas, Service.objects.get().concurrency) == (
+        1,
+        10,
+    )
+    at_limit = {"numReplicas": 4, "concurrency": 8, "autoscaler": {"type": "rabbitmq", "maxReplicas": 4}}
+    assert client.patch(f"/api/services/{svc['id']}/", {"runtime": at_limit}, format="json").status_code == 200
+
+
 def test_on_reset_is_failed_or_rerun(service):
     client, _, _, svc = service
     assert_refused(client.patch(f"/api/services/{svc['id']}/", {"onReset": "retry"}, format="json"), "onReset", "rerun")

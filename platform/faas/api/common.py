@@ -57,7 +57,7 @@ class ChangedByPeopleOnly(BasePermission):
         return request.method in SAFE_METHODS or not is_function_bot(request.user)
 
 
+# Views of packages, services, integrations (secrets) and triggers. (A comment, not a
+# docstring: the schema would show it as every operation's description.)
 class ManagementView(FunctionsView):
-    """Views of packages, services, integrations (secrets) and triggers."""
-
     permission_classes = [IsAuthenticated, ChangedByPeopleOnly]

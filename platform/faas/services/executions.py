@@ -438,7 +438,7 @@ def execution_logs_append(*, lines: list[tuple[int, str]]) -> None:
 
 
 def executions_finish(*, holder: str, results: list[dict]) -> list[Execution]:
-    """Record how runs ended: ``results`` are ``{id, status, output, message}``; several
+    """Record how runs ended: ``results`` are ``{id, status, output, message[, percent]}``; several
     in one transaction. Each is one conditional ``UPDATE … RETURNING``: an execution that
     has moved on since (reset, rerun, another worker) is left alone.
     """
@@ -449,7 +449,7 @@ def executions_finish(*, holder: str, results: list[dict]) -> list[Execution]:
     finished = []
     sql = (
         f"UPDATE {_TABLE} SET status = %s, output = %s, message = %s,"
-        f" percent_complete = CASE WHEN %s THEN 100 ELSE percent_complete END,"
+        f" percent_complete = CASE WHEN %s THEN 100 WHEN %s >= 0 THEN %s ELSE percent_complete END,"
         f" finished_at = %s, updated_at = %s, status_log = {_log_append('%s')}"
         f" WHERE id = %s AND status = %s AND holder = %s{_returning(service=True)}"
     )
@@ -459,7 +459,10 @@ def executions_finish(*, holder: str, results: list[dict]) -> list[Execution]:
             success = status == ExecutionStatus.SUCCESS
             output = output_field.get_db_prep_save(result.get("output") if success else None, connection)
             message = (result.get("message") or "")[:2000]
-            params = [status, output, message, success, at, at, status, now.isoformat(), message]
+            # A run's last progress not yet written (``percent``) is written with its end.
+            percent = result.get("percent")
+            percent = max(0, min(100, int(percent))) if isinstance(percent, int) else -1
+            params = [status, output, message, success, percent, percent, at, at, status, now.isoformat(), message]
             params += [int(result["id"]), RUNNING, holder]
             for execution in _updated_rows(sql, params):
                 _attach_service(execution)
@@ -503,7 +506,7 @@ def execution_release(*, execution_id: int, holder: str, reason: str) -> Executi
 
 
 def execution_reset(
-    *, execution_id: int, reason: str, terminated: bool = False, holder: str | None = None
+    *, execution_id: int, reason: str, terminated: bool = False, holder: str | None = None, unless_held_by=None
 ) -> Execution | None:
     """An execution's run was cut off from outside (timeout, replica death, restart).
 
@@ -513,7 +516,7 @@ def execution_reset(
     """
     now = timezone.now()
     with transaction.atomic():
-        execution = _held(execution_id, holder)
+        execution = _held(execution_id, holder, unless_held_by)
         if execution is None:
             return None
         service = execution.service
@@ -534,10 +537,11 @@ def execution_reset(
         return _let_go(execution, now)
 
 
-def _held(execution_id: int, holder: str | None) -> Execution | None:
-    """The execution if it is in progress (held by ``holder``, when given), its row locked
-    until the transaction ends: two sweepers, or a sweep and a termination, must not both
-    act on one read."""
+def _held(execution_id: int, holder: str | None, unless_held_by=None) -> Execution | None:
+    """The execution if it is in progress (held by ``holder``, when given; not by one of
+    ``unless_held_by``, a query of holder ids, when given), its row locked until the
+    transaction ends: two sweepers, or a sweep and a termination, must not both act on one
+    read."""
     queryset = (
         Execution.objects.select_for_update(of=("self",))
         .select_related("service", "creator", "worker")
@@ -545,6 +549,8 @@ def _held(execution_id: int, holder: str | None) -> Execution | None:
     )
     if holder is not None:
         queryset = queryset.filter(holder=holder)
+    if unless_held_by is not None:
+        queryset = queryset.exclude(holder__in=unless_held_by)
     return queryset.first()
 
 

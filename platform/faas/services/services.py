@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -52,6 +53,14 @@ def _validate(fields: dict) -> None:
             isinstance(value, bool) or not isinstance(value, int) or value < (0 if key == "drain_time" else 1)
         ):
             errors[api] = [f"Must be a whole number of at least {0 if key == 'drain_time' else 1}, got {value!r}."]
+    # Replicas are processes on shared hosts: one tenant's service must not take them all.
+    for key, api, limit, setting in (
+        ("concurrency", "runtime.concurrency", settings.DATASLOT_MAX_CONCURRENCY, "DATASLOT_MAX_CONCURRENCY"),
+        ("num_replicas", "runtime.numReplicas", settings.DATASLOT_MAX_REPLICAS, "DATASLOT_MAX_REPLICAS"),
+    ):
+        value = fields.get(key)
+        if api not in errors and isinstance(value, int) and value > limit:
+            errors[api] = [f"At most {limit} on this server ({setting}), got {value}."]
     if "init_input" in fields and not isinstance(fields["init_input"], dict):
         errors["initParams"] = ["Must be an object keyed by the module's init input names."]
     if "active" in fields and not isinstance(fields["active"], bool):
