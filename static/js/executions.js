@@ -365,15 +365,17 @@
   function drawAnnotations(batch) {
     return function (drawn) {
       var annotations = (drawn && drawn.annotations) || [];
+      // Left out: more, or larger, than a page draws at once (studio/applications/drawn.py).
+      var left = drawn && (drawn.more || drawn.left) ? " Some are too many or too large to draw here: open their items to see them." : "";
       if (!annotations.length) {
-        Dataslot.toast(batch.name + " finished, but returned no annotation to draw.");
+        Dataslot.toast(left ? batch.name + " finished." + left : batch.name + " finished, but returned no annotation to draw.");
         return;
       }
       document.dispatchEvent(new CustomEvent("dataslot:draw-annotation", {
         detail: { annotations: annotations, overlays: drawn.overlays || {} },
       }));
       var n = annotations.length;
-      Dataslot.toast(batch.name + ": " + n + " annotation" + (n === 1 ? "" : "s") + " drawn.", "success");
+      Dataslot.toast(batch.name + ": " + n + " annotation" + (n === 1 ? "" : "s") + " drawn." + left, "success");
     };
   }
 

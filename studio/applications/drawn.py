@@ -5,15 +5,20 @@ returned as the annotation studio draws them (the API's JSON) and, for the datas
 browser, each of their items' thumbnail overlay: the page draws from the row alone, with
 no request per annotation or per item.
 
-Bounded so that a function returning thousands of annotations cannot make every row and
-websocket message large: past ``MAX_DRAWN`` annotations (per execution) the row carries
-only ``{"more": true}`` and the page reads the same data once from ``execution_drawn``
-(up to ``MAX_FETCHED``).
+Bounded so that a function returning thousands of annotations, or a few huge ones (a
+polygon of 300k vertices, megabytes of attributes), cannot make every row and websocket
+message large: past ``MAX_DRAWN`` annotations or ``MAX_ROW_BYTES`` of JSON (per
+execution) the row carries only ``{"more": true}``, and the page of the user who ran it
+reads the same data once from ``execution_drawn``, which sends up to ``MAX_FETCHED``
+annotations and ``MAX_FETCHED_BYTES``: what does not fit is left out, counted in
+``"left"`` (the page says so; the annotations are on their items all the same).
 
 Read for a whole batch of rows at once: two queries, none per row.
 """
 
 from __future__ import annotations
+
+import json
 
 from django.template.loader import render_to_string
 
@@ -25,6 +30,8 @@ from workspace.representations import annotation_json
 
 MAX_DRAWN = 50
 MAX_FETCHED = 1000
+MAX_ROW_BYTES = 64 * 1024  # every row render and live batch of the project carries it
+MAX_FETCHED_BYTES = 4 * 1024 * 1024  # one read, by the page that applies the post-action
 
 
 def _wanted(execution: dict) -> bool:
@@ -34,10 +41,14 @@ def _wanted(execution: dict) -> bool:
     )
 
 
-def drawn_for(*, project_id: int, executions: list[dict], limit: int = MAX_DRAWN) -> dict[int, dict]:
+def drawn_for(
+    *, project_id: int, executions: list[dict], limit: int = MAX_DRAWN, budget: int | None = MAX_ROW_BYTES
+) -> dict[int, dict]:
     """``{execution id: {"annotations": [...], "overlays": {item id: svg}}}`` for the
     successful drawAnnotation executions among these (their API/event JSON), of one project;
-    ``{"more": True}`` for one that returned more than ``limit`` annotations."""
+    ``{"more": True}`` for one that returned more than ``limit`` annotations or more than
+    ``budget`` bytes of them. ``budget=None``: the fetch's own budget, ``MAX_FETCHED_BYTES``,
+    keeping what fits and counting the rest in ``"left"``."""
     drawn: dict[int, dict] = {}
     wanted: dict[int, list[int]] = {}
     for execution in executions:
@@ -65,8 +76,20 @@ def drawn_for(*, project_id: int, executions: list[dict], limit: int = MAX_DRAWN
     }
     for execution_id, ids in wanted.items():
         found = [annotations[pk] for pk in ids if pk in annotations]
-        drawn[execution_id] = {
-            "annotations": [annotation_json(a) for a in found],
-            "overlays": {a.item_id: overlays[a.item_id] for a in found if a.item_id in overlays},
-        }
+        kept, shown, size, left = [], {}, 0, 0
+        for annotation in found:
+            data = annotation_json(annotation)
+            overlay = overlays.get(annotation.item_id) if annotation.item_id not in shown else None
+            cost = len(json.dumps(data, separators=(",", ":"))) + len(overlay or "")
+            if size + cost > (MAX_FETCHED_BYTES if budget is None else budget):
+                left += 1
+                continue
+            size += cost
+            kept.append(data)
+            if overlay is not None:
+                shown[annotation.item_id] = overlay
+        if left and budget is not None:
+            drawn[execution_id] = {"more": True}
+        else:
+            drawn[execution_id] = {"annotations": kept, "overlays": shown} | ({"left": left} if left else {})
     return drawn

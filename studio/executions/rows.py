@@ -75,7 +75,8 @@ def execution_row(execution: dict, *, labels: Labels | None = None, drawn: dict 
         "to_terminate": bool(execution.get("toTerminate")),
         "post_action": post_action,
         "download_count": len(items),
-        "download_item": items[0] if len(items) == 1 else "",
+        # Only an item of this project (named in ``labels``): a function may return any id.
+        "download_item": items[0] if len(items) == 1 and labels and labels.entity(("item", items[0])) else "",
         "drawn": json.dumps(drawn, separators=(",", ":")) if drawn is not None else "",
         "creator": execution.get("creator") or "",
         # Which worker ran it, e.g. "alpha on gpu-1" ("" while none has taken it).

@@ -90,7 +90,7 @@ def execution_drawn(request, project_id: int, execution_id: int):
     annotations than its row carries (``studio.applications.drawn``)."""
     project = project_get_for_user(user=request.user, project_id=project_id)
     data = execution_json(selectors.execution_get(project=project, execution_id=execution_id))
-    drawn = drawn_for(project_id=project.pk, executions=[data], limit=MAX_FETCHED).get(data["id"])
+    drawn = drawn_for(project_id=project.pk, executions=[data], limit=MAX_FETCHED, budget=None).get(data["id"])
     return JsonResponse(drawn or {"annotations": [], "overlays": {}})
 
 

@@ -16,9 +16,11 @@ from faas.models import Execution
 from faas.services.executions import execution_finish, executions_claim
 from faas.services.slots import slot_run
 from live.events import project_group, publish
+from studio.applications import drawn as drawn_module
 from studio.applications.drawn import MAX_DRAWN
 from tests.studio.browse.conftest import fake_items
 from workspace.models import Annotation
+from workspace.services.projects import dataset_create, project_create
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -46,7 +48,8 @@ def test_anonymous_and_non_members_are_refused(project, bob):
     assert async_to_sync(_closed_with)(path, session_headers(bob)) == (True, 4404)
 
 
-def test_a_member_gets_each_execution_event_as_out_of_band_rows_with_its_post_action(project, alice, service):
+def test_a_member_gets_each_execution_event_as_out_of_band_rows_with_its_post_action(project, alice, service, dataset):
+    (item,) = fake_items(dataset, 1)
     event = {
         "id": 41,
         "projectId": project.pk,
@@ -54,7 +57,7 @@ def test_a_member_gets_each_execution_event_as_out_of_band_rows_with_its_post_ac
         "serviceName": "tools",
         "functionName": "gray",
         "input": {"item": {"item_id": 3}},
-        "output": {"item_id": 9, "dataset_id": 1},
+        "output": {"item_id": item.pk, "dataset_id": dataset.pk},
         "status": "success",
         "statusLog": [],
         "latestStatus": {"status": "success", "percentComplete": 100, "message": "done"},
@@ -83,7 +86,7 @@ def test_a_member_gets_each_execution_event_as_out_of_band_rows_with_its_post_ac
     assert (
         'data-status="success" data-finished data-version="000000|" data-post-action="download"' in html
     )  # from the event
-    assert 'data-download-count="1" data-download-item="9"' in html  # what the page downloads
+    assert f'data-download-count="1" data-download-item="{item.pk}"' in html  # what the page downloads
     assert 'aria-valuenow="100"' in html and 'data-action="terminate"' not in html
 
 
@@ -209,3 +212,59 @@ def test_an_execution_that_returned_more_annotations_than_a_row_carries_is_drawn
     drawn = client.get(f"/projects/{project.pk}/executions/{execution.pk}/drawn/").json()
     assert [a["id"] for a in drawn["annotations"]] == [b.pk for b in boxes]
     assert list(drawn["overlays"]) == [str(item.pk)]
+
+
+def test_a_few_huge_annotations_do_not_ride_on_every_row_and_the_read_keeps_what_fits(
+    client, project, alice, dataset, service, monkeypatch
+):
+    # A hostile function makes annotations of megabytes (attributes, vertices) and returns
+    # them: every member's rows and live batches would carry them.
+    (item,) = fake_items(dataset, 1)
+    small, huge = Annotation.objects.bulk_create(
+        [
+            Annotation(item=item, type="box", label="cat", coordinates=[[1, 1], [2, 2]]),
+            Annotation(
+                item=item, type="box", label="cat", coordinates=[[1, 1], [2, 2]], attributes={"x": "y" * 300_000}
+            ),
+        ]
+    )
+    execution = Execution.objects.create(
+        project=project,
+        service=service,
+        package_revision=1,
+        function_name="detect",
+        status="success",
+        post_action="drawAnnotation",
+        output=[{"annotation_id": a.pk, "item_id": item.pk, "dataset_id": dataset.pk} for a in (small, huge)],
+    )
+    client.force_login(alice)
+    rows = client.get(f"/projects/{project.pk}/executions/rows/", {"ids": execution.pk}).content.decode()
+    assert 'data-drawn="{&quot;more&quot;:true}"' in rows and len(rows) < 100_000
+
+    monkeypatch.setattr(drawn_module, "MAX_FETCHED_BYTES", 100_000)
+    drawn = client.get(f"/projects/{project.pk}/executions/{execution.pk}/drawn/").json()
+    assert [a["id"] for a in drawn["annotations"]] == [small.pk] and drawn["left"] == 1
+
+
+def test_a_download_names_only_an_item_of_the_executions_project(client, project, alice, dataset, service):
+    (mine,) = fake_items(dataset, 1)
+    other = project_create(name="Elsewhere", owner=alice)
+    (theirs,) = fake_items(dataset_create(project=other, name="d"), 1)
+    executions = [
+        Execution.objects.create(
+            project=project,
+            service=service,
+            package_revision=1,
+            function_name="export",
+            status="success",
+            post_action="download",
+            output={"item_id": item.pk, "dataset_id": item.dataset_id},
+        )
+        for item in (mine, theirs)
+    ]
+    client.force_login(alice)
+    rows = client.get(
+        f"/projects/{project.pk}/executions/rows/", {"ids": ",".join(str(e.pk) for e in executions)}
+    ).content.decode()
+    items = dict(re.findall(r'id="execution-drawer-(\d+)"[^>]*?data-download-item="(\d*)"', rows))
+    assert items == {str(executions[0].pk): str(mine.pk), str(executions[1].pk): ""}
