@@ -14,6 +14,10 @@ from workspace.ids import parse_id
 from workspace.models import Item, Project
 
 MAX_EXECUTIONS = 1000
+# One zip is built before it is sent: bounded, whatever the outputs name (an output may
+# list every item of the project).
+MAX_ZIP_ITEMS = 5000
+MAX_ZIP_BYTES = 2 * 1024**3
 
 
 def parse_ids(text: str) -> list[int]:
@@ -32,9 +36,19 @@ def output_items(*, project: Project, execution_ids: list[int]) -> list[Item]:
     if len(outputs) != len(execution_ids):
         raise Http404("No such execution.")
     wanted = [i for pk in execution_ids for i in references.ids_of(outputs[pk], "item")]
-    items = Item.objects.filter(dataset__project=project, pk__in=wanted).only("id", "name", "file")
+    items = Item.objects.filter(dataset__project=project, pk__in=wanted).only("id", "name", "file", "size")
     by_id = {item.pk: item for item in items}
     return [by_id[i] for i in dict.fromkeys(wanted) if i in by_id]
+
+
+def check_zip(items: list[Item]) -> None:
+    """A ValidationError saying so when the items are more than one zip holds."""
+    total = sum(item.size or 0 for item in items)
+    if len(items) > MAX_ZIP_ITEMS or total > MAX_ZIP_BYTES:
+        raise ValidationError(
+            f"These executions returned {len(items)} items ({total // (1024 * 1024)} MiB): one zip holds at most "
+            f"{MAX_ZIP_ITEMS} items and {MAX_ZIP_BYTES // (1024 * 1024)} MiB. Download fewer executions at once."
+        )
 
 
 def zip_of(items: list[Item]):

@@ -128,6 +128,10 @@ def executions_download(request, project_id: int):
     items = downloads.output_items(project=project, execution_ids=ids)
     if not items:
         return _bad_request("These executions returned no items.")
+    try:
+        downloads.check_zip(items)
+    except ValidationError as exc:
+        return _bad_request(" ".join(exc.messages))
     return FileResponse(
         downloads.zip_of(items),
         as_attachment=True,

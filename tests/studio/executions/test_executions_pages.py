@@ -10,6 +10,7 @@ from django.test import Client
 from faas.models import Execution, ExecutionLog
 from faas.services.packages import package_push
 from faas.services.services import service_deploy
+from studio.executions import downloads
 from studio.executions.rows import VIEWS, render_views, rows_of
 from tests.studio.browse.conftest import CODE, executions_with_outputs, fake_items
 from tests.support.functions import archive, function
@@ -73,6 +74,20 @@ def test_the_zip_holds_the_output_items_of_the_executions(client, alice, project
     names = archive.namelist()
     assert len(names) == 3 and len(set(names)) == 3  # same names are made unique
     assert sorted(archive.read(n) for n in names) == sorted(i.file.open("rb").read() for i in items)
+
+
+def test_a_zip_past_its_limits_is_a_400_that_says_so(client, alice, project, dataset, service, monkeypatch):
+    items = [item_create(dataset=dataset, file=png((40, 30)), name=f"{n}.png") for n in range(3)]
+    ids = ",".join(str(e.pk) for e in executions_with_outputs(service, items))
+    client.force_login(alice)
+    monkeypatch.setattr(downloads, "MAX_ZIP_ITEMS", 2)
+    response = client.get(f"/projects/{project.pk}/executions/download/", {"ids": ids})
+    assert response.status_code == 400 and "at most 2 items" in response.content.decode()
+    monkeypatch.setattr(downloads, "MAX_ZIP_ITEMS", 3)
+    monkeypatch.setattr(downloads, "MAX_ZIP_BYTES", sum(i.size for i in items) - 1)
+    assert client.get(f"/projects/{project.pk}/executions/download/", {"ids": ids}).status_code == 400
+    monkeypatch.setattr(downloads, "MAX_ZIP_BYTES", sum(i.size for i in items))
+    assert client.get(f"/projects/{project.pk}/executions/download/", {"ids": ids}).status_code == 200
 
 
 def test_the_zip_refuses_other_projects_executions_and_non_members(client, alice, bob, project, service, other_project):
