@@ -74,18 +74,29 @@ def test_a_bot_sees_only_its_own_project(world):
 
 def test_a_bot_writes_nothing_outside_its_project(world):
     bot, other, service = world["bot"], world["other"], world["service"]
-    writes = [
+    outside = [
         ("post", f"/api/projects/{other.pk}/members/", {"username": "alice", "role": "owner"}),
         ("post", f"/api/projects/{other.pk}/datasets/", {"name": "mine"}),
+    ]
+    for method, path, body in outside:
+        response = getattr(bot, method)(path, body, format="json")
+        assert response.status_code == 404, (path, response.content)
+    # Packages, services, secrets and triggers a bot changes nowhere, its own project
+    # included: the same 403 whatever the project, so it tells nothing of another one.
+    management = [
         ("post", f"/api/projects/{other.pk}/packages/", {"name": "p"}),
         ("post", f"/api/projects/{other.pk}/services/", {"name": "s", "packageId": world["package"].pk}),
         ("post", f"/api/projects/{other.pk}/integrations/", {"name": "X", "value": "v"}),
         ("post", f"/api/services/{service.pk}/activate-slots/", {"projectId": other.pk}),
         ("post", f"/api/projects/{world['home'].pk}/services/", {"name": "s", "packageId": world["package"].pk}),
+        ("post", "/api/projects/987654321/services/", {"name": "s", "packageId": world["package"].pk}),
     ]
-    for method, path, body in writes:
+    for method, path, body in management:
         response = getattr(bot, method)(path, body, format="json")
-        assert response.status_code == 404, (path, response.content)
+        assert response.status_code == 403, (path, response.content)
+        assert response.json() == {
+            "detail": "A function's token cannot change packages, services, secrets or triggers."
+        }
     assert not Membership.objects.filter(project=other, user=service.bot).exists()
     assert list(Dataset.objects.filter(project=other).values_list("name", flat=True)) == ["d"]
     assert not Integration.objects.exists()

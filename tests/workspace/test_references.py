@@ -56,7 +56,7 @@ def test_a_reference_comes_back_the_same_from_a_function_that_returns_its_entity
     # The replica's SDK reads the reference and the entity JSON the runner sends with the run.
     wire = json.loads(json.dumps(ref))
     assert sdk_references.parse(wire) == (name, entity.pk)
-    query, represent = RUNNER_KINDS[name]
+    query, _, represent = RUNNER_KINDS[name]
     sent = json.loads(json.dumps(represent(query([entity.pk]).get())))
     loaded = load_entity(name, wire, {f"{name}:{entity.pk}": sent})
     assert isinstance(loaded, getattr(dl, name)) and loaded.id == entity.pk
