@@ -338,11 +338,9 @@ class WorkerDispatcher(Dispatcher):
         self.queued.discard(service.id)
         if not wanted:
             return
-        claimed = lifecycle.executions_claim(service=service, limit=len(wanted), holder=self.worker_id, only=wanted)
-        lifecycle.executions_finish(
-            holder=self.worker_id,
-            results=[{"id": e.id, "status": ExecutionStatus.FAILED, "message": reason} for e in claimed],
+        failed = lifecycle.executions_fail_queued(
+            service=service, limit=len(wanted), holder=self.worker_id, message=reason, only=wanted
         )
-        taken = {e.id for e in claimed}
+        taken = {e.id for e in failed}
         for eid in taken | set(self._gone([eid for eid in wanted if eid not in taken])):
             self._settle(eid, Offer.CLAIMED)

@@ -21,7 +21,7 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
-from django.db import InterfaceError, OperationalError, transaction
+from django.db import InterfaceError, OperationalError
 from django.db.models import Count
 
 from faas.enums import ExecutionStatus
@@ -208,13 +208,10 @@ class Scheduling:
 
     def _fail_queued(self, service: Service, message: str, batch: int = 500) -> None:
         while True:
-            with transaction.atomic():
-                claimed = lifecycle.executions_claim(service=service, limit=batch, holder=self.worker_id)
-                lifecycle.executions_finish(
-                    holder=self.worker_id,
-                    results=[{"id": e.id, "status": ExecutionStatus.FAILED, "message": message} for e in claimed],
-                )
-            if len(claimed) < batch:
+            failed = lifecycle.executions_fail_queued(
+                service=service, limit=batch, holder=self.worker_id, message=message
+            )
+            if len(failed) < batch:
                 return
 
     def _function(self, service: Service, execution: Execution) -> dict:

@@ -331,6 +331,9 @@ def test_a_worker_that_cannot_start_a_replica_fails_only_what_it_was_offered(own
     assert offer.outcome == Offer.CLAIMED  # settled: nothing goes back to the broker
     failed = Execution.objects.get(pk=offered.pk)
     assert (failed.status, failed.message) == ("failed", "Its replica could not be started: Is a directory.")
+    # It never ran: no attempt is counted, and its log goes from queued to failed.
+    assert failed.attempts == 0 and [e["status"] for e in failed.status_log] == ["created", "failed"]
+    assert failed.holder == dispatcher.worker_id and failed.finished_at is not None
     service.refresh_from_db()
     assert service.broken_reason == ""  # other workers still run it
     assert Execution.objects.get(pk=elsewhere.pk).status == "created"

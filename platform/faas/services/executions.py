@@ -260,16 +260,10 @@ def executions_claim(
     """
     now = timezone.now()
     worker = _worker(holder)
-    if only is not None:
-        only = [int(eid) for eid in only][:limit]
-        if not only:
-            return []
-        which, which_params = f"id IN ({', '.join(['%s'] * len(only))})", only
-    else:
-        # Oldest first; on PostgreSQL rows another claimer holds are skipped, not waited for.
-        lock = " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
-        which = f"id IN (SELECT id FROM {_TABLE} WHERE service_id = %s AND status = %s ORDER BY id LIMIT %s{lock})"
-        which_params = [service.id, CREATED, int(limit)]
+    queued = _queued(service, limit, only)
+    if queued is None:
+        return []
+    which, which_params = queued
     attempt = "'Attempt ' || (attempts + 1) || '. ' || %s"
     sql = (
         f"UPDATE {_TABLE} SET status = %s, attempts = attempts + 1, started_at = %s, finished_at = NULL,"
@@ -290,6 +284,51 @@ def executions_claim(
 
 
 _TABLE = Execution._meta.db_table
+
+
+def _queued(service: Service, limit: int, only: Iterable[int] | None) -> tuple[str, list] | None:
+    """SQL (and its parameters) naming the queued executions a claim or a fail takes:
+    ``only`` these, or the service's oldest; None when ``only`` names none."""
+    if only is not None:
+        only = [int(eid) for eid in only][:limit]
+        if not only:
+            return None
+        return f"id IN ({', '.join(['%s'] * len(only))})", only
+    # Oldest first; on PostgreSQL rows another claimer holds are skipped, not waited for.
+    lock = " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
+    which = f"id IN (SELECT id FROM {_TABLE} WHERE service_id = %s AND status = %s ORDER BY id LIMIT %s{lock})"
+    return which, [service.id, CREATED, int(limit)]
+
+
+def executions_fail_queued(
+    *, service: Service, limit: int, holder: str, message: str, only: Iterable[int] | None = None
+) -> list[Execution]:
+    """Fail up to ``limit`` queued executions of a service that cannot run (it broke, or
+    this worker cannot run it), oldest first or ``only`` these: one conditional ``UPDATE``
+    from ``created``, counting no attempt (none ran)."""
+    now = timezone.now()
+    worker = _worker(holder)
+    queued = _queued(service, limit, only)
+    if queued is None:
+        return []
+    which, which_params = queued
+    message = message[:2000]
+    sql = (
+        f"UPDATE {_TABLE} SET status = %s, message = %s, finished_at = %s, updated_at = %s, holder = %s,"
+        f" worker_id = %s, status_log = {_log_append('%s')}"
+        f" WHERE {which} AND service_id = %s AND status = %s{_returning()}"
+    )
+    at = _db_time(now)
+    failed = ExecutionStatus.FAILED
+    params = [failed, message, at, at, holder, worker.pk if worker else None, failed, now.isoformat(), message]
+    params += [*which_params, service.id, CREATED]
+    executions = sorted(_updated_rows(sql, params), key=lambda e: e.id)
+    for execution in executions:
+        execution.service = service
+        execution.worker = worker
+        _attach_creator(execution)
+        announce(execution)
+    return executions
 
 
 def _log_append(message_sql: str, *, trim: bool = False) -> str:
