@@ -36,8 +36,9 @@ def _natural(value, *, least: int) -> bool:
     return not isinstance(value, bool) and isinstance(value, int) and value >= least
 
 
-def validate_runtime_settings(settings: dict) -> None:
-    """400s naming the field (``runtime.autoscaler.minReplicas``...) for settings that cannot be."""
+def validate_runtime_settings(settings: dict, *, before: dict | None = None) -> None:
+    """400s naming the field (``runtime.autoscaler.minReplicas``...) for settings that cannot be;
+    ``before``: the settings they update (an unchanged value passes the server's limits)."""
     errors: dict[str, list[str]] = {}
     pod_type = settings.get("podType")
     if pod_type is not None and pod_type not in POD_TYPES:
@@ -50,12 +51,13 @@ def validate_runtime_settings(settings: dict) -> None:
         if not isinstance(autoscaler, dict):
             errors["runtime.autoscaler"] = ["Must be an object: {type, minReplicas, maxReplicas, queueLength}."]
         else:
-            errors.update(_autoscaler_errors(autoscaler))
+            previous = (before or {}).get("autoscaler")
+            errors.update(_autoscaler_errors(autoscaler, previous if isinstance(previous, dict) else {}))
     if errors:
         raise ValidationError(errors)
 
 
-def _autoscaler_errors(autoscaler: dict) -> dict[str, list[str]]:
+def _autoscaler_errors(autoscaler: dict, before: dict) -> dict[str, list[str]]:
     errors = {}
     kind = autoscaler.get("type", "rabbitmq")
     if kind not in AUTOSCALER_TYPES:
@@ -69,7 +71,8 @@ def _autoscaler_errors(autoscaler: dict) -> dict[str, list[str]]:
     if _natural(low, least=0) and _natural(high, least=1) and low > high:
         errors["runtime.autoscaler.minReplicas"] = [f"Must not exceed maxReplicas ({high}), got {low}."]
     limit = django_settings.DATASLOT_MAX_REPLICAS
-    if _natural(high, least=1) and high > limit and "runtime.autoscaler.maxReplicas" not in errors:
+    changed = high != before.get("maxReplicas")
+    if _natural(high, least=1) and high > limit and changed and "runtime.autoscaler.maxReplicas" not in errors:
         errors["runtime.autoscaler.maxReplicas"] = [
             f"At most {limit} on this server (DATASLOT_MAX_REPLICAS), got {high}."
         ]

@@ -173,7 +173,13 @@ class Dispatcher(Scheduling):
         self._unapplied.extend(messages)
         while self._unapplied:
             replica, message = self._unapplied[0]
-            self.apply(replica, message)
+            try:
+                self.apply(replica, message)
+            except TRANSIENT:
+                raise
+            except Exception:
+                # Not the database's blip: applying it again would fail again, and hold the rest.
+                logger.exception("service %s: a replica's message could not be applied; dropped", replica.service_id)
             self._unapplied.popleft()
         if self.results:
             self._finish(self.results)
@@ -357,7 +363,23 @@ class Dispatcher(Scheduling):
 
     def flush(self) -> None:
         if self.logs:
-            lifecycle.execution_logs_append(lines=self.logs)  # one transaction: all or none
+            try:
+                lifecycle.execution_logs_append(lines=self.logs)  # one transaction: all or none
+            except TRANSIENT:
+                raise  # kept: written on a later turn
+            except Exception:
+                # Not a blip (an execution deleted with its service meanwhile, say): keeping
+                # them would fail every turn. Those of executions still there are kept.
+                logger.warning("could not store %d log lines; writing those of live executions", len(self.logs))
+                alive = set(Execution.objects.filter(pk__in={eid for eid, _ in self.logs}).values_list("pk", flat=True))
+                lines = [(eid, text) for eid, text in self.logs if eid in alive]
+                try:
+                    lifecycle.execution_logs_append(lines=lines)
+                except TRANSIENT:
+                    self.logs = lines
+                    raise
+                except Exception:
+                    logger.exception("dropped %d log lines that could not be stored", len(lines))
             self.logs = []
         self._flush_progress()
 
@@ -369,10 +391,15 @@ class Dispatcher(Scheduling):
             if not force and now - self.progress_sent.get(execution_id, 0) < PROGRESS_INTERVAL:
                 continue
             percent, message = self.progress[execution_id]
-            lifecycle.execution_progress(
-                execution_id=execution_id, holder=self.worker_id, percent=percent, message=message
-            )
-            del self.progress[execution_id]  # once written: a failed write is tried again
+            try:
+                lifecycle.execution_progress(
+                    execution_id=execution_id, holder=self.worker_id, percent=percent, message=message
+                )
+            except TRANSIENT:
+                raise  # kept: tried again on a later turn
+            except Exception:
+                logger.exception("execution %s: its progress could not be stored; dropped", execution_id)
+            del self.progress[execution_id]
             self.progress_sent[execution_id] = now
 
     # --- forced stops ----------------------------------------------------------------

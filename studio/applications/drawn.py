@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 
 from django.template.loader import render_to_string
+from django.utils.html import escape
 
 from faas.enums import ExecutionStatus, SlotPostActionType
 from studio.browse.selectors import tiles_for
@@ -32,6 +33,12 @@ MAX_DRAWN = 50
 MAX_FETCHED = 1000
 MAX_ROW_BYTES = 64 * 1024  # every row render and live batch of the project carries it
 MAX_FETCHED_BYTES = 4 * 1024 * 1024  # one read, by the page that applies the post-action
+
+
+def _weight(value) -> int:
+    """Bytes of a value as a row carries it: JSON, then escaped into an HTML attribute
+    (a quote costs six bytes there)."""
+    return len(escape(json.dumps(value, separators=(",", ":"))).encode())
 
 
 def _wanted(execution: dict) -> bool:
@@ -78,9 +85,11 @@ def drawn_for(
         found = [annotations[pk] for pk in ids if pk in annotations]
         kept, shown, size, left = [], {}, 0, 0
         for annotation in found:
+            if left and budget is not None:
+                break  # the row carries {"more": true}: no need to weigh the rest
             data = annotation_json(annotation)
             overlay = overlays.get(annotation.item_id) if annotation.item_id not in shown else None
-            cost = len(json.dumps(data, separators=(",", ":"))) + len(overlay or "")
+            cost = _weight(data) + (_weight(overlay) if overlay is not None else 0)
             if size + cost > (MAX_FETCHED_BYTES if budget is None else budget):
                 left += 1
                 continue

@@ -18,6 +18,7 @@ from faas.enums import FINISHED_STATUSES, SlotPostActionType
 from faas.representations import execution_json
 from studio.applications.drawn import drawn_for
 from studio.executions.labels import Labels, describe_refs, input_refs, labels_for, output_summary
+from workspace.models import Item
 from workspace.references import ids_of
 
 STATUS_LABELS = {
@@ -34,7 +35,9 @@ def worker_label(worker: dict | None) -> str:
     return f"{worker['name']} on {worker['host']}" if worker else ""
 
 
-def execution_row(execution: dict, *, labels: Labels | None = None, drawn: dict | None = None) -> dict:
+def execution_row(
+    execution: dict, *, labels: Labels | None = None, drawn: dict | None = None, downloadable: frozenset = frozenset()
+) -> dict:
     """``labels`` (``studio.executions.labels.labels_for``) names the slot and the entities;
     without them a row says "item 30" and the function's name. ``drawn``: what a
     drawAnnotation post-action draws (``studio.applications.drawn``)."""
@@ -75,8 +78,8 @@ def execution_row(execution: dict, *, labels: Labels | None = None, drawn: dict 
         "to_terminate": bool(execution.get("toTerminate")),
         "post_action": post_action,
         "download_count": len(items),
-        # Only an item of this project (named in ``labels``): a function may return any id.
-        "download_item": items[0] if len(items) == 1 and labels and labels.entity(("item", items[0])) else "",
+        # Only an item of this project (``downloadable``): a function may return any id.
+        "download_item": items[0] if len(items) == 1 and items[0] in downloadable else "",
         "drawn": json.dumps(drawn, separators=(",", ":")) if drawn is not None else "",
         "creator": execution.get("creator") or "",
         # Which worker ran it, e.g. "alpha on gpu-1" ("" while none has taken it).
@@ -97,7 +100,21 @@ def rows_of(executions: list[dict]) -> list[dict]:
     project_id = executions[0]["projectId"]
     labels = labels_for(project_id=project_id, executions=executions)
     drawn = drawn_for(project_id=project_id, executions=executions)
-    return [execution_row(e, labels=labels, drawn=drawn.get(e["id"])) for e in executions]
+    downloadable = _downloadable(project_id, executions)
+    return [execution_row(e, labels=labels, drawn=drawn.get(e["id"]), downloadable=downloadable) for e in executions]
+
+
+def _downloadable(project_id: int, executions: list[dict]) -> frozenset:
+    """Of the items download post-actions would fetch one by one, those of this project."""
+    wanted = set()
+    for execution in executions:
+        if execution.get("postAction") == SlotPostActionType.DOWNLOAD:
+            items = ids_of(execution.get("output"), "item")
+            if len(items) == 1:
+                wanted.add(items[0])
+    if not wanted:
+        return frozenset()
+    return frozenset(Item.objects.filter(pk__in=wanted, dataset__project_id=project_id).values_list("pk", flat=True))
 
 
 def rows_for(executions) -> list[dict]:

@@ -15,7 +15,7 @@ import pytest
 from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 
-from faas.models import Execution, Service
+from faas.models import Execution, ExecutionLog, Service
 from faas.representations import execution_json
 from faas.services import executions as executions_module
 from faas.services.executions import execution_create, execution_progress, execution_reset, executions_claim
@@ -486,3 +486,16 @@ def test_a_sweep_never_resets_its_own_dispatchers_runs_nor_a_worker_that_came_ba
     Worker.objects.filter(pk="own").update(heartbeat_at=timezone.now())
     again = execution_reset(execution_id=mine.pk, holder="own", reason="lost", unless_held_by=live_workers())
     assert again is None and Execution.objects.get(pk=mine.pk).status == "in-progress"
+
+
+def test_log_lines_of_an_execution_deleted_meanwhile_are_dropped_and_hold_up_nothing(owner):  # noqa: F811
+    # Its service deleted while it ran: storing its lines fails on every try, and must not
+    # stop the dispatcher (every other service on the host) nor take the others' lines.
+    service = _service(owner)
+    dispatcher = Dispatcher(name="logging")
+    gone, kept = (execution_create(service=service, function_name="count", input={"n": n}) for n in (1, 2))
+    dispatcher.logs = [(gone.pk, "a\n"), (kept.pk, "b\n")]
+    Execution.objects.filter(pk=gone.pk).delete()
+    dispatcher.flush()
+    assert dispatcher.logs == []
+    assert list(ExecutionLog.objects.filter(execution_id=kept.pk).values_list("text", flat=True)) == ["b\n"]

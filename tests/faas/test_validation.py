@@ -218,6 +218,12 @@ def test_replicas_and_concurrency_stay_within_the_servers_limits(service, settin
     )
     at_limit = {"numReplicas": 4, "concurrency": 8, "autoscaler": {"type": "rabbitmq", "maxReplicas": 4}}
     assert client.patch(f"/api/services/{svc['id']}/", {"runtime": at_limit}, format="json").status_code == 200
+    # A limit binds a change: a service set up before the operator lowered it is still
+    # updated with its runtime sent back whole (as the SDK's update() sends it).
+    settings.DATASLOT_MAX_REPLICAS, settings.DATASLOT_MAX_CONCURRENCY = 2, 2
+    whole = {"runtime": at_limit, "executionTimeout": 60}
+    assert client.patch(f"/api/services/{svc['id']}/", whole, format="json").status_code == 200
+    assert Service.objects.get().execution_timeout == 60
 
 
 def test_on_reset_is_failed_or_rerun(service):

@@ -33,7 +33,9 @@ EDITABLE = (
 )
 
 
-def _validate(fields: dict) -> None:
+def _validate(fields: dict, service: Service | None = None) -> None:
+    """400s for fields that cannot be; ``service``: the one they update (a value it already
+    has passes the server's limits: they bind a change, not what an operator lowered since)."""
     errors = {}
     if "execution_timeout" in fields:
         try:
@@ -59,7 +61,8 @@ def _validate(fields: dict) -> None:
         ("num_replicas", "runtime.numReplicas", settings.DATASLOT_MAX_REPLICAS, "DATASLOT_MAX_REPLICAS"),
     ):
         value = fields.get(key)
-        if api not in errors and isinstance(value, int) and value > limit:
+        unchanged = service is not None and value == getattr(service, key)
+        if api not in errors and isinstance(value, int) and value > limit and not unchanged:
             errors[api] = [f"At most {limit} on this server ({setting}), got {value}."]
     if "init_input" in fields and not isinstance(fields["init_input"], dict):
         errors["initParams"] = ["Must be an object keyed by the module's init input names."]
@@ -67,7 +70,9 @@ def _validate(fields: dict) -> None:
         errors["active"] = ["Must be true or false."]
     if fields.get("runtime_settings") is not None:
         try:
-            runtime_settings.validate_runtime_settings(fields["runtime_settings"])
+            runtime_settings.validate_runtime_settings(
+                fields["runtime_settings"], before=service.runtime_settings if service is not None else None
+            )
         except ValidationError as exc:
             errors.update(exc.message_dict)
     if errors:
@@ -150,7 +155,7 @@ def service_update(*, service: Service, fields: dict, secret_ids=None) -> Servic
         # Like the other fields, a runtime key left out keeps its value; null clears it.
         merged = {**(service.runtime_settings or {}), **fields["runtime_settings"]}
         fields["runtime_settings"] = {k: v for k, v in merged.items() if v is not None}
-    _validate(fields)
+    _validate(fields, service)
     revision = fields.get("package_revision", service.package_revision)
     module_name = fields.get("module_name", service.module_name)
     _check_revision(service.package, revision, module_name)
