@@ -274,16 +274,21 @@ def executions_claim(
     at = _db_time(now)
     params = [RUNNING, at, holder, worker.pk if worker else None, at, RUNNING, now.isoformat(), note]
     params += [*which_params, service.id, CREATED, service.id]
-    executions = sorted(_updated_rows(sql, params), key=lambda e: e.id)
+    return _taken_from_queue(_updated_rows(sql, params), service, worker)
+
+
+_TABLE = Execution._meta.db_table
+
+
+def _taken_from_queue(executions: list[Execution], service: Service, worker) -> list[Execution]:
+    """Rows a claim or a fail took from the service's queue, oldest first, announced."""
+    executions.sort(key=lambda e: e.id)
     for execution in executions:
         execution.service = service
         execution.worker = worker
         _attach_creator(execution)
         announce(execution)
     return executions
-
-
-_TABLE = Execution._meta.db_table
 
 
 def _queued(service: Service, limit: int, only: Iterable[int] | None) -> tuple[str, list] | None:
@@ -322,13 +327,7 @@ def executions_fail_queued(
     failed = ExecutionStatus.FAILED
     params = [failed, message, at, at, holder, worker.pk if worker else None, failed, now.isoformat(), message]
     params += [*which_params, service.id, CREATED]
-    executions = sorted(_updated_rows(sql, params), key=lambda e: e.id)
-    for execution in executions:
-        execution.service = service
-        execution.worker = worker
-        _attach_creator(execution)
-        announce(execution)
-    return executions
+    return _taken_from_queue(_updated_rows(sql, params), service, worker)
 
 
 def _log_append(message_sql: str, *, trim: bool = False) -> str:

@@ -189,6 +189,19 @@ def test_a_drawannotation_slot_runs_events_carry_its_post_action_and_what_to_dra
     )
 
 
+def drew(service, annotations) -> Execution:
+    """A drawAnnotation run of the service that returned these annotations."""
+    return Execution.objects.create(
+        project=service.project,
+        service=service,
+        package_revision=1,
+        function_name="detect",
+        status="success",
+        post_action="drawAnnotation",
+        output=[{"annotation_id": a.pk, "item_id": a.item_id, "dataset_id": a.item.dataset_id} for a in annotations],
+    )
+
+
 def test_an_execution_that_returned_more_annotations_than_a_row_carries_is_drawn_from_one_read(
     client, project, alice, dataset, service
 ):
@@ -197,15 +210,7 @@ def test_an_execution_that_returned_more_annotations_than_a_row_carries_is_drawn
         Annotation(item=item, type="box", label="cat", coordinates=[[n, n], [n + 1, n + 1]])
         for n in range(MAX_DRAWN + 1)
     )
-    execution = Execution.objects.create(
-        project=project,
-        service=service,
-        package_revision=1,
-        function_name="detect",
-        status="success",
-        post_action="drawAnnotation",
-        output=[{"annotation_id": b.pk, "item_id": item.pk, "dataset_id": dataset.pk} for b in boxes],
-    )
+    execution = drew(service, boxes)
     client.force_login(alice)
     rows = client.get(f"/projects/{project.pk}/executions/rows/", {"ids": execution.pk}).content.decode()
     assert 'data-drawn="{&quot;more&quot;:true}"' in rows
@@ -228,15 +233,7 @@ def test_a_few_huge_annotations_do_not_ride_on_every_row_and_the_read_keeps_what
             ),
         ]
     )
-    execution = Execution.objects.create(
-        project=project,
-        service=service,
-        package_revision=1,
-        function_name="detect",
-        status="success",
-        post_action="drawAnnotation",
-        output=[{"annotation_id": a.pk, "item_id": item.pk, "dataset_id": dataset.pk} for a in (small, huge)],
-    )
+    execution = drew(service, [small, huge])
     client.force_login(alice)
     rows = client.get(f"/projects/{project.pk}/executions/rows/", {"ids": execution.pk}).content.decode()
     assert 'data-drawn="{&quot;more&quot;:true}"' in rows and len(rows) < 100_000
