@@ -383,12 +383,12 @@ class Dispatcher(Scheduling):
             self.logs = []
         self._flush_progress()
 
-    def _flush_progress(self, only: int | None = None, force: bool = False) -> None:
+    def _flush_progress(self) -> None:
+        """Each run's latest progress, at most once a ``PROGRESS_INTERVAL`` (a run's last one
+        is written with its result)."""
         now = time.monotonic()
-        for execution_id in [only] if only is not None else list(self.progress):
-            if execution_id not in self.progress:
-                continue
-            if not force and now - self.progress_sent.get(execution_id, 0) < PROGRESS_INTERVAL:
+        for execution_id in list(self.progress):
+            if now - self.progress_sent.get(execution_id, 0) < PROGRESS_INTERVAL:
                 continue
             percent, message = self.progress[execution_id]
             try:
