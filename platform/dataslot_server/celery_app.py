@@ -26,9 +26,17 @@ from django.conf import settings  # noqa: E402
 QUEUE = "dataslot.executions"
 TRIGGERS_QUEUE = "dataslot.triggers"
 
+
+def transport_for(broker_url: str) -> str | None:
+    """A Redis broker (not TLS: kombu's own for rediss) uses ``redis_transport``."""
+    scheme = broker_url.partition("://")[0].lower()
+    return "dataslot_server.redis_transport:Transport" if scheme == "redis" else None
+
+
 app = Celery("dataslot", include=["runner.tasks", "runner.beat"])
 app.conf.update(
     broker_url=settings.DATASLOT_BROKER_URL or None,
+    broker_transport=transport_for(settings.DATASLOT_BROKER_URL),
     broker_connection_retry_on_startup=True,
     broker_connection_timeout=5,
     broker_transport_options={"visibility_timeout": settings.DATASLOT_BROKER_VISIBILITY_TIMEOUT},

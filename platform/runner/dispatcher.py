@@ -80,6 +80,9 @@ class Dispatcher(Scheduling):
         self._look_asked = False  # woken for anything else: a full look
         self._last_poll = 0.0
         self._stop = threading.Event()
+        # Held while a turn applies what it read and hands out work (never while it waits): a
+        # scale-out worker's message threads claim on it too (runner/offers.py).
+        self.turn = threading.Lock()
         self._functions: dict[tuple[int, int, str], dict] = {}
         self.cold_starts: dict[int, float] = {}  # service -> when its first replica was started
         self.host_busy_until: dict[int, float] = {}  # service -> no replica start tried before then
@@ -145,11 +148,15 @@ class Dispatcher(Scheduling):
         return replicas, sum(r["runs"] for r in replicas), []
 
     def step(self) -> None:
-        timeout = PROGRESS_INTERVAL if self.progress else 0.25
+        ready = self.selector.select(PROGRESS_INTERVAL if self.progress else 0.25)
+        with self.turn:
+            self._take_turn(ready)
+
+    def _take_turn(self, ready: list) -> None:
         messages: list[tuple[ReplicaProcess, dict]] = []
         dead: list[ReplicaProcess] = []
         heard: list[ReplicaProcess] = []
-        for key, _ in self.selector.select(timeout):
+        for key, _ in ready:
             if key.data is None:
                 try:
                     while os.read(self._wake_r, 4096):

@@ -23,6 +23,8 @@ import threading
 import time
 from collections import defaultdict, deque
 
+from django.db import connection
+
 from faas.enums import ExecutionStatus
 from faas.models import Execution, Service
 from faas.services import executions as lifecycle
@@ -45,6 +47,9 @@ PATIENCE = 15.0
 # for this long: its messages go back to the broker for other workers. An execution fails
 # here, with the reason, only once every live worker has handed it back.
 UNABLE_FOR = 30.0
+# How long a message's thread waits for the dispatcher's turn to claim its offer itself,
+# before it leaves the offer to the dispatcher thread.
+CLAIM_HERE_WAIT = 0.05
 
 
 class Offer:
@@ -95,8 +100,35 @@ class WorkerDispatcher(Dispatcher):
         refused = frozenset(str(w) for w in refused) if isinstance(refused, list | tuple) else frozenset()
         offer = Offer(execution_id, (service_id, config_version) if hinted else None, refused)
         self._incoming.append(offer)  # deque: safe across threads
-        self.wake()
+        if not (hinted and self._claim_here(offer)):
+            self.wake()
         return offer
+
+    def _claim_here(self, offer: Offer) -> bool:
+        """On the message's own thread: when this worker runs the offer's service (the config
+        its message names, looked at within a ``POLL_INTERVAL``) with room on a replica, the
+        offer is claimed and handed out now, on the dispatcher's turn, without waking the
+        dispatcher thread (one hop between threads fewer on every execution's path).
+        Whether it was settled; anything else is left to the dispatcher."""
+        if not self.turn.acquire(timeout=CLAIM_HERE_WAIT):
+            return False
+        try:
+            if not self.alive() or time.monotonic() - self._last_look >= POLL_INTERVAL:
+                return False
+            self._ingest()
+            service = self.services.get(offer.service_id)
+            if service is None or service.broken_reason or self._unable(service) is not None:
+                return False
+            self._claim(service)
+        except Exception:  # noqa: BLE001 - the dispatcher's turn sees the offer again, and the database
+            logger.warning(
+                "execution %s: could not be claimed on its message's thread", offer.execution_id, exc_info=True
+            )
+            connection.close()  # this thread's: a broken one is opened again
+            return False
+        finally:
+            self.turn.release()
+        return offer.outcome is not None
 
     def alive(self) -> bool:
         return self.thread is not None and self.thread.is_alive() and not self._stop.is_set()
@@ -132,9 +164,10 @@ class WorkerDispatcher(Dispatcher):
             super().run_forever()
         finally:
             # Stopping: what was not taken goes back to the broker; what ran was reset.
-            self._ingest()
-            for eid in list(self.offers):
-                self._settle(eid, Offer.RELEASED)
+            with self.turn:
+                self._ingest()
+                for eid in list(self.offers):
+                    self._settle(eid, Offer.RELEASED)
             if not self._stop.is_set():
                 # It died (its start failed: the database was unreachable): a worker that
                 # runs nothing must not go on taking messages. It stops, saying so.
@@ -164,7 +197,8 @@ class WorkerDispatcher(Dispatcher):
 
     def step(self) -> None:
         super().step()
-        self._release_stale()
+        with self.turn:
+            self._release_stale()
 
     def _release_stale(self) -> None:
         """Offers this worker cannot take soon go back to the broker after a while."""

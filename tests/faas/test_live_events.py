@@ -15,21 +15,35 @@ ORDER = {"created": 0, "in-progress": 1, "success": 2, "failed": 2, "terminated"
 
 
 async def collect(url: str, token: str, execution_trigger, *, until_status: str, timeout: float = 20, on_event=None):
+    """The execution's events, each with when its frame arrived. Frames are read while the
+    request that creates the execution is still out (its events may come first): a frame
+    read only once the request returned would be timed by when the client got to it."""
     events = []
     async with websockets.connect(url, additional_headers={"Authorization": f"Token {token}"}) as ws:
-        execution = await asyncio.to_thread(execution_trigger)
+        created = asyncio.ensure_future(asyncio.to_thread(execution_trigger))
+        arrived: list[tuple[float, dict]] = []  # of every execution, until ours is known
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            message = json.loads(await asyncio.wait_for(ws.recv(), timeout=deadline - time.monotonic()))
-            # A batch of events of the project (docs/api.md, "Websockets"); heartbeats carry none.
-            for event in message.get("executions", []):
+            frame = asyncio.ensure_future(ws.recv())
+            await asyncio.wait({frame, created}, timeout=deadline - time.monotonic(), return_when="FIRST_COMPLETED")
+            if frame.done():
+                # A batch of events of the project (docs/api.md, "Websockets"); heartbeats carry none.
+                now = time.monotonic()
+                arrived.extend((now, event) for event in json.loads(frame.result()).get("executions", []))
+            else:
+                frame.cancel()
+            if not created.done():
+                continue
+            execution = created.result()
+            for at, event in arrived:
                 if event["id"] != execution["id"]:
                     continue
-                events.append((time.monotonic(), event))
+                events.append((at, event))
                 if on_event is not None:
                     await asyncio.to_thread(on_event, event)
                 if event["status"] == until_status:
                     return execution, events
+            arrived.clear()
     raise AssertionError(f"no {until_status} event; got {[e['status'] for _, e in events]}")
 
 

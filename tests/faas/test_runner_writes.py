@@ -440,6 +440,49 @@ def test_a_worker_that_cannot_start_another_replica_still_runs_what_its_replicas
     assert service.broken_reason == ""
 
 
+def test_an_offer_of_a_service_running_here_with_room_is_claimed_on_its_messages_thread(owner):  # noqa: F811
+    service = _service(owner)
+    first, second, third, fourth = (
+        execution_create(service=service, function_name="count", input={"n": n}) for n in range(4)
+    )
+    dispatcher = WorkerDispatcher(name="this-host")
+    dispatcher.thread = threading.current_thread()  # alive: its loop is not needed here
+    dispatcher.services = {service.id: service}
+    replica = RunningReplica(service)
+    dispatcher.replicas[service.id] = [replica]
+    dispatcher._last_look = time.monotonic()
+    hint = {"service_id": service.id, "config_version": service.config_version}
+
+    def woken() -> bool:
+        try:
+            return bool(os.read(dispatcher._wake_r, 4096))
+        except BlockingIOError:
+            return False
+
+    # Room on a replica of the config its message names: claimed and handed out at once,
+    # and the dispatcher thread is not woken.
+    offer = dispatcher.offer(first.pk, **hint)
+    assert offer.outcome == Offer.CLAIMED and list(replica.runs) == [first.pk]
+    assert Execution.objects.get(pk=first.pk).status == "in-progress" and not woken()
+
+    # No room: it waits, offered, and the dispatcher is woken for it.
+    offer = dispatcher.offer(second.pk, **hint)
+    assert offer.outcome is None and woken() and list(dispatcher.offers) == [second.pk]
+    replica.runs.clear()
+
+    # The dispatcher's turn is taken (it is applying what replicas said): left to it.
+    with dispatcher.turn:
+        offer = dispatcher.offer(third.pk, **hint)
+    assert offer.outcome is None and woken()
+
+    # The dispatcher has not looked at the database lately (a pause, an update may have
+    # come): left to it, and the offers waiting ahead are not overtaken.
+    dispatcher._last_look -= 60
+    offer = dispatcher.offer(fourth.pk, **hint)
+    assert offer.outcome is None and woken()
+    assert [Execution.objects.get(pk=e.pk).status for e in (second, third, fourth)] == ["created"] * 3
+
+
 def test_behind_a_backlog_the_sweep_publishes_again_only_what_was_published_before_a_message_since_taken(
     owner,  # noqa: F811
 ):

@@ -269,7 +269,7 @@ def executions_claim(
         f"UPDATE {_TABLE} SET status = %s, attempts = attempts + 1, started_at = %s, finished_at = NULL,"
         f" holder = %s, worker_id = %s, updated_at = %s, status_log = {_log_append(attempt, trim=True)}"
         f" WHERE {which} AND service_id = %s AND status = %s"
-        f" AND EXISTS (SELECT 1 FROM {Service._meta.db_table} WHERE id = %s AND active){_returning()}"
+        f" AND EXISTS (SELECT 1 FROM {Service._meta.db_table} WHERE id = %s AND active)"
     )
     at = _db_time(now)
     params = [RUNNING, at, holder, worker.pk if worker else None, at, RUNNING, now.isoformat(), note]
@@ -321,7 +321,7 @@ def executions_fail_queued(
     sql = (
         f"UPDATE {_TABLE} SET status = %s, message = %s, finished_at = %s, updated_at = %s, holder = %s,"
         f" worker_id = %s, status_log = {_log_append('%s')}"
-        f" WHERE {which} AND service_id = %s AND status = %s{_returning()}"
+        f" WHERE {which} AND service_id = %s AND status = %s"
     )
     at = _db_time(now)
     failed = ExecutionStatus.FAILED
@@ -344,35 +344,21 @@ def _log_append(message_sql: str, *, trim: bool = False) -> str:
     return f"json_insert(status_log, '$[#]', json_object('status', %s, 'timestamp', %s, 'message', {message}))"
 
 
-def _returning(*, service: bool = False) -> str:
-    """The updated rows, with what their live event names: the creator's username, and
-    the service's name and package when the caller does not hold the service."""
-    users, services = get_user_model()._meta.db_table, Service._meta.db_table
-    columns = f"(SELECT username FROM {users} WHERE id = {_TABLE}.creator_id) AS creator_username"
-    if service:
-        columns += (
-            f", (SELECT name FROM {services} WHERE id = {_TABLE}.service_id) AS service_name"
-            f", (SELECT package_id FROM {services} WHERE id = {_TABLE}.service_id) AS service_package_id"
-        )
-    return f" RETURNING *, {columns}"
-
-
-def _updated_rows(sql: str, params: list) -> list[Execution]:
-    """The rows of an ``UPDATE … RETURNING`` (``_returning``) as executions, with the extra
-    columns as attributes. Not ``Manager.raw``: it works out the columns' fields and
-    converters again for every query, which cost a claim and a finish more than the
-    database did (a claim and a finish are on every execution's path)."""
+def _updated_rows(sql: str, params: list, *, service: bool = False) -> list[Execution]:
+    """The rows an ``UPDATE`` (``sql``, without its ``RETURNING``) changed, as executions,
+    with what their live event names as attributes: the creator's username, and with
+    ``service`` (the caller does not hold the service) the service's name and package.
+    Not ``Manager.raw``, nor the cursor's description: both work out the columns again for
+    every query, which cost a claim and a finish more than the database did (a claim and a
+    finish are on every execution's path)."""
+    returning, fields, extras = _row_shape(connection.vendor, service)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        names = tuple(column[0] for column in cursor.description)
+        cursor.execute(sql + returning, params)
         rows = cursor.fetchall()
-    if not rows:
-        return []
-    fields, extras = _row_shape(connection.vendor, names)
     executions = []
     for row in rows:
         values = []
-        for position, column, converters in fields:
+        for position, (column, converters) in enumerate(fields):
             value = row[position]
             for converter in converters:
                 value = converter(value, column, connection)
@@ -387,20 +373,26 @@ def _updated_rows(sql: str, params: list) -> list[Execution]:
 _row_shapes: dict[tuple, tuple] = {}
 
 
-def _row_shape(vendor: str, names: tuple[str, ...]) -> tuple[list, list]:
-    """For a result's column names: per concrete field of Execution, in the model's order,
-    its column's position, expression and converters; then the other columns' positions and names."""
-    shape = _row_shapes.get((vendor, names))
+def _row_shape(vendor: str, service: bool) -> tuple[str, list, list]:
+    """The ``RETURNING`` clause (the column of every concrete field of Execution, in the model's
+    order, then the extra columns), each field's expression and converters, and the extra
+    columns' positions and names."""
+    shape = _row_shapes.get((vendor, service))
     if shape is None:
-        position = {name: index for index, name in enumerate(names)}
+        quote = connection.ops.quote_name
+        concrete = Execution._meta.concrete_fields
+        users, services = get_user_model()._meta.db_table, Service._meta.db_table
+        extras = {"creator_username": f"(SELECT username FROM {users} WHERE id = {_TABLE}.creator_id)"}
+        if service:
+            extras["service_name"] = f"(SELECT name FROM {services} WHERE id = {_TABLE}.service_id)"
+            extras["service_package_id"] = f"(SELECT package_id FROM {services} WHERE id = {_TABLE}.service_id)"
+        columns = [quote(field.column) for field in concrete] + [f"{sql} AS {name}" for name, sql in extras.items()]
         fields = []
-        for field in Execution._meta.concrete_fields:
+        for field in concrete:
             column = field.get_col(_TABLE)
-            converters = connection.ops.get_db_converters(column) + column.get_db_converters(connection)
-            fields.append((position[field.column], column, converters))
-        known = {field.column for field in Execution._meta.concrete_fields}
-        extras = [(index, name) for index, name in enumerate(names) if name not in known]
-        shape = _row_shapes[(vendor, names)] = (fields, extras)
+            fields.append((column, connection.ops.get_db_converters(column) + column.get_db_converters(connection)))
+        positions = [(len(concrete) + index, name) for index, name in enumerate(extras)]
+        shape = _row_shapes[(vendor, service)] = (f" RETURNING {', '.join(columns)}", fields, positions)
     return shape
 
 
@@ -410,7 +402,7 @@ def _db_time(moment):
 
 
 def _attach_service(execution: Execution) -> None:
-    """The service's name and package, from ``_returning(service=True)``'s columns."""
+    """The service's name and package, from ``_updated_rows(service=True)``'s columns."""
     # from_db takes the values in the model's field order (package before name).
     execution.service = Service.from_db(
         None, ["id", "package_id", "name"], [execution.service_id, execution.service_package_id, execution.service_name]
@@ -448,10 +440,10 @@ def execution_progress(*, execution_id: int, holder: str, percent: int, message:
     at = _db_time(now)
     sql = (
         f"UPDATE {_TABLE} SET percent_complete = %s, message = %s, updated_at = %s"
-        f" WHERE id = %s AND status = %s AND holder = %s{_returning(service=True)}"
+        f" WHERE id = %s AND status = %s AND holder = %s"
     )
     params = [max(0, min(100, int(percent))), message[:2000], at, int(execution_id), RUNNING, holder]
-    for execution in _updated_rows(sql, params):
+    for execution in _updated_rows(sql, params, service=True):
         _attach_service(execution)
         if worker is not None and execution.worker_id == worker.pk:
             execution.worker = worker
@@ -489,7 +481,7 @@ def executions_finish(*, holder: str, results: list[dict]) -> list[Execution]:
         f"UPDATE {_TABLE} SET status = %s, output = %s, message = %s,"
         f" percent_complete = CASE WHEN %s THEN 100 WHEN %s >= 0 THEN %s ELSE percent_complete END,"
         f" finished_at = %s, updated_at = %s, status_log = {_log_append('%s')}"
-        f" WHERE id = %s AND status = %s AND holder = %s{_returning(service=True)}"
+        f" WHERE id = %s AND status = %s AND holder = %s"
     )
     with transaction.atomic() if len(results) > 1 else nullcontext():
         for result in results:
@@ -502,7 +494,7 @@ def executions_finish(*, holder: str, results: list[dict]) -> list[Execution]:
             percent = max(0, min(100, int(percent))) if isinstance(percent, int) else -1
             params = [status, output, message, success, percent, percent, at, at, status, now.isoformat(), message]
             params += [int(result["id"]), RUNNING, holder]
-            for execution in _updated_rows(sql, params):
+            for execution in _updated_rows(sql, params, service=True):
                 _attach_service(execution)
                 if worker is not None and execution.worker_id == worker.pk:
                     execution.worker = worker
