@@ -23,7 +23,7 @@ import threading
 import time
 from collections import defaultdict, deque
 
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 
 from faas.enums import ExecutionStatus
 from faas.models import Execution, Service
@@ -92,6 +92,7 @@ class WorkerDispatcher(Dispatcher):
         self._unseen = False  # an offer came whose service this worker has not looked at
         # service id -> (config version, reason, until): what this worker cannot run now
         self.unable: dict[int, tuple[int, str, float]] = {}
+        self.db = None  # the dispatcher thread's database connection, once it runs
 
     # --- the task threads' side (any thread) -------------------------------------------
 
@@ -112,6 +113,11 @@ class WorkerDispatcher(Dispatcher):
         Whether it was settled; anything else is left to the dispatcher."""
         if not self.turn.acquire(timeout=CLAIM_HERE_WAIT):
             return False
+        # The dispatcher thread's own database connection, which it uses on its turn only:
+        # this thread's would be taken from the pool and checked for every message.
+        own = connections[DEFAULT_DB_ALIAS]
+        if self.db is not None:
+            connections[DEFAULT_DB_ALIAS] = self.db
         try:
             if not self.alive() or time.monotonic() - self._last_look >= POLL_INTERVAL:
                 return False
@@ -124,9 +130,10 @@ class WorkerDispatcher(Dispatcher):
             logger.warning(
                 "execution %s: could not be claimed on its message's thread", offer.execution_id, exc_info=True
             )
-            connection.close()  # this thread's: a broken one is opened again
+            connection.close()  # a broken one is opened again on its next use
             return False
         finally:
+            connections[DEFAULT_DB_ALIAS] = own
             self.turn.release()
         return offer.outcome is not None
 
@@ -160,6 +167,9 @@ class WorkerDispatcher(Dispatcher):
                         pass
 
     def run_forever(self) -> None:
+        # Shared with the message threads that claim on its turn (``_claim_here``).
+        self.db = connections[DEFAULT_DB_ALIAS]
+        self.db.inc_thread_sharing()
         try:
             super().run_forever()
         finally:

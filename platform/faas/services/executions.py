@@ -268,12 +268,11 @@ def executions_claim(
     sql = (
         f"UPDATE {_TABLE} SET status = %s, attempts = attempts + 1, started_at = %s, finished_at = NULL,"
         f" holder = %s, worker_id = %s, updated_at = %s, status_log = {_log_append(attempt, trim=True)}"
-        f" WHERE {which} AND service_id = %s AND status = %s"
-        f" AND EXISTS (SELECT 1 FROM {Service._meta.db_table} WHERE id = %s AND active)"
+        f" WHERE {which} AND EXISTS (SELECT 1 FROM {Service._meta.db_table} WHERE id = %s AND active)"
     )
     at = _db_time(now)
     params = [RUNNING, at, holder, worker.pk if worker else None, at, RUNNING, now.isoformat(), note]
-    params += [*which_params, service.id, CREATED, service.id]
+    params += [*which_params, service.id]
     return _taken_from_queue(_updated_rows(sql, params), service, worker)
 
 
@@ -292,17 +291,24 @@ def _taken_from_queue(executions: list[Execution], service: Service, worker) -> 
 
 
 def _queued(service: Service, limit: int, only: Iterable[int] | None) -> tuple[str, list] | None:
-    """SQL (and its parameters) naming the queued executions a claim or a fail takes:
-    ``only`` these, or the service's oldest; None when ``only`` names none."""
+    """A condition (and its parameters) naming the queued executions of the service that a
+    claim or a fail takes: ``only`` these, or the oldest; None when ``only`` names none."""
     if only is not None:
         only = [int(eid) for eid in only][:limit]
         if not only:
             return None
-        return f"id IN ({', '.join(['%s'] * len(only))})", only
+        # "+ 0": the ids lead the plan. On the (service, status) index, PostgreSQL would walk
+        # the entries of every execution of the service that left the queue since the last
+        # vacuum (a third of a claim's time, and growing under load).
+        ids = ", ".join(["%s"] * len(only))
+        return f"id IN ({ids}) AND service_id + 0 = %s AND status = %s", [*only, service.id, CREATED]
     # Oldest first; on PostgreSQL rows another claimer holds are skipped, not waited for.
     lock = " FOR UPDATE SKIP LOCKED" if connection.features.has_select_for_update_skip_locked else ""
-    which = f"id IN (SELECT id FROM {_TABLE} WHERE service_id = %s AND status = %s ORDER BY id LIMIT %s{lock})"
-    return which, [service.id, CREATED, int(limit)]
+    which = (
+        f"id IN (SELECT id FROM {_TABLE} WHERE service_id = %s AND status = %s ORDER BY id LIMIT %s{lock})"
+        " AND service_id = %s AND status = %s"
+    )
+    return which, [service.id, CREATED, int(limit), service.id, CREATED]
 
 
 def executions_fail_queued(
@@ -321,12 +327,12 @@ def executions_fail_queued(
     sql = (
         f"UPDATE {_TABLE} SET status = %s, message = %s, finished_at = %s, updated_at = %s, holder = %s,"
         f" worker_id = %s, status_log = {_log_append('%s')}"
-        f" WHERE {which} AND service_id = %s AND status = %s"
+        f" WHERE {which}"
     )
     at = _db_time(now)
     failed = ExecutionStatus.FAILED
     params = [failed, message, at, at, holder, worker.pk if worker else None, failed, now.isoformat(), message]
-    params += [*which_params, service.id, CREATED]
+    params += which_params
     return _taken_from_queue(_updated_rows(sql, params), service, worker)
 
 
