@@ -52,15 +52,39 @@ UNABLE_FOR = 30.0
 CLAIM_HERE_WAIT = 0.05
 
 
+def refusals(refused) -> dict[str, float]:
+    """Who handed a message back lately, and when, from its ``refused``: [worker, unix
+    time] pairs (a bare worker id, from a worker of the version before, counts as now).
+    A refusal older than ``UNABLE_FOR`` is forgotten: that worker tries the service again."""
+    now = time.time()
+    fresh: dict[str, float] = {}
+    for item in refused if isinstance(refused, list | tuple) else ():
+        if isinstance(item, str):
+            worker, at = item, now
+        elif (
+            isinstance(item, list | tuple)
+            and len(item) == 2
+            and isinstance(item[0], str)
+            and isinstance(item[1], int | float)
+        ):
+            worker, at = item
+        else:
+            continue
+        if now - at < UNABLE_FOR:
+            fresh[worker] = max(at, fresh.get(worker, at))
+    return fresh
+
+
 class Offer:
     CLAIMED = "claimed"  # it runs here: the dispatcher and its lease answer for it
     NOT_CLAIMABLE = "not-claimable"  # already taken, finished, terminated, or its service paused
     RELEASED = "released"  # not taken here: to be published again
     REFUSED = "refused"  # this worker cannot run its service now: published again, naming this worker
 
-    def __init__(self, execution_id: int, hint: tuple[int, int] | None = None, refused: frozenset[str] = frozenset()):
+    def __init__(self, execution_id: int, hint: tuple[int, int] | None = None, refused: dict[str, float] | None = None):
         self.execution_id = execution_id
-        self.refused = refused  # workers that could not run it (from the message)
+        # Workers that could not run it lately, and when (unix time): from the message.
+        self.refused = refused or {}
         self.since = time.monotonic()
         # (service id, config version) from the message: what the service ran when queued.
         self.hint = hint
@@ -98,8 +122,7 @@ class WorkerDispatcher(Dispatcher):
 
     def offer(self, execution_id: int, *, service_id=None, config_version=None, refused=()) -> Offer:
         hinted = isinstance(service_id, int) and isinstance(config_version, int)
-        refused = frozenset(str(w) for w in refused) if isinstance(refused, list | tuple) else frozenset()
-        offer = Offer(execution_id, (service_id, config_version) if hinted else None, refused)
+        offer = Offer(execution_id, (service_id, config_version) if hinted else None, refusals(refused))
         self._incoming.append(offer)  # deque: safe across threads
         if not (hinted and self._claim_here(offer)):
             self.wake()
@@ -361,7 +384,7 @@ class WorkerDispatcher(Dispatcher):
         not handed back yet go back to the broker, naming this worker; returns the others."""
         others = live_workers_beside(self.worker_id)
         for eid in self._waiting(service.id):
-            refused = frozenset().union(*(offer.refused for offer in self.offers[eid]))
+            refused = set().union(*(offer.refused for offer in self.offers[eid]))
             if not others <= refused:
                 for offer in self.offers[eid]:
                     offer.hint = (service.id, service.config_version)  # the next taker needs no look

@@ -36,11 +36,12 @@ def run_execution(
     execution_id: int,
     service_id: int | None = None,
     config_version: int | None = None,
-    refused: list[str] | None = None,
+    refused: list | None = None,
 ) -> str:
     """``service_id`` and ``config_version`` (what the service ran when the execution was
     queued) let a worker already running that config claim without a full look.
-    ``refused``: the workers that could not run its service (their own trouble)."""
+    ``refused``: the workers that could not run its service (their own trouble), each as
+    [worker id, unix time] (``runner.offers.refusals``)."""
     dispatcher = _dispatcher
     if dispatcher is None:
         # A plain `celery worker` has no dispatcher: hand the message back, slowly.
@@ -58,8 +59,8 @@ def run_execution(
     service = None if service_id is None else (service_id, config_version)
     if outcome == Offer.REFUSED:
         time.sleep(REFUSED_PAUSE)
-        refused = sorted(offer.refused | {dispatcher.worker_id})
-        publish([int(execution_id)], service=offer.hint or service, refused=refused)
+        refused = sorted({**offer.refused, dispatcher.worker_id: time.time()}.items())
+        publish([int(execution_id)], service=offer.hint or service, refused=[list(r) for r in refused])
         executions_touch([int(execution_id)], published=True)
     elif outcome == Offer.RELEASED:
         publish([int(execution_id)], service=service)
@@ -67,7 +68,7 @@ def run_execution(
     return outcome
 
 
-def publish(execution_ids: list[int], *, service: tuple[int, int] | None = None, refused: list[str] = ()) -> None:
+def publish(execution_ids: list[int], *, service: tuple[int, int] | None = None, refused: list = ()) -> None:
     """One message per execution, on one broker connection. ``service``: (id, config
     version) of the one service they all belong to, when known; ``refused``: the workers
     that could not run it."""

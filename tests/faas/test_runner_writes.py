@@ -23,7 +23,7 @@ from runner import dispatcher as dispatcher_module
 from runner import replicas
 from runner.dispatcher import Dispatcher
 from runner.models import Worker
-from runner.offers import Offer, WorkerDispatcher
+from runner.offers import UNABLE_FOR, Offer, WorkerDispatcher
 from runner.replicas import STDERR_LINE, ReplicaProcess, Run
 from runner.workers import leases_sweep, live_workers, requeue_sweep, worker_register
 from tests.faas.test_validation import owner, push  # noqa: F401 - owner is a fixture
@@ -382,9 +382,13 @@ def test_beside_a_live_worker_what_this_one_cannot_start_goes_back_naming_it_and
     # While it cannot: refused at once, without starting a replica again.
     assert hand_out(second).outcome == Offer.REFUSED
     assert tries == [service.id]
-    # Every other live worker refused it too: tried here again (the trouble may have
+    # The other worker refused it longer ago than it stays away from a service: it would
+    # try again, so the message goes back for it.
+    assert hand_out(third, refused=[["healthy", time.time() - UNABLE_FOR - 1]]).outcome == Offer.REFUSED
+    assert tries == [service.id]
+    # Every other live worker refused it lately too: tried here again (the trouble may have
     # passed), then it fails here, with the reason.
-    assert hand_out(third, refused=["healthy"]).outcome == Offer.CLAIMED
+    assert hand_out(third, refused=[["healthy", time.time() - 1]]).outcome == Offer.CLAIMED
     assert tries == [service.id, service.id]
     failed = Execution.objects.get(pk=third.pk)
     assert (failed.status, failed.message) == ("failed", "Its replica could not be started: Is a directory.")
