@@ -104,10 +104,13 @@ class Dispatcher(Scheduling):
         self.wake()
 
     def run_forever(self) -> None:
-        worker_register(worker_id=self.worker_id, name=self.name, executor=self.executor)
-        self.lease = self.make_lease()
-        self.recover()
-        self.lease.start()
+        # Whatever uses this thread's database connection does so on the turn: a scale-out
+        # worker's message threads claim with that connection on it (runner/offers.py).
+        with self.turn:
+            worker_register(worker_id=self.worker_id, name=self.name, executor=self.executor)
+            self.lease = self.make_lease()
+            self.recover()
+            self.lease.start()
         # Triggers' events become executions beside every dispatcher (faas/trigger_pump.py);
         # cron schedules too when embedded, while scale-out workers leave them to beat (runner/beat.py).
         pump = TriggerPump(cron=self.executor == "embedded").start()
@@ -118,22 +121,25 @@ class Dispatcher(Scheduling):
                 # The database went away (a blip, a cut network): drop the broken connection
                 # so the next turn reconnects, instead of failing on it forever.
                 logger.warning("dispatcher: the database is unreachable (%s); retrying", str(exc).strip()[:200])
-                connection.close()
+                with self.turn:
+                    connection.close()
                 time.sleep(0.5)
             except Exception:
                 logger.exception("dispatcher step failed; going on")
-                connection.close()
+                with self.turn:
+                    connection.close()
                 time.sleep(0.5)
-        pump.stop()
-        self.lease.stop()
-        for replicas in self.replicas.values():
-            for replica in replicas:
-                replica.stop()
-        try:
-            worker_stop(worker_id=self.worker_id)
-        except Exception:
-            logger.exception("could not record this worker's stop; its lease will expire")
-        connection.close()
+        with self.turn:  # a claim begun before the stop ends first; later ones see the stop
+            pump.stop()
+            self.lease.stop()
+            for replicas in self.replicas.values():
+                for replica in replicas:
+                    replica.stop()
+            try:
+                worker_stop(worker_id=self.worker_id)
+            except Exception:
+                logger.exception("could not record this worker's stop; its lease will expire")
+            connection.close()
 
     def make_lease(self) -> Lease:
         return Lease(worker_id=self.worker_id, snapshot=self.snapshot)

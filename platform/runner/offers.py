@@ -17,6 +17,7 @@ is the embedded dispatcher's own code.
 from __future__ import annotations
 
 import logging
+import math
 import os
 import signal
 import threading
@@ -55,7 +56,8 @@ CLAIM_HERE_WAIT = 0.05
 def refusals(refused) -> dict[str, float]:
     """Who handed a message back lately, and when, from its ``refused``: [worker, unix
     time] pairs (a bare worker id, from a worker of the version before, counts as now).
-    A refusal older than ``UNABLE_FOR`` is forgotten: that worker tries the service again."""
+    A refusal older than ``UNABLE_FOR`` is forgotten: that worker tries the service again.
+    (Hosts' clocks must agree within ``UNABLE_FOR``, as within ``DATASLOT_REQUEUE_AFTER``.)"""
     now = time.time()
     fresh: dict[str, float] = {}
     for item in refused if isinstance(refused, list | tuple) else ():
@@ -70,6 +72,9 @@ def refusals(refused) -> dict[str, float]:
             worker, at = item
         else:
             continue
+        if not math.isfinite(at):
+            continue
+        at = min(at, now)  # a host whose clock runs ahead does not make its refusal last longer
         if now - at < UNABLE_FOR:
             fresh[worker] = max(at, fresh.get(worker, at))
     return fresh
@@ -142,6 +147,7 @@ class WorkerDispatcher(Dispatcher):
         if self.db is not None:
             connections[DEFAULT_DB_ALIAS] = self.db
         try:
+            # Not before the dispatcher's first look, nor once it stops (both on the turn).
             if not self.alive() or time.monotonic() - self._last_look >= POLL_INTERVAL:
                 return False
             self._ingest()

@@ -23,7 +23,7 @@ from runner import dispatcher as dispatcher_module
 from runner import replicas
 from runner.dispatcher import Dispatcher
 from runner.models import Worker
-from runner.offers import UNABLE_FOR, Offer, WorkerDispatcher
+from runner.offers import UNABLE_FOR, Offer, WorkerDispatcher, refusals
 from runner.replicas import STDERR_LINE, ReplicaProcess, Run
 from runner.workers import leases_sweep, live_workers, requeue_sweep, worker_register
 from tests.faas.test_validation import owner, push  # noqa: F401 - owner is a fixture
@@ -546,3 +546,62 @@ def test_log_lines_of_an_execution_deleted_meanwhile_are_dropped_and_hold_up_not
     dispatcher.flush()
     assert dispatcher.logs == []
     assert list(ExecutionLog.objects.filter(execution_id=kept.pk).values_list("text", flat=True)) == ["b\n"]
+
+
+def test_a_dispatcher_uses_its_database_connection_on_its_turn_only(monkeypatch):
+    """A scale-out worker's message threads claim with the dispatcher thread's connection,
+    on its turn: the dispatcher's start, its recovery from a failed step and its stop hold
+    the turn too, so that no claim runs on a connection being closed or used beside it."""
+    dispatcher = Dispatcher(name="this-host")
+    seen = []
+
+    def note(what):
+        return lambda *args, **kwargs: seen.append((what, dispatcher.turn.locked()))
+
+    class Stub:
+        def start(self):
+            seen.append(("lease/pump start", dispatcher.turn.locked()))
+            return self
+
+        stop = note("lease/pump stop")
+
+    steps = iter([OperationalError("the database went away"), ValueError("a bug"), None])
+
+    def step():
+        failure = next(steps)
+        if failure is None:
+            dispatcher._stop.set()
+        else:
+            raise failure
+
+    monkeypatch.setattr(dispatcher_module, "worker_register", note("register"))
+    monkeypatch.setattr(dispatcher_module, "worker_stop", note("stop"))
+    monkeypatch.setattr(dispatcher_module, "TriggerPump", lambda cron: Stub())
+    monkeypatch.setattr(dispatcher_module.time, "sleep", lambda seconds: None)
+    monkeypatch.setattr(dispatcher_module, "connection", type("Connection", (), {"close": note("close")})())
+    monkeypatch.setattr(dispatcher, "make_lease", Stub)
+    monkeypatch.setattr(dispatcher, "recover", note("recover"))
+    monkeypatch.setattr(dispatcher, "step", step)
+    dispatcher.run_forever()
+
+    assert [what for what, _ in seen] == [
+        "register",
+        "recover",
+        "lease/pump start",
+        "lease/pump start",
+        "close",
+        "close",
+        "lease/pump stop",
+        "lease/pump stop",
+        "stop",
+        "close",
+    ]
+    on_turn = {what: held for what, held in seen if what != "lease/pump start"}
+    assert all(on_turn.values()), seen
+
+
+def test_a_refusal_from_a_clock_ahead_lasts_no_longer_and_nonsense_is_ignored():
+    now = time.time()
+    fresh = refusals([["ahead", now + 3600], ["inf", float("inf")], ["nan", float("nan")], ["late", now - 1], 7])
+    assert set(fresh) == {"ahead", "late"} and fresh["ahead"] <= time.time()
+    assert refusals("not a list") == {}
