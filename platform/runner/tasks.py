@@ -28,7 +28,10 @@ def serve(dispatcher) -> None:
 
 # A worker that cannot run an execution's service holds its message this long before handing
 # it back: while it cannot run them, its task threads take fewer messages, and others more.
+# A message it already handed back lately came round again (the others are busy, or cannot
+# run it either): it holds that one longer, so that it does not keep it circling.
 REFUSED_PAUSE = 0.5
+REFUSED_AGAIN_PAUSE = 2.0
 
 
 @app.task(name="runner.tasks.run_execution", ignore_result=True)
@@ -58,7 +61,7 @@ def run_execution(
         outcome = offer.wait(dispatcher.alive)
     service = None if service_id is None else (service_id, config_version)
     if outcome == Offer.REFUSED:
-        time.sleep(REFUSED_PAUSE)
+        time.sleep(REFUSED_AGAIN_PAUSE if dispatcher.worker_id in offer.refused else REFUSED_PAUSE)
         refused = sorted({**offer.refused, dispatcher.worker_id: time.time()}.items())
         publish([int(execution_id)], service=offer.hint or service, refused=[list(r) for r in refused])
         executions_touch([int(execution_id)], published=True)

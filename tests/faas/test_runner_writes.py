@@ -20,7 +20,7 @@ from faas.representations import execution_json
 from faas.services import executions as executions_module
 from faas.services.executions import execution_create, execution_progress, execution_reset, executions_claim
 from runner import dispatcher as dispatcher_module
-from runner import replicas
+from runner import replicas, tasks
 from runner.dispatcher import Dispatcher
 from runner.models import Worker
 from runner.offers import UNABLE_FOR, Offer, WorkerDispatcher, refusals
@@ -605,3 +605,30 @@ def test_a_refusal_from_a_clock_ahead_lasts_no_longer_and_nonsense_is_ignored():
     fresh = refusals([["ahead", now + 3600], ["inf", float("inf")], ["nan", float("nan")], ["late", now - 1], 7])
     assert set(fresh) == {"ahead", "late"} and fresh["ahead"] <= time.time()
     assert refusals("not a list") == {}
+
+
+def test_a_message_handed_back_lately_by_this_worker_is_held_longer_when_it_comes_round_again(monkeypatch):
+    """While healthy workers are busy, a worker that cannot run a service would otherwise
+    take its messages back twice a second per thread."""
+
+    class Unable:
+        worker_id = "this-host"
+
+        def alive(self):
+            return True
+
+        def offer(self, execution_id, *, service_id, config_version, refused):
+            offer = Offer(execution_id, (service_id, config_version), refusals(refused))
+            offer.settle(Offer.REFUSED)
+            return offer
+
+    pauses, published = [], []
+    monkeypatch.setattr(tasks, "_dispatcher", Unable())
+    monkeypatch.setattr(tasks.time, "sleep", pauses.append)
+    monkeypatch.setattr(tasks, "publish", lambda ids, **kwargs: published.append(kwargs["refused"]))
+    monkeypatch.setattr(tasks, "executions_touch", lambda ids, published: None)
+
+    tasks.run_execution.run(7, 1, 1, [["healthy", time.time() - 1]])
+    tasks.run_execution.run(7, 1, 1, published[-1])  # it came round again
+    assert pauses == [tasks.REFUSED_PAUSE, tasks.REFUSED_AGAIN_PAUSE]
+    assert [w for w, _ in published[-1]] == ["healthy", "this-host"]
