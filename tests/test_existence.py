@@ -58,6 +58,7 @@ def _answer(response, *, hide: tuple[int, ...] = ()) -> tuple:
     for number in hide:
         body = re.sub(rb"(?<!\d)" + str(number).encode() + rb"(?!\d)", b"<id>", body)
     headers = dict(response.headers)  # Content-Type, Content-Length, Allow, Vary...
+    headers.pop("Expires", None)  # the time of the answer (no-store pages), not what it is about
     if hide:
         headers.pop("Content-Length", None)
     return (response.status_code, headers, body)
