@@ -316,6 +316,8 @@ DATASLOT_MAX_ARCHIVE_BYTES = env_int("DATASLOT_MAX_ARCHIVE_BYTES", 50 * 1024 * 1
 # per replica: processes and threads on hosts that every tenant shares.
 DATASLOT_MAX_REPLICAS = env_int("DATASLOT_MAX_REPLICAS", 32)
 DATASLOT_MAX_CONCURRENCY = env_int("DATASLOT_MAX_CONCURRENCY", 100)
+# Items in one zip of executions' outputs (the download post-action for several; 2 GiB at most too).
+DATASLOT_MAX_ZIP_ITEMS = env_int("DATASLOT_MAX_ZIP_ITEMS", 5000)
 # What a package archive may unpack to, checked at push before and while it decompresses
 # (faas.packaging; a member compressing more than 200:1 is refused as well).
 DATASLOT_MAX_ARCHIVE_UNPACKED_BYTES = env_int("DATASLOT_MAX_ARCHIVE_UNPACKED_BYTES", 200 * 1024 * 1024)

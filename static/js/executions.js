@@ -394,8 +394,7 @@
       download("/api/items/" + state.downloadItem + "/download/");
       Dataslot.toast(batch.name + ": the result is downloading.", "success");
     } else if (state.downloadCount > 1) {
-      download(zipUrl([state.id]));
-      Dataslot.toast(batch.name + ": the results are downloading as one zip.", "success");
+      downloadZip(batch, [state.id], batch.name + ": the results are downloading as one zip.");
     } else {
       Dataslot.toast(batch.name + " finished, but returned no item to download.");
     }
@@ -420,6 +419,26 @@
     return "/projects/" + drawer().getAttribute("data-project-id") + "/executions/download/?ids=" + ids.join(",");
   }
 
+  // A zip is asked for first (nothing is built): a refused download would otherwise start
+  // nothing and say nothing. The server's reason is shown instead.
+  function downloadZip(batch, ids, started) {
+    var url = zipUrl(ids);
+    fetch(url + "&check=1", { credentials: "same-origin" })
+      .then(function (response) {
+        if (response.ok) {
+          download(url);
+          Dataslot.toast(started, "success");
+          return null;
+        }
+        return response.text().then(function (reason) {
+          Dataslot.toast(batch.name + ": no download. " + reason, "error");
+        });
+      })
+      .catch(function () {
+        Dataslot.toast(batch.name + ": the download could not be asked for (the server is unreachable).", "error");
+      });
+  }
+
   function finishBatch(batch) {
     var states = batch.ids.map(function (id) { return batch.states[id]; });
     var succeeded = states.filter(function (s) { return s.status === "success"; });
@@ -438,8 +457,8 @@
     if (postAction === "download") {
       var withItems = succeeded.filter(function (s) { return s.downloadCount > 0; });
       if (withItems.length) {
-        download(zipUrl(withItems.map(function (s) { return s.id; })));
-        Dataslot.toast(batch.name + ": " + withItems.length + " results are downloading as one zip.", "success");
+        var ids = withItems.map(function (s) { return s.id; });
+        downloadZip(batch, ids, batch.name + ": " + withItems.length + " results are downloading as one zip.");
       } else {
         Dataslot.toast(batch.name + " finished, but returned no items to download.");
       }

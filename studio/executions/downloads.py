@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 import zipfile
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.http import Http404
 
@@ -15,8 +16,7 @@ from workspace.models import Item, Project
 
 MAX_EXECUTIONS = 1000
 # One zip is built before it is sent: bounded, whatever the outputs name (an output may
-# list every item of the project).
-MAX_ZIP_ITEMS = 5000
+# list every item of the project). Items: DATASLOT_MAX_ZIP_ITEMS (5000).
 MAX_ZIP_BYTES = 2 * 1024**3
 
 
@@ -44,10 +44,11 @@ def output_items(*, project: Project, execution_ids: list[int]) -> list[Item]:
 def check_zip(items: list[Item]) -> None:
     """A ValidationError saying so when the items are more than one zip holds."""
     total = sum(item.size or 0 for item in items)
-    if len(items) > MAX_ZIP_ITEMS or total > MAX_ZIP_BYTES:
+    most = settings.DATASLOT_MAX_ZIP_ITEMS
+    if len(items) > most or total > MAX_ZIP_BYTES:
         raise ValidationError(
             f"These executions returned {len(items)} items ({total // (1024 * 1024)} MiB): one zip holds at most "
-            f"{MAX_ZIP_ITEMS} items and {MAX_ZIP_BYTES // (1024 * 1024)} MiB. Download fewer executions at once."
+            f"{most} items and {MAX_ZIP_BYTES // (1024 * 1024)} MiB. Download fewer executions at once."
         )
 
 

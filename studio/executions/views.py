@@ -119,7 +119,9 @@ def execution_detail(request, project_id: int, execution_id: int):
 @login_required
 @require_GET
 def executions_download(request, project_id: int):
-    """The output items of ``?ids=`` as one zip (the ``download`` post-action for several)."""
+    """The output items of ``?ids=`` as one zip (the ``download`` post-action for several).
+    With ``check=1``: 204 when it would be sent, the same 400 when not, and no zip built
+    (the page asks first, so that it can say why a download did not start)."""
     project = project_get_for_user(user=request.user, project_id=project_id)
     try:
         ids = downloads.parse_ids(request.GET.get("ids", ""))
@@ -132,6 +134,8 @@ def executions_download(request, project_id: int):
         downloads.check_zip(items)
     except ValidationError as exc:
         return _bad_request(" ".join(exc.messages))
+    if request.GET.get("check"):
+        return HttpResponse(status=204)
     return FileResponse(
         downloads.zip_of(items),
         as_attachment=True,

@@ -80,7 +80,9 @@ def pytest_collection_modifyitems(config, items):
 def server(tmp_path_factory):
     from tests.support.live import LiveServer
 
-    live = LiveServer(home=tmp_path_factory.mktemp("browser-home"))
+    # A zip of one item at most: a download of several results is refused, and the page
+    # must say so (test_post_actions.py).
+    live = LiveServer(home=tmp_path_factory.mktemp("browser-home"), DATASLOT_MAX_ZIP_ITEMS="1")
     live.manage("load_demo")
     live.start()
     yield live

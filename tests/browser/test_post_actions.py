@@ -7,7 +7,7 @@ import pytest
 from PIL import Image
 from playwright.sync_api import expect
 
-from tests.browser.pages import assert_no_reload, marker_survives, run_slot, select_item
+from tests.browser.pages import assert_no_reload, marker_survives, notices, run_slot, select_item
 from tests.support.functions import slot
 
 pytestmark = pytest.mark.browser
@@ -71,6 +71,22 @@ def test_clicking_rgb2gray_downloads_a_grayscale_image(page, demo, api, tmp_path
     assert image.size == original.size
     done = api.execution(execution["id"])
     assert done["status"] == "success" and done["output"]["item_id"] != item["id"]
+
+
+def test_a_zip_the_server_refuses_starts_no_download_and_the_page_says_why(page, demo):
+    """The session's server holds one item per zip (conftest.py): two results are one too many."""
+    page.goto(demo.browser_url)
+    for name in ("shapes-02.jpg", "gradient-02.jpg"):
+        select_item(page, demo.item(name)["id"])
+    downloads = []
+    page.on("download", lambda download: downloads.append(download))
+    executions = run_slot(page, demo.service_id, "rgb2gray")
+    assert len(executions) == 2
+    alert = notices(page, "alert").filter(has_text="one zip holds at most 1 items")
+    expect(alert).to_have_count(1, timeout=60_000)
+    expect(alert).to_contain_text(re.compile("rgb2gray: no download", re.I))  # which run, and what happened
+    page.wait_for_timeout(500)  # a download would have started with the notice
+    assert downloads == []
 
 
 def test_detect_objects_draws_its_box_in_the_studio_without_a_reload(page, demo, api):
