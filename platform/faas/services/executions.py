@@ -258,12 +258,11 @@ def executions_claim(
     one round trip, not a locking read, a write and a commit): a row still ``created`` of
     an active service is taken, so two dispatchers never both claim one execution.
     """
-    now = timezone.now()
-    worker = _worker(holder)
     queued = _queued(service, limit, only)
     if queued is None:
         return []
     which, which_params = queued
+    now, worker = timezone.now(), _worker(holder)
     attempt = "'Attempt ' || (attempts + 1) || '. ' || %s"
     sql = (
         f"UPDATE {_TABLE} SET status = %s, attempts = attempts + 1, started_at = %s, finished_at = NULL,"
@@ -317,12 +316,11 @@ def executions_fail_queued(
     """Fail up to ``limit`` queued executions of a service that cannot run (it broke, or
     this worker cannot run it), oldest first or ``only`` these: one conditional ``UPDATE``
     from ``created``, counting no attempt (none ran)."""
-    now = timezone.now()
-    worker = _worker(holder)
     queued = _queued(service, limit, only)
     if queued is None:
         return []
     which, which_params = queued
+    now, worker = timezone.now(), _worker(holder)
     message = message[:2000]
     sql = (
         f"UPDATE {_TABLE} SET status = %s, message = %s, finished_at = %s, updated_at = %s, holder = %s,"
