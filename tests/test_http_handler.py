@@ -7,7 +7,7 @@ import threading
 import pytest
 from asgiref.sync import SyncToAsync, async_to_sync
 from channels.testing import HttpCommunicator
-from django.core.signals import request_started
+from django.core.signals import request_finished, request_started
 
 from dataslot_server.handlers import OneHopHandler
 
@@ -29,6 +29,8 @@ def test_requests_take_one_hop_on_a_reused_thread_and_every_middleware_still_app
 
     monkeypatch.setattr(SyncToAsync, "__call__", counted)
     request_started.connect(lambda **_: threads.append(threading.get_ident()), weak=False, dispatch_uid="probe")
+    finished = []
+    request_finished.connect(lambda **_: finished.append(threading.get_ident()), weak=False, dispatch_uid="probe")
     try:
         for _ in range(5):
             hops.clear()
@@ -38,11 +40,14 @@ def test_requests_take_one_hop_on_a_reused_thread_and_every_middleware_still_app
             assert (b"x-frame-options", b"DENY") in headers  # the outermost middleware's
             assert any(name == b"set-cookie" and value.startswith(b"csrftoken=") for name, value in headers)
             assert b'name="csrfmiddlewaretoken"' in response["body"]  # the view, through the CSRF middleware
-            # Django's own handler: a hop for each middleware hook (fifteen here), then the view.
-            assert hops.count("get_response") == 1 and len(hops) <= 3, hops
+            # Django's own handler: a hop for each middleware hook (fifteen here), then the view,
+            # and one each for request_started and the response's close. Here: one in all.
+            assert hops == ["_respond"], hops
     finally:
         request_started.disconnect(dispatch_uid="probe")
+        request_finished.disconnect(dispatch_uid="probe")
     assert len(threads) == 5 and len(set(threads)) == 1  # one thread, made once
+    assert finished == threads  # the response closed on the request's thread, in its hop
     assert threads[0] != threading.get_ident()
 
 
@@ -125,3 +130,54 @@ def test_the_thread_of_a_cancelled_request_is_not_given_to_the_next_one():
         request_started.disconnect(dispatch_uid="slow")
     assert answered == [200]  # the second, while the first's view still ran
     assert len(threads) == 2 and threads[0] != threads[1]
+
+
+def test_a_client_that_disconnects_while_its_view_runs_gets_no_answer_and_the_request_finishes():
+    """As in Django's handler: a client that left while its view ran is sent nothing (the
+    view, synchronous, still runs to its end), and the request finishes."""
+    handler = OneHopHandler()
+    view_running, release = threading.Event(), threading.Event()
+    sent, finished = [], []
+    scope = {
+        "type": "http",
+        "method": "GET",
+        "path": "/login/",
+        "query_string": b"",
+        "headers": [(b"host", b"127.0.0.1")],
+        "client": ("127.0.0.1", 50000),
+        "server": ("127.0.0.1", 80),
+    }
+    left = asyncio.Event()
+    messages = [{"type": "http.request", "body": b"", "more_body": False}]
+
+    async def receive():
+        if messages:
+            return messages.pop(0)
+        await left.wait()
+        return {"type": "http.disconnect"}
+
+    async def send(message):
+        sent.append(message["type"])
+
+    def slow(**_):
+        view_running.set()
+        release.wait(10)
+
+    request_started.connect(slow, weak=False, dispatch_uid="slow")
+    request_finished.connect(lambda **_: finished.append(1), weak=False, dispatch_uid="finished")
+    try:
+
+        async def leave_while_the_view_runs():
+            request = asyncio.ensure_future(handler(scope, receive, send))
+            await asyncio.to_thread(view_running.wait, 10)
+            left.set()
+            await asyncio.sleep(0.2)
+            release.set()
+            await asyncio.wait_for(request, 5)
+
+        async_to_sync(leave_while_the_view_runs)()
+        assert sent == [] and finished
+    finally:
+        release.set()
+        request_started.disconnect(dispatch_uid="slow")
+        request_finished.disconnect(dispatch_uid="finished")

@@ -1,17 +1,24 @@
 """Django's HTTP handler under ASGI, run as under WSGI.
 
 Every view here is synchronous. Django's ASGI handler runs each middleware's hooks on a
-hop of their own to a thread and back (fifteen a request here), and starts a new thread
+hop of their own to a thread and back (fifteen a request here), sends ``request_started``
+and closes the response (``request_finished``) on two hops more, and starts a new thread
 for every request: together about a millisecond of every request's time, and CPU that
-running executions share on the same machine. ``OneHopHandler`` runs the middleware and
-the view in one hop, on a thread that earlier requests used.
+running executions share on the same machine. ``OneHopHandler`` runs all of it (the
+signals, the middleware, the view, the close of a response that is not streamed) in one
+hop, on a thread that earlier requests used.
 """
 
+import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
-from django.core.handlers.asgi import ASGIHandler
+from django.core import signals
+from django.core.exceptions import RequestAborted
+from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.db import connections
+from django.http import FileResponse
+from django.urls import set_script_prefix
 
 
 class OneHopHandler(ASGIHandler):
@@ -29,6 +36,62 @@ class OneHopHandler(ASGIHandler):
 
     async def get_response_async(self, request):
         return await sync_to_async(self.get_response, thread_sensitive=True)(request)
+
+    def _respond(self, scope, body_file):
+        """On the request's thread: the response, closed already unless it is streamed."""
+        signals.request_started.send(sender=self.__class__, scope=scope)
+        request, response = self.create_request(scope, body_file)
+        if request is not None:
+            response = self.get_response(request)
+            response._handler_class = self.__class__
+            if isinstance(response, FileResponse):
+                response.block_size = self.chunk_size
+        if not response.streaming:
+            response.close()  # its content stays; request_finished is sent here, on this thread
+        return response
+
+    async def handle(self, scope, receive, send):
+        """Django's, with one hop to the request's thread (see the module's docstring). As in
+        Django's, a client that disconnects cancels the wait for its response."""
+        try:
+            body_file = await self.read_body(receive)
+        except RequestAborted:
+            return
+        set_script_prefix(get_script_prefix(scope))
+
+        async def process_request():
+            response = await sync_to_async(self._respond, thread_sensitive=True)(scope, body_file)
+            try:
+                await self.send_response(response, send)
+            except asyncio.CancelledError:
+                pass  # the client disconnected while it was sent
+            return response
+
+        tasks = [asyncio.create_task(self.listen_for_disconnect(receive)), asyncio.create_task(process_request())]
+        await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
+        for task in tasks:
+            if task.done():
+                try:
+                    task.result()
+                except RequestAborted:
+                    pass
+                except AssertionError:
+                    body_file.close()
+                    raise
+            else:
+                task.cancel()
+                try:
+                    await task
+                except asyncio.CancelledError:
+                    pass
+        try:
+            response = tasks[1].result()
+        except asyncio.CancelledError:
+            await signals.request_finished.asend(sender=self.__class__)
+        else:
+            if response.streaming:
+                await sync_to_async(response.close, thread_sensitive=True)()
+        body_file.close()
 
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
