@@ -183,8 +183,10 @@ class SlotActivation(models.Model):
 
 
 class Execution(models.Model):
-    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="executions")
-    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="executions")
+    # No index of their own: the composite indexes below lead with them (each index is
+    # written on every state change of every execution).
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="executions", db_index=False)
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="executions", db_index=False)
     package_revision = models.PositiveIntegerField()
     function_name = models.CharField(max_length=200)
     input = models.JSONField(default=dict, blank=True)
@@ -204,7 +206,7 @@ class Execution(models.Model):
     holder = models.CharField(max_length=64, blank=True)
     # The worker that ran it last (kept when it ends, for the API and pages).
     worker = models.ForeignKey(
-        "runner.Worker", null=True, blank=True, on_delete=models.SET_NULL, related_name="executions"
+        "runner.Worker", null=True, blank=True, on_delete=models.SET_NULL, related_name="executions", db_index=False
     )
     # When its message was last put on the broker, or held by a worker (scale-out): a
     # `created` execution untouched for DATASLOT_REQUEUE_AFTER seconds is published again.
@@ -230,6 +232,8 @@ class Execution(models.Model):
             models.Index(fields=["service", "status"], name="execution_service_status"),
             # A service's page: its recent executions and its activity over the last hour or day.
             models.Index(fields=["service", "created_at"], name="execution_service_created"),
+            # A plain index: the one Django makes for a text key adds a second, for LIKE.
+            models.Index(fields=["worker"], name="execution_worker"),
             # The lost-message sweep: queued executions untouched for a while (runner/workers.py).
             models.Index(
                 fields=["enqueued_at"], condition=Q(status=ExecutionStatus.CREATED), name="execution_queued_since"
