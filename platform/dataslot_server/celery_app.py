@@ -39,7 +39,6 @@ app.conf.update(
     broker_transport=transport_for(settings.DATASLOT_BROKER_URL),
     broker_connection_retry_on_startup=True,
     broker_connection_timeout=5,
-    broker_transport_options={"visibility_timeout": settings.DATASLOT_BROKER_VISIBILITY_TIMEOUT},
     task_default_queue=QUEUE,
     task_serializer="json",
     accept_content=["json"],

@@ -304,9 +304,6 @@ DATASLOT_BROKER_URL = os.environ.get("DATASLOT_BROKER_URL", "")
 DATASLOT_WORKER_HEARTBEAT = float(os.environ.get("DATASLOT_WORKER_HEARTBEAT", "2"))
 DATASLOT_WORKER_LEASE = float(os.environ.get("DATASLOT_WORKER_LEASE", "10"))
 DATASLOT_REQUEUE_AFTER = float(os.environ.get("DATASLOT_REQUEUE_AFTER", "30"))
-# Redis broker only: when a message taken but not acknowledged is delivered again. Ours
-# are acknowledged when taken, so this never re-runs an execution (default Celery's hour).
-DATASLOT_BROKER_VISIBILITY_TIMEOUT = float(os.environ.get("DATASLOT_BROKER_VISIBILITY_TIMEOUT", "3600"))
 DATASLOT_TERMINATION_GRACE = float(os.environ.get("DATASLOT_TERMINATION_GRACE", "30"))
 # A replica whose __init__ has not finished by then is stopped and its service marked
 # broken: executions waiting for it must not wait forever (a download without a timeout).

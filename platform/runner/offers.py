@@ -139,8 +139,27 @@ class WorkerDispatcher(Dispatcher):
         offer is claimed and handed out now, on the dispatcher's turn, without waking the
         dispatcher thread (one hop between threads fewer on every execution's path).
         Whether it was settled; anything else is left to the dispatcher."""
-        if not self.turn.acquire(timeout=CLAIM_HERE_WAIT):
+        return self._on_turn(offer, wait=CLAIM_HERE_WAIT, withdraw=False)
+
+    def claim_now(self, execution_id: int, *, service_id, config_version) -> str | None:
+        """On the thread that received the message, before Celery makes it a task: its
+        execution claimed here now (``Offer.CLAIMED``), or found not claimable (taken,
+        ended, its service paused: ``Offer.NOT_CLAIMABLE``), as ``_claim_here`` would. None
+        when that cannot be done at once (the dispatcher is on its turn, the service or its
+        config is not one this worker runs, no replica has room): nothing was offered, and
+        the message goes on as a task. (The receiving thread takes every message: it must
+        not wait.)"""
+        if not (isinstance(service_id, int) and isinstance(config_version, int)):
+            return None
+        offer = Offer(execution_id, (service_id, config_version))
+        self._on_turn(offer, wait=0, withdraw=True)
+        return offer.outcome
+
+    def _on_turn(self, offer: Offer, *, wait: float, withdraw: bool) -> bool:
+        if not (self.turn.acquire(timeout=wait) if wait else self.turn.acquire(blocking=False)):
             return False
+        if withdraw:
+            self._incoming.append(offer)  # on the turn: nobody else ingests it meanwhile
         # The dispatcher thread's own database connection, which it uses on its turn only:
         # this thread's would be taken from the pool and checked for every message.
         own = connections[DEFAULT_DB_ALIAS]
@@ -162,9 +181,20 @@ class WorkerDispatcher(Dispatcher):
             connection.close()  # a broken one is opened again on its next use
             return False
         finally:
+            if withdraw and offer.outcome is None:
+                self._withdraw(offer)
             connections[DEFAULT_DB_ALIAS] = own
             self.turn.release()
         return offer.outcome is not None
+
+    def _withdraw(self, offer: Offer) -> None:
+        """An offer that was not settled, taken back (on the turn)."""
+        self._ingest()
+        offers = self.offers.get(offer.execution_id, [])
+        if offer in offers:
+            offers.remove(offer)
+        if not offers:
+            self.offers.pop(offer.execution_id, None)
 
     def alive(self) -> bool:
         return self.thread is not None and self.thread.is_alive() and not self._stop.is_set()

@@ -5,12 +5,21 @@ execution to that worker's dispatcher (``runner/offers.py``) and waits until it 
 claimed here (it then runs beside, on a replica), or cannot be claimed (taken by another,
 finished, terminated, its service paused), or is handed back to the broker because this
 worker has no room for it soon.
+
+Most messages never become a task: ``claim_on_receipt``, the task's Celery strategy,
+claims the execution on the thread that received its message when that can be done at
+once (the common case: a service this worker runs, with room), and acknowledges it. What
+Celery does for a task between receiving its message and running it on a pool thread
+(its request, the pool's hop between threads, its signals and acknowledgement) took about
+half a millisecond of every execution's path.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+
+from celery.worker.strategy import default as default_strategy
 
 from dataslot_server.celery_app import QUEUE, app
 from runner.offers import Offer
@@ -34,7 +43,46 @@ REFUSED_PAUSE = 0.5
 REFUSED_AGAIN_PAUSE = 2.0
 
 
-@app.task(name="runner.tasks.run_execution", ignore_result=True)
+def claim_on_receipt(task, app, consumer, **options):
+    """``run_execution``'s Celery strategy (``Task.Strategy``): called by the worker's
+    consumer for each message, on its one receiving thread. A message whose execution the
+    dispatcher claims at once (or finds taken or ended) is acknowledged and done; any
+    other, and every message while Celery's task events are on (``celery events``,
+    Flower's task list), goes on as a task (Celery's own strategy)."""
+    as_task = default_strategy(task, app, consumer, **options)
+    eventer = consumer.event_dispatcher
+    # The worker's own events (its heartbeats, for Flower's worker list) are not task events.
+    task_events = eventer is not None and eventer.enabled and (not eventer.groups or "task" in eventer.groups)
+    if task_events and task.send_events:
+        return as_task
+    connection_errors = consumer.connection_errors
+
+    def on_message(message, body, ack, reject, callbacks, **kwargs):
+        dispatcher = _dispatcher
+        headers = message.headers or {}
+        if dispatcher is not None and dispatcher.alive() and not (headers.get("eta") or headers.get("expires")):
+            outcome = None
+            try:
+                args, kw, _ = message.decode()
+                call = dict(zip(("execution_id", "service_id", "config_version", "refused"), args, strict=False))
+                call.update(kw)
+                if not call.get("refused"):
+                    outcome = dispatcher.claim_now(
+                        int(call["execution_id"]),
+                        service_id=call.get("service_id"),
+                        config_version=call.get("config_version"),
+                    )
+            except Exception:  # noqa: BLE001 - a message this cannot read goes on as a task, which says why
+                outcome = None
+            if outcome is not None:
+                ack(logger, connection_errors)
+                return None
+        return as_task(message, body, ack, reject, callbacks, **kwargs)
+
+    return on_message
+
+
+@app.task(name="runner.tasks.run_execution", ignore_result=True, Strategy="runner.tasks:claim_on_receipt")
 def run_execution(
     execution_id: int,
     service_id: int | None = None,

@@ -487,6 +487,59 @@ def test_an_offer_of_a_service_running_here_with_room_is_claimed_on_its_messages
     assert [Execution.objects.get(pk=e.pk).status for e in (second, third, fourth)] == ["created"] * 3
 
 
+def test_a_message_claimed_on_receipt_is_claimed_at_once_or_leaves_nothing_behind(owner):  # noqa: F811
+    # The thread that receives messages claims what it can at once; anything else goes on as a
+    # task, which offers it: nothing may be left offered twice, nor waited for.
+    service = _service(owner)
+    first, second, third, fourth = (
+        execution_create(service=service, function_name="count", input={"n": n}) for n in range(4)
+    )
+    dispatcher = WorkerDispatcher(name="this-host")
+    dispatcher.thread = threading.current_thread()  # alive: its loop is not needed here
+    dispatcher.services = {service.id: service}
+    replica = RunningReplica(service)
+    dispatcher.replicas[service.id] = [replica]
+    dispatcher._last_look = time.monotonic()
+    hint = {"service_id": service.id, "config_version": service.config_version}
+
+    def left_behind() -> bool:
+        try:
+            woken = bool(os.read(dispatcher._wake_r, 4096))
+        except BlockingIOError:
+            woken = False
+        return woken or bool(dispatcher.offers) or bool(dispatcher._incoming)
+
+    assert dispatcher.claim_now(first.pk, **hint) == Offer.CLAIMED
+    assert list(replica.runs) == [first.pk] and Execution.objects.get(pk=first.pk).status == "in-progress"
+    assert not left_behind()
+
+    # Claimed already (a message delivered twice): done with, nothing claimed again.
+    replica.runs.clear()
+    assert dispatcher.claim_now(first.pk, **hint) == Offer.NOT_CLAIMABLE
+    assert not replica.runs and not left_behind()
+
+    # No room, the dispatcher's turn taken, a config this worker does not run, no hint, or
+    # no recent look: not now, and nothing is left offered.
+    replica.runs[first.pk] = {}
+    assert dispatcher.claim_now(second.pk, **hint) is None
+    replica.runs.clear()
+    with dispatcher.turn:
+        assert dispatcher.claim_now(second.pk, **hint) is None
+    assert dispatcher.claim_now(second.pk, service_id=service.id, config_version=service.config_version + 1) is None
+    assert dispatcher.claim_now(second.pk, service_id=None, config_version=None) is None
+    dispatcher._last_look -= 60
+    assert dispatcher.claim_now(second.pk, **hint) is None
+    assert not left_behind() and not replica.runs
+    assert [Execution.objects.get(pk=e.pk).status for e in (second, third, fourth)] == ["created"] * 3
+
+    # What another thread offered meanwhile is not taken back with it.
+    dispatcher._last_look = time.monotonic()
+    replica.concurrency = 0
+    waiting = dispatcher.offer(third.pk, **hint)
+    assert dispatcher.claim_now(fourth.pk, **hint) is None
+    assert list(dispatcher.offers) == [third.pk] and dispatcher.offers[third.pk] == [waiting]
+
+
 def test_behind_a_backlog_the_sweep_publishes_again_only_what_was_published_before_a_message_since_taken(
     owner,  # noqa: F811
 ):

@@ -6,6 +6,7 @@ import subprocess
 import threading
 import time
 
+import celery
 import kombu
 import psycopg
 import pytest
@@ -70,10 +71,11 @@ def test_a_broker_that_loses_its_queue_loses_no_execution(cluster_factory, broke
 
 @pytest.mark.parametrize("broker", ["redis", "rabbitmq"])
 def test_a_run_longer_than_the_redelivery_window_is_delivered_once(cluster_factory, broker):
-    # Redis hands an unacknowledged message out again after visibility_timeout (2 s here);
+    # kombu's Redis transport would hand a message taken and not acknowledged out again after
+    # its visibility_timeout; ours keeps no copy of it on Redis (dataslot_server/redis_transport.py).
     # RabbitMQ closes a consumer holding one past consumer_timeout (server-wide, left alone on
     # this shared server). A message taken is acknowledged at once, so neither can happen.
-    cluster = cluster_factory(broker=broker, DATASLOT_BROKER_VISIBILITY_TIMEOUT="2")
+    cluster = cluster_factory(broker=broker)
     web = cluster.web()
     api, project_id, package = counter(web)
     service = api.deploy(project_id, package, "long", runtime={"concurrency": 1, "numReplicas": 1})
@@ -178,3 +180,103 @@ def test_a_redis_broker_is_sent_every_command_through_one_client_per_channel(tmp
         assert len(made) <= 4, f"{len(made)} clients for 20 messages published, taken and acknowledged"
     finally:
         server.stop()
+
+
+def test_a_redis_broker_keeps_no_copy_of_a_taken_message_and_reads_bindings_once(tmp_path):
+    """kombu's Redis transport copies every message it hands out into an `unacked` hash (a
+    transaction when taken, another when acknowledged) and reads the exchange's bindings
+    before every message it publishes: two round trips and a transaction on every
+    execution's path. Ours does neither; a rejected message, and one taken and not
+    acknowledged when the connection closes, still go back to the queue."""
+    if not shutil.which("redis-server"):
+        pytest.skip("redis-server is not installed")
+    server = RedisServer(tmp_path)
+    client = redis.Redis.from_url(server.url(1))
+
+    def calls(command: str) -> int:
+        return client.info("commandstats").get(f"cmdstat_{command}", {}).get("calls", 0)
+
+    try:
+        with kombu.Connection(server.url(1), transport=transport_for(server.url(1))) as connection:
+            queue = kombu.Queue("probe", exchange=kombu.Exchange("probe", type="direct"), routing_key="probe")
+            with connection.Producer() as producer:
+                producer.publish({"n": 0}, exchange=queue.exchange, routing_key="probe", declare=[queue])
+                bindings_read = calls("smembers")
+                for n in range(1, 20):
+                    producer.publish({"n": n}, exchange=queue.exchange, routing_key="probe")
+            assert calls("smembers") == bindings_read, "the bindings were read again for each message"
+            assert client.llen("probe") == 20
+            # A queue another client bound since (a reply queue) is found at once: a key no
+            # binding was remembered for is read anew.
+            replies = kombu.Queue("replies", exchange=queue.exchange, routing_key="replies")
+            with kombu.Connection(server.url(1)) as other:
+                replies(other.default_channel).declare()
+            with connection.Producer() as producer:
+                producer.publish({"n": "reply"}, exchange=queue.exchange, routing_key="replies")
+            assert (client.llen("replies"), client.llen("probe")) == (1, 20)
+
+            taken, copies = [], []
+
+            def take(body, message):
+                copies.append(client.exists("unacked", "unacked_index"))
+                taken.append(body["n"])
+                if body["n"] == 0 and len(taken) == 1:
+                    message.requeue()  # handed back: it comes round again
+                elif body["n"] != 19:
+                    message.ack()  # the last is left unacknowledged
+
+            with connection.Consumer(queue, callbacks=[take]):
+                transactions = calls("multi")  # after the consumer's own set-up
+                while len(taken) < 21:
+                    connection.drain_events(timeout=5)
+            assert sorted(taken) == [0, *range(20)]
+            assert copies == [0] * 21, "a taken message was copied into Redis"
+            assert calls("multi") == transactions, "taking or acknowledging a message ran a transaction"
+        # The connection closed with the last message taken and not acknowledged: it is back.
+        assert client.llen("probe") == 1
+        assert client.exists("unacked", "unacked_index") == 0
+    finally:
+        server.stop()
+
+
+def tasks_run(cluster) -> int:
+    """How many `run_execution` messages the cluster's workers ran as Celery tasks (their
+    pool's count, asked over Celery's remote control)."""
+    app = celery.Celery(broker=cluster.broker_url)
+    try:
+        stats = app.control.inspect(timeout=5).stats() or {}
+    finally:
+        app.close()
+    assert stats, "no worker answered Celery's remote control"
+    return sum(worker.get("total", {}).get("runner.tasks.run_execution", 0) for worker in stats.values())
+
+
+@pytest.mark.parametrize("broker", ["redis", "rabbitmq"])
+def test_a_message_a_worker_can_take_at_once_is_claimed_as_it_arrives_instead_of_becoming_a_task(
+    cluster_factory, broker
+):
+    # Celery's way from a message to a task on a pool thread took about half a millisecond
+    # of every execution's path: a worker that runs the service with room claims the
+    # execution on the thread that received its message (runner/tasks.py, claim_on_receipt).
+    cluster = cluster_factory(broker=broker)
+    web = cluster.web()
+    api, project_id, package = counter(web)
+    service = api.deploy(project_id, package, "arrival", runtime={"concurrency": 2, "numReplicas": 1})
+    cluster.worker("w", host=cluster.host("w"))
+    # The first starts the replica: nothing runs it yet, so it goes on as a task and waits.
+    first = api.execute(service["id"], "count", {"tag": "arrival-0", "seconds": 0})
+    assert api.wait(first["id"], timeout=60)["status"] == "success"
+    assert tasks_run(cluster) == 1
+
+    tags = [f"arrival-{n}" for n in range(1, 11)]
+    for tag in tags:
+        execution = api.execute(service["id"], "count", {"tag": tag, "seconds": 0})
+        ended = api.wait(execution["id"], timeout=30)
+        assert (ended["status"], ended["attempts"]) == ("success", 1), ended
+        assert [entry["status"] for entry in ended["statusLog"]] == ["created", "in-progress", "success"]
+    assert [runs(cluster, tag) for tag in tags] == [1] * len(tags)
+    # A message goes on as a task when the dispatcher is on its turn just then, or has not
+    # looked at the database within the last second: a few may, most must not.
+    assert tasks_run(cluster) - 1 <= len(tags) // 2
+    # Nothing waits on the broker, nor is held there unacknowledged.
+    assert (ready_on_broker(cluster), held_unacknowledged(cluster)) == (0, 0)
