@@ -322,3 +322,54 @@ def test_events_redis_does_not_take_are_bounded_and_the_drop_is_said(monkeypatch
     outbox.call(sent.append, "after")  # Redis is back: events go again
     outbox.flush(timeout=5)
     assert sent[-1] == "after" and outbox.dropped == 0
+
+
+class ThreadRecordingSequences(_LocalSequences):
+    """Which thread numbered each project's batch, and what the batch said."""
+
+    def __init__(self):
+        super().__init__()
+        self.threads: dict[int, int] = {}
+        self.sent: dict[int, list[dict]] = {}
+
+    def send_numbered(self, group, project_id, head, middle, tail):
+        self.threads[project_id] = threading.get_ident()
+        return super().send_numbered(group, project_id, head, middle, tail)
+
+    def send(self, group, text):
+        if text.startswith('{"type":"executions"'):
+            self.sent.setdefault(int(group.split(".")[1]), []).append(json.loads(text))
+
+
+def test_a_final_state_written_in_finals_sent_here_goes_from_that_thread_unless_pages_render_it(monkeypatch):
+    """The dispatcher writes how runs ended inside ``finals_sent_here``: their batch is sent
+    by its thread as it leaves (the broadcaster thread, woken, would wait for it to block),
+    with what was pending of the project. A project whose rows pages render, and any while
+    the layer refuses batches, stay the broadcaster's."""
+    broadcaster = _Broadcaster()
+    broadcaster.sequences = sequences = ThreadRecordingSequences()
+    monkeypatch.setattr(events, "_the_broadcaster", broadcaster)
+    here = threading.get_ident()
+
+    broadcaster.add(1, state("in-progress", 2, "1"))  # waits for its tick
+    with events.finals_sent_here():
+        broadcaster.add(1, state("success", 3, "2"), final=True)
+        assert 1 not in sequences.threads  # not before the thread leaves
+    assert sequences.threads[1] == here
+    assert statuses(sequences.sent[1]) == [(1, ["in-progress", "success"])]
+
+    monkeypatch.setitem(events._watching, (2, events.html_stream(events.live_views()[0])), 1)
+    with events.finals_sent_here():
+        broadcaster.add(2, state("success", 3, "2"), final=True)
+    assert sent_batches(sequences, [2]) and sequences.threads[2] != here  # the broadcaster's
+
+    broadcaster.unsent_since[9] = time.monotonic()  # another project's batch is failing
+    with events.finals_sent_here():
+        broadcaster.add(3, state("success", 3, "2"), final=True)
+    assert 3 not in sequences.threads or sequences.threads[3] != here
+    del broadcaster.unsent_since[9]
+    assert sent_batches(sequences, [3]) and sequences.threads[3] != here
+
+    # Outside it, a final state is the broadcaster's, as before.
+    broadcaster.add(4, state("success", 3, "2"), final=True)
+    assert sent_batches(sequences, [4]) and sequences.threads[4] != here
