@@ -36,11 +36,7 @@ Other events (logs, tasks, access revoked) are sent at once, as they come.
 Events may be published from request threads or the dispatcher's thread. With the
 in-memory layer a group's message is handed to the server's event loop thread-safely; on
 Redis the broadcaster publishes from its own thread and other threads hand their events
-to one outbox thread (a request never waits on Redis). One exception: the dispatcher
-writes how runs ended inside ``finals_sent_here``, and a due batch with a final state is
-sent from its thread as it leaves, unless pages render the project's rows or the layer
-refused a batch lately (the broadcaster thread, woken, waited for the dispatcher's thread
-to block first). Either way a process delivers each
+to one outbox thread (a request never waits on Redis). Either way a process delivers each
 message once to all its websockets of the group (``live/fanout.py``).
 """
 
@@ -53,7 +49,6 @@ import logging
 import threading
 import time
 import uuid
-from contextlib import contextmanager
 
 from channels.layers import InMemoryChannelLayer, get_channel_layer
 from django.conf import settings
@@ -390,43 +385,9 @@ class _Broadcaster:
                 self.urgent.add(project_id)
             # A state that is not final waits a tick: a thread that will look before then is
             # not woken (each wake-up takes the interpreter from the thread that published,
-            # a dispatcher on its way to hand a run to a replica). A final one published in
-            # `finals_sent_here` is sent by its own thread.
-            wake = (final and not getattr(_sending_here, "on", False)) or self.wake_at > time.monotonic() + TICK
+            # a dispatcher on its way to hand a run to a replica).
+            wake = final or self.wake_at > time.monotonic() + TICK
         if wake:
-            self.wake.set()
-
-    def send_finals(self) -> None:
-        """On the calling thread (``finals_sent_here``): the projects with a final state
-        pending whose batch is due, whose rows no page follows (rendering them reads the
-        database: the broadcaster's work), while the layer takes batches. The broadcaster is
-        woken for any other."""
-        with self.lock:
-            urgent = [p for p in self.urgent if p in self.pending]
-        if not urgent:
-            return
-        batches = []
-        if not self.unsent_since:
-            pace = {p: self._pace(p) for p in urgent}
-            plain = {p for p in urgent if pace[p][1] != RENDERED_GAP}
-            now = time.monotonic()
-            with self.lock:
-                for project_id in plain:
-                    if (
-                        project_id in self.urgent
-                        and project_id in self.pending
-                        and self._due_at(project_id, pace) <= now
-                    ):
-                        batches.append((project_id, self.pending.pop(project_id)))
-                        self.since.pop(project_id)
-                        self.urgent.discard(project_id)
-        for project_id, batch in batches:
-            try:
-                self._flush(project_id, batch)
-            except Exception:  # noqa: BLE001 - a number was used: its clients see the gap
-                logger.exception("live: could not send all of project %s's batch", project_id)
-            self.last_batch[project_id] = time.monotonic()
-        if len(batches) < len(urgent):
             self.wake.set()
 
     def _due_at(self, project_id: int, pace: dict[int, tuple[float, float]]) -> float:
@@ -582,23 +543,6 @@ def _broadcaster() -> _Broadcaster:
                 _the_broadcaster = _Broadcaster()
                 atexit.register(_drain_at_exit)
     return _the_broadcaster
-
-
-_sending_here = threading.local()
-
-
-@contextmanager
-def finals_sent_here():
-    """Final states published inside are sent from this thread as it leaves (when due, and
-    no page renders their project's rows), not by the broadcaster thread. The thread that
-    wrote how runs ended (a dispatcher) saves a hop: the broadcaster, woken, waited for the
-    interpreter until that thread blocked (0.25–0.4 ms from the commit to the batch, traced)."""
-    _sending_here.on = True
-    try:
-        yield
-    finally:
-        _sending_here.on = False
-        _broadcaster().send_finals()
 
 
 def _drain_at_exit() -> None:

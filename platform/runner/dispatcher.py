@@ -32,7 +32,6 @@ from faas.enums import ExecutionStatus
 from faas.models import Execution, Service
 from faas.services import executions as lifecycle
 from faas.trigger_pump import TriggerPump
-from live.events import finals_sent_here
 from runner.replicas import MAX_REJECTED, ReplicaProcess
 from runner.scheduling import TRANSIENT, Scheduling
 from runner.spawning import HOST_BUSY, HOST_BUSY_BACKOFF, note_sandbox_gaps, start_replica
@@ -196,8 +195,7 @@ class Dispatcher(Scheduling):
                 logger.exception("service %s: a replica's message could not be applied; dropped", replica.service_id)
             self._unapplied.popleft()
         if self.results:
-            with finals_sent_here():
-                self._finish(self.results)
+            self._finish(self.results)
             self.results = []
         for replica in heard:
             if replica.misbehaving:
