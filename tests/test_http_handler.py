@@ -176,8 +176,25 @@ def test_a_client_that_disconnects_while_its_view_runs_gets_no_answer_and_the_re
             await asyncio.wait_for(request, 5)
 
         async_to_sync(leave_while_the_view_runs)()
-        assert sent == [] and finished
+        assert sent == [] and finished == [1]  # once, as in Django
     finally:
         release.set()
         request_started.disconnect(dispatch_uid="slow")
         request_finished.disconnect(dispatch_uid="finished")
+
+
+def test_a_failing_request_finished_receiver_loses_no_answer(caplog):
+    """The response is closed before it is sent (in the request's one hop): a receiver of
+    request_finished that raises is logged, and the client still gets its answer."""
+    handler = OneHopHandler()
+
+    def broken(**_):
+        raise RuntimeError("a receiver failed")
+
+    request_finished.connect(broken, weak=False, dispatch_uid="broken")
+    try:
+        response = async_to_sync(login_page(handler).get_response)()
+    finally:
+        request_finished.disconnect(dispatch_uid="broken")
+    assert response["status"] == 200 and b'name="csrfmiddlewaretoken"' in response["body"]
+    assert "a receiver failed" in caplog.text

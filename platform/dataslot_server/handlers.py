@@ -10,6 +10,8 @@ hop, on a thread that earlier requests used.
 """
 
 import asyncio
+import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 from asgiref.sync import ThreadSensitiveContext, sync_to_async
@@ -19,6 +21,24 @@ from django.core.handlers.asgi import ASGIHandler, get_script_prefix
 from django.db import connections
 from django.http import FileResponse
 from django.urls import set_script_prefix
+
+logger = logging.getLogger("django.request")
+
+
+class _Close:
+    """Who ends a request: its thread closes the response once the view has answered,
+    unless the wait for it was given up first (the client left), when the handler sends
+    ``request_finished`` instead, and the late response is not closed: as in Django, the
+    signal is sent once."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._taken = False
+
+    def take(self) -> bool:
+        with self._lock:
+            first, self._taken = not self._taken, True
+            return first
 
 
 class OneHopHandler(ASGIHandler):
@@ -37,7 +57,7 @@ class OneHopHandler(ASGIHandler):
     async def get_response_async(self, request):
         return await sync_to_async(self.get_response, thread_sensitive=True)(request)
 
-    def _respond(self, scope, body_file):
+    def _respond(self, scope, body_file, close: _Close):
         """On the request's thread: the response, closed already unless it is streamed."""
         signals.request_started.send(sender=self.__class__, scope=scope)
         request, response = self.create_request(scope, body_file)
@@ -46,8 +66,11 @@ class OneHopHandler(ASGIHandler):
             response._handler_class = self.__class__
             if isinstance(response, FileResponse):
                 response.block_size = self.chunk_size
-        if not response.streaming:
-            response.close()  # its content stays; request_finished is sent here, on this thread
+        if not response.streaming and close.take():
+            try:
+                response.close()  # its content stays; request_finished is sent here, on this thread
+            except Exception:  # noqa: BLE001 - the answer still goes; Django's server would log it after sending
+                logger.exception("Closing the response of %s failed", scope.get("path"))
         return response
 
     async def handle(self, scope, receive, send):
@@ -58,9 +81,10 @@ class OneHopHandler(ASGIHandler):
         except RequestAborted:
             return
         set_script_prefix(get_script_prefix(scope))
+        close = _Close()
 
         async def process_request():
-            response = await sync_to_async(self._respond, thread_sensitive=True)(scope, body_file)
+            response = await sync_to_async(self._respond, thread_sensitive=True)(scope, body_file, close)
             try:
                 await self.send_response(response, send)
             except asyncio.CancelledError:
@@ -87,7 +111,8 @@ class OneHopHandler(ASGIHandler):
         try:
             response = tasks[1].result()
         except asyncio.CancelledError:
-            await signals.request_finished.asend(sender=self.__class__)
+            if close.take():
+                await signals.request_finished.asend(sender=self.__class__)
         else:
             if response.streaming:
                 await sync_to_async(response.close, thread_sensitive=True)()

@@ -16,8 +16,10 @@
   taken and not started when it stops cleanly goes back to the queue, from memory.
 - **Where a routing key goes is remembered.** kombu reads the exchange's bindings from
   Redis (``SMEMBERS``) before every message it publishes to a direct exchange. The queues
-  found for a key are kept for ``BINDINGS_FOR`` seconds; a key with none (a reply queue
-  bound a moment ago) is read again each time.
+  found for a key are kept for ``BINDINGS_FOR`` seconds (forgotten when this channel binds
+  or deletes a queue of that exchange); a key with none (a reply queue bound a moment ago)
+  is read again each time. So a second queue another process binds to a key that already
+  has one gets its messages within ``BINDINGS_FOR``: Dataslot's queues and keys are fixed.
 """
 
 from __future__ import annotations
@@ -46,20 +48,10 @@ class Channel(kombu_redis.Channel):
             shared = self._shared_client = (pool, super()._create_client())
         return shared[1]
 
-    def _brpop_read(self, **options):
-        return super()._brpop_read(**options)
-
-    def _brpop_read(self, **options):
-        return super()._brpop_read(**options)
-
     def _lookup(self, exchange, routing_key, default=None):
         """The queues a message to a direct exchange goes to, remembered for ``BINDINGS_FOR``
         once found (a key no remembered binding has, a reply queue just bound, is read anew)."""
-        try:
-            direct = bool(exchange) and self.typeof(exchange).type == "direct"
-        except KeyError:
-            direct = False
-        if not direct:
+        if not exchange or self.typeof(exchange).type != "direct":
             return super()._lookup(exchange, routing_key, default)
         now = time.monotonic()
         at, queues = self._routes.get((exchange, routing_key), (0.0, None))
@@ -71,9 +63,16 @@ class Channel(kombu_redis.Channel):
             self._routes[(exchange, routing_key)] = (now, queues)
         return queues
 
-    def _queue_bind(self, exchange, routing_key, pattern, queue):
+    def _forget_routes(self, exchange) -> None:
         self._routes = {key: route for key, route in self._routes.items() if key[0] != exchange}
+
+    def _queue_bind(self, exchange, routing_key, pattern, queue):
+        self._forget_routes(exchange)
         return super()._queue_bind(exchange, routing_key, pattern, queue)
+
+    def _delete(self, queue, exchange, routing_key, pattern, *args, **kwargs):
+        self._forget_routes(exchange)
+        return super()._delete(queue, exchange, routing_key, pattern, *args, **kwargs)
 
 
 class Transport(kombu_redis.Transport):

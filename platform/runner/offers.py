@@ -296,7 +296,7 @@ class WorkerDispatcher(Dispatcher):
 
     def _look(self) -> None:
         self._unseen = False
-        self._last_look = time.monotonic()
+        started = time.monotonic()
         waiting = list(self.offers)
         found = dict(
             Execution.objects.filter(pk__in=waiting, status=ExecutionStatus.CREATED, service__active=True).values_list(
@@ -323,6 +323,9 @@ class WorkerDispatcher(Dispatcher):
                 current = [r for r in replicas if r.config_version == service.config_version]
                 running = sum(len(r.runs) for r in current)
                 self._scale_down(service, current, autoscale.replicas_wanted(service, queued=0, running=running))
+        # Only a look that got through counts as one: while the database cannot be reached,
+        # messages go on as tasks instead of being claimed on the thread that receives them.
+        self._last_look = started
 
     def _hand_out(self) -> None:
         for service_id in self.queued.copy():

@@ -47,20 +47,29 @@ def claim_on_receipt(task, app, consumer, **options):
     """``run_execution``'s Celery strategy (``Task.Strategy``): called by the worker's
     consumer for each message, on its one receiving thread. A message whose execution the
     dispatcher claims at once (or finds taken or ended) is acknowledged and done; any
-    other, and every message while Celery's task events are on (``celery events``,
-    Flower's task list), goes on as a task (Celery's own strategy)."""
+    other goes on as a task (Celery's own strategy), and so does every message while
+    Celery's task events are on (``celery events``; Flower turns them on as it runs), so
+    that those tools see each one, and a message Celery was told to revoke."""
     as_task = default_strategy(task, app, consumer, **options)
     eventer = consumer.event_dispatcher
-    # The worker's own events (its heartbeats, for Flower's worker list) are not task events.
-    task_events = eventer is not None and eventer.enabled and (not eventer.groups or "task" in eventer.groups)
-    if task_events and task.send_events:
-        return as_task
+    revoked = consumer.controller.state.revoked
     connection_errors = consumer.connection_errors
+
+    def task_events() -> bool:
+        # Asked for each message: remote control turns them on and off while the worker runs.
+        # The worker's own events (its heartbeats, Flower's worker list) are not task events.
+        groups = eventer.groups if eventer is not None else None
+        return bool(eventer is not None and eventer.enabled and task.send_events and (not groups or "task" in groups))
 
     def on_message(message, body, ack, reject, callbacks, **kwargs):
         dispatcher = _dispatcher
         headers = message.headers or {}
-        if dispatcher is not None and dispatcher.alive() and not (headers.get("eta") or headers.get("expires")):
+        if (
+            dispatcher is not None
+            and dispatcher.alive()
+            and not (headers.get("eta") or headers.get("expires") or headers.get("id") in revoked)
+            and not task_events()
+        ):
             outcome = None
             try:
                 args, kw, _ = message.decode()

@@ -532,6 +532,21 @@ def test_a_message_claimed_on_receipt_is_claimed_at_once_or_leaves_nothing_behin
     assert not left_behind() and not replica.runs
     assert [Execution.objects.get(pk=e.pk).status for e in (second, third, fourth)] == ["created"] * 3
 
+    # A look at the database that failed (it went away) is not a look: until one gets
+    # through, messages go on as tasks rather than wait on it on the receiving thread.
+    def unreachable():
+        raise OperationalError("the database went away")
+
+    dispatcher._last_look -= 60
+    dispatcher._record_start_failures = unreachable
+    with pytest.raises(OperationalError):
+        dispatcher._look()
+    assert dispatcher.claim_now(second.pk, **hint) is None and not left_behind()
+    del dispatcher._record_start_failures
+    dispatcher._look()
+    assert dispatcher.claim_now(second.pk, **hint) == Offer.CLAIMED
+    replica.runs.clear()
+
     # What another thread offered meanwhile is not taken back with it.
     dispatcher._last_look = time.monotonic()
     replica.concurrency = 0

@@ -251,6 +251,16 @@ def tasks_run(cluster) -> int:
     return sum(worker.get("total", {}).get("runner.tasks.run_execution", 0) for worker in stats.values())
 
 
+def task_events(cluster, on: bool) -> None:
+    """Turn the workers' task events on or off over remote control, as Flower does."""
+    app = celery.Celery(broker=cluster.broker_url)
+    try:
+        answers = (app.control.enable_events if on else app.control.disable_events)(reply=True, timeout=5)
+    finally:
+        app.close()
+    assert answers, "no worker answered Celery's remote control"
+
+
 @pytest.mark.parametrize("broker", ["redis", "rabbitmq"])
 def test_a_message_a_worker_can_take_at_once_is_claimed_as_it_arrives_instead_of_becoming_a_task(
     cluster_factory, broker
@@ -280,3 +290,12 @@ def test_a_message_a_worker_can_take_at_once_is_claimed_as_it_arrives_instead_of
     assert tasks_run(cluster) - 1 <= len(tags) // 2
     # Nothing waits on the broker, nor is held there unacknowledged.
     assert (ready_on_broker(cluster), held_unacknowledged(cluster)) == (0, 0)
+
+    # With task events on (Flower, `celery events`), every message is a task those tools see.
+    task_events(cluster, on=True)
+    before = tasks_run(cluster)
+    for tag in ("seen-1", "seen-2", "seen-3"):
+        execution = api.execute(service["id"], "count", {"tag": tag, "seconds": 0})
+        assert api.wait(execution["id"], timeout=30)["status"] == "success"
+    assert tasks_run(cluster) - before == 3
+    task_events(cluster, on=False)
