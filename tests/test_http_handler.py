@@ -18,6 +18,18 @@ def login_page(handler) -> HttpCommunicator:
     return HttpCommunicator(handler, "GET", "/login/", headers=[(b"host", b"127.0.0.1")])
 
 
+# The same request as a server's scope, for tests that play the server's side themselves.
+LOGIN_SCOPE = {
+    "type": "http",
+    "method": "GET",
+    "path": "/login/",
+    "query_string": b"",
+    "headers": [(b"host", b"127.0.0.1")],
+    "client": ("127.0.0.1", 50000),
+    "server": ("127.0.0.1", 80),
+}
+
+
 def test_requests_take_one_hop_on_a_reused_thread_and_every_middleware_still_applies(monkeypatch):
     handler = OneHopHandler()
     threads, hops = [], []
@@ -82,15 +94,7 @@ def test_the_thread_of_a_cancelled_request_is_not_given_to_the_next_one():
     handler = OneHopHandler()
     view_running, release = threading.Event(), threading.Event()
     threads, answered = [], []
-    scope = {
-        "type": "http",
-        "method": "GET",
-        "path": "/login/",
-        "query_string": b"",
-        "headers": [(b"host", b"127.0.0.1")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 80),
-    }
+    scope = dict(LOGIN_SCOPE)
 
     def a_client():
         asked = False
@@ -138,15 +142,7 @@ def test_a_client_that_disconnects_while_its_view_runs_gets_no_answer_and_the_re
     handler = OneHopHandler()
     view_running, release = threading.Event(), threading.Event()
     sent, finished = [], []
-    scope = {
-        "type": "http",
-        "method": "GET",
-        "path": "/login/",
-        "query_string": b"",
-        "headers": [(b"host", b"127.0.0.1")],
-        "client": ("127.0.0.1", 50000),
-        "server": ("127.0.0.1", 80),
-    }
+    scope = dict(LOGIN_SCOPE)
     left = asyncio.Event()
     messages = [{"type": "http.request", "body": b"", "more_body": False}]
 

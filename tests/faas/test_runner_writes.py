@@ -444,18 +444,28 @@ def test_a_worker_that_cannot_start_another_replica_still_runs_what_its_replicas
     assert service.broken_reason == ""
 
 
-def test_an_offer_of_a_service_running_here_with_room_is_claimed_on_its_messages_thread(owner):  # noqa: F811
+def _warm_worker(owner):  # noqa: F811
+    """A worker's dispatcher that looked at the database just now and runs a replica of the
+    service with room for one, four queued executions, and the hint their messages carry."""
     service = _service(owner)
-    first, second, third, fourth = (
-        execution_create(service=service, function_name="count", input={"n": n}) for n in range(4)
-    )
+    executions = tuple(execution_create(service=service, function_name="count", input={"n": n}) for n in range(4))
     dispatcher = WorkerDispatcher(name="this-host")
     dispatcher.thread = threading.current_thread()  # alive: its loop is not needed here
     dispatcher.services = {service.id: service}
     replica = RunningReplica(service)
     dispatcher.replicas[service.id] = [replica]
     dispatcher._last_look = time.monotonic()
-    hint = {"service_id": service.id, "config_version": service.config_version}
+    return (
+        service,
+        executions,
+        dispatcher,
+        replica,
+        {"service_id": service.id, "config_version": service.config_version},
+    )
+
+
+def test_an_offer_of_a_service_running_here_with_room_is_claimed_on_its_messages_thread(owner):  # noqa: F811
+    service, (first, second, third, fourth), dispatcher, replica, hint = _warm_worker(owner)
 
     def woken() -> bool:
         try:
@@ -490,17 +500,7 @@ def test_an_offer_of_a_service_running_here_with_room_is_claimed_on_its_messages
 def test_a_message_claimed_on_receipt_is_claimed_at_once_or_leaves_nothing_behind(owner):  # noqa: F811
     # The thread that receives messages claims what it can at once; anything else goes on as a
     # task, which offers it: nothing may be left offered twice, nor waited for.
-    service = _service(owner)
-    first, second, third, fourth = (
-        execution_create(service=service, function_name="count", input={"n": n}) for n in range(4)
-    )
-    dispatcher = WorkerDispatcher(name="this-host")
-    dispatcher.thread = threading.current_thread()  # alive: its loop is not needed here
-    dispatcher.services = {service.id: service}
-    replica = RunningReplica(service)
-    dispatcher.replicas[service.id] = [replica]
-    dispatcher._last_look = time.monotonic()
-    hint = {"service_id": service.id, "config_version": service.config_version}
+    service, (first, second, third, fourth), dispatcher, replica, hint = _warm_worker(owner)
 
     def left_behind() -> bool:
         try:
