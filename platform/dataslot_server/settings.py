@@ -121,6 +121,15 @@ if os.environ.get("DATABASE_URL"):
         DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60)}
     except Exception as exc:
         raise ImproperlyConfigured(f"DATABASE_URL cannot be read: {exc}") from None
+    if "postgresql" in DATABASES["default"]["ENGINE"]:
+        # Django's cursors bind parameters on the client, and are never prepared. The
+        # statements on every execution's path use a cursor that binds on the server
+        # (faas.services.executions), whose statements psycopg prepares on first use.
+        # DATASLOT_DB_PREPARED=0: none is prepared, for a pooler that cannot keep them.
+        DATABASES["default"].setdefault("OPTIONS", {})
+        DATABASES["default"]["OPTIONS"].setdefault(
+            "prepare_threshold", 0 if env_flag("DATASLOT_DB_PREPARED", True) else None
+        )
     if SCALE_OUT and "postgresql" in DATABASES["default"]["ENGINE"]:
         # Across machines: a database that cannot be reached says so in seconds, and a
         # connection whose network was cut fails instead of hanging for minutes.

@@ -93,23 +93,49 @@ def execution_create(
         raise Conflict(f"Service '{service.name}' is paused.")
     function = function_for(service, function_name)
     now = timezone.now()
-    execution = _new(
-        service, function, normalise_input(project=service.project, function=function, input=input), user, now
-    )
+    input = normalise_input(project=service.project, function=function, input=input)
     # One INSERT: no transaction of its own (a COMMIT is a round trip on every execution's
     # path). Inside a caller's transaction, its event and message still wait for the commit.
-    execution.save()
-    announce(execution)
+    # Outside one, on PostgreSQL, the row is committed without waiting for the disk, so that
+    # its message goes out a flush sooner; the request waits for the flush before it answers
+    # or announces it. A worker's claim of it commits after it, so that commit's flush covers
+    # it too: nothing runs an execution that a crash of the database could lose.
+    flush_later = connection.vendor == "postgresql" and not connection.in_atomic_block
+    template = _new(service, function, {}, user, now)
+    if connection.features.can_return_rows_from_bulk_insert:
+        (execution,) = _insert_batch(template, [input], single=True, flush_later=flush_later)
+    else:
+        template.input = input
+        template.save()
+        execution, flush_later = template, False
     executor.enqueue_on_commit([execution.id], service=service)
+    if flush_later:
+        _flush_wal()
+    announce(execution)
     return execution
 
 
-def _insert_batch(template: Execution, inputs: list[dict]) -> list[Execution]:
+def _flush_wal() -> None:
+    """Wait until what this connection committed is on disk (PostgreSQL): a transactional
+    WAL message commits like a write, so its commit waits for the flush of the WAL up to
+    it. (``pg_current_xact_id()`` would not: a transaction that wrote nothing is not
+    flushed.) Logical decoding consumers see it under the prefix ``dataslot.flush``."""
+    with _prepared_cursor() as cursor:
+        cursor.execute("SELECT pg_logical_emit_message(true, 'dataslot.flush', '')")
+
+
+def _insert_batch(
+    template: Execution, inputs: list[dict], *, single: bool = False, flush_later: bool = False
+) -> list[Execution]:
     """The batch's rows, all like ``template`` but for their input, in multi-row
     ``INSERT … RETURNING id`` statements whose other columns are prepared once.
     (``bulk_create`` prepares every field of every row: about 1 ms an execution, so
     ``execute_batch`` over 100k items took minutes.) Rows come back as instances that
-    share the template's loaded service, creator and trigger."""
+    share the template's loaded service, creator and trigger.
+
+    ``single``: one execution, on every execution's path: its statement is prepared
+    (``_prepared_cursor``). ``flush_later``: committed without waiting for the disk (PostgreSQL,
+    in autocommit: the statement's own transaction); the caller then calls ``_flush_wal``."""
     fields = [f for f in Execution._meta.concrete_fields if not f.primary_key]
     for field in fields:  # created_at / updated_at, once for the batch
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
@@ -124,14 +150,17 @@ def _insert_batch(template: Execution, inputs: list[dict]) -> list[Execution]:
     size = max(1, min(1000, connection.ops.bulk_batch_size(fields, inputs)))
     ids = []
     adapt, encoder = connection.ops.adapt_json_value, input_field.encoder  # what JSONField does for a dict
-    with connection.cursor() as cursor:
+    returning = quote(Execution._meta.pk.column)
+    if flush_later:
+        returning += ", set_config('synchronous_commit', 'off', true)"
+    with _prepared_cursor() if single else connection.cursor() as cursor:
         for start in range(0, len(inputs), size):
             chunk = inputs[start : start + size]
             params = []
             for input in chunk:
                 prepared[at] = adapt(input, encoder)
                 params.extend(prepared)
-            sql = head + ", ".join([row_sql] * len(chunk)) + f" RETURNING {quote(Execution._meta.pk.column)}"
+            sql = head + ", ".join([row_sql] * len(chunk)) + f" RETURNING {returning}"
             cursor.execute(sql, params)
             ids.extend(row[0] for row in cursor.fetchall())
     related = [f for f in fields if f.is_relation and f.is_cached(template)]
@@ -356,7 +385,7 @@ def _updated_rows(sql: str, params: list, *, service: bool = False) -> list[Exec
     every query, which cost a claim and a finish more than the database did (a claim and a
     finish are on every execution's path)."""
     returning, fields, extras = _row_shape(connection.vendor, service)
-    with connection.cursor() as cursor:
+    with _prepared_cursor() as cursor:
         cursor.execute(sql + returning, params)
         rows = cursor.fetchall()
     executions = []
@@ -372,6 +401,21 @@ def _updated_rows(sql: str, params: list, *, service: bool = False) -> list[Exec
             setattr(execution, name, row[position])
         executions.append(execution)
     return executions
+
+
+def _prepared_cursor():
+    """A cursor for the statements on every execution's path (its creation, claim and
+    result). On PostgreSQL its parameters are bound on the server and each statement is
+    prepared once per connection, so that PostgreSQL parses and plans it once instead of
+    every time: a claim took it 0.35 ms planned each time and 0.15 ms prepared. (Django's
+    own cursors bind on the client; ``DATASLOT_DB_PREPARED=0`` turns preparing off, for
+    a pooler that cannot keep prepared statements.)"""
+    if connection.vendor != "postgresql":
+        return connection.cursor()
+    from django.db.backends.postgresql.base import ServerBindingCursor  # noqa: PLC0415 - PostgreSQL only
+
+    connection.ensure_connection()
+    return connection._prepare_cursor(ServerBindingCursor(connection.connection))
 
 
 _row_shapes: dict[tuple, tuple] = {}
