@@ -19,7 +19,6 @@ import os
 import sys
 import threading
 import traceback
-from concurrent.futures import ThreadPoolExecutor
 
 import dataslot as dl
 from dataslot import references
@@ -132,21 +131,49 @@ def to_output(value):
 
 
 class Replica:
+    """Runs each execution on the thread that read its message. ``concurrency`` + 1 threads
+    take turns reading the channel: the one that reads a run hands the turn on and runs it,
+    so a run starts without a hop between threads (the next reader wakes while it runs),
+    and a ``terminate`` is read while every run's thread is busy."""
+
     def __init__(self, channel: Channel, runner, concurrency: int):
         self.channel = channel
         self.runner = runner
-        self.pool = ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="execution")
+        self.concurrency = concurrency
+        self.reading = threading.Lock()
         self.states: dict[int, ExecutionState] = {}
 
-    def handle(self, message: dict) -> None:
+    def serve(self, stdin) -> None:
+        for _ in range(self.concurrency):
+            threading.Thread(target=self._serve, args=(stdin,), name="execution", daemon=True).start()
+        self._serve(stdin)
+
+    def _serve(self, stdin) -> None:
+        try:
+            while True:
+                with self.reading:
+                    line = stdin.readline()
+                    if not line:
+                        os._exit(0)  # the server closed our input: stop at once, running threads included
+                    # Taken on the turn: a terminate read next by another thread finds its run.
+                    run = self.take(json.loads(line)) if line.strip() else None
+                if run is not None:
+                    self.run(*run)
+        except BaseException:  # noqa: BLE001 - a channel this cannot read ends the replica, as it would end a loop
+            traceback.print_exc(file=sys.__stderr__)
+            os._exit(1)
+
+    def take(self, message: dict) -> tuple[ExecutionState, dict] | None:
+        """A run to start on this thread, or None (a terminate is only noted)."""
         if message["op"] == "run":
             state = ExecutionState(execution_id=message["id"], send=self.channel.send, info=message.get("context", {}))
             self.states[state.execution_id] = state
-            self.pool.submit(self.run, state, message)
-        elif message["op"] == "terminate":
+            return state, message
+        if message["op"] == "terminate":
             state = self.states.get(message["id"])
             if state is not None:
                 state.terminate.set()
+        return None
 
     def run(self, state: ExecutionState, message: dict) -> None:
         set_current_execution(state)
@@ -214,10 +241,7 @@ def main() -> None:
         os._exit(1)
     replica = Replica(channel, runner, int(init.get("concurrency", 1)))
     channel.send({"op": "ready", "pid": os.getpid()})
-    for line in stdin:
-        if line.strip():
-            replica.handle(json.loads(line))
-    os._exit(0)  # the server closed our input: stop at once, running threads included
+    replica.serve(stdin)
 
 
 if __name__ == "__main__":

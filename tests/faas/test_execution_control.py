@@ -28,9 +28,11 @@ def test_a_function_runs_once_initialised_per_replica(project):
     assert [entry["status"] for entry in second["statusLog"]] == ["created", "in-progress", "success"]
 
 
-def test_kill_event_ends_a_terminated_execution_cooperatively(project):
+# With concurrency 1 the run's thread is busy: the replica reads the terminate on another.
+@pytest.mark.parametrize("runtime", [{}, {"runtime": {"concurrency": 1, "numReplicas": 1}}], ids=["default", "busy"])
+def test_kill_event_ends_a_terminated_execution_cooperatively(project, runtime):
     api, _, _ = project
-    service = deploy(project, "cooperative")
+    service = deploy(project, "cooperative", **runtime)
     execution = api.execute(service["id"], "cooperative")
     running = api.wait(execution["id"], until={"in-progress"})
     assert running["status"] == "in-progress"
