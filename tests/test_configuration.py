@@ -108,14 +108,14 @@ def test_database_url_and_redis_url_switch_to_postgresql_and_redis(tmp_path):
     )
     assert found_settings.returncode == 0, found_settings.stderr
     engine, name, layer, hosts = json.loads(found_settings.stdout)
-    assert engine == "django.db.backends.postgresql" and name == "dataslot"
+    assert engine == "dataslot_server.postgresql" and name == "dataslot"
     assert layer == "channels_redis.core.RedisChannelLayer"
     assert [host["address"] for host in hosts] == ["redis://cache:6379/1"]
 
 
 def test_the_statements_on_every_executions_path_are_prepared_unless_a_pooler_cannot_keep_them(tmp_path):
-    """psycopg prepares only what the server-binding cursor of faas.services.executions runs
-    (Django's own cursors bind on the client): threshold 0, or None (off) when asked."""
+    """psycopg prepares only what dataslot_server.postgresql's ``execute_prepared`` runs
+    (Django's own cursors bind on the client): from a statement's second run, or never."""
     script = (
         "import json; from django.conf import settings;"
         "print(json.dumps(settings.DATABASES['default']['OPTIONS']['prepare_threshold']))"
@@ -124,7 +124,7 @@ def test_the_statements_on_every_executions_path_are_prepared_unless_a_pooler_ca
     for value in (None, "0", "1"):
         env = {"DATASLOT_DB_PREPARED": value} if value is not None else {}
         found[value] = probe(tmp_path, script, DATABASE_URL="postgres://someone:pw@db.example:5432/d", **env)
-    assert found == {None: 0, "0": None, "1": 0}
+    assert found == {None: 1, "0": None, "1": 1}
 
 
 def test_host_and_port_choose_where_replicas_reach_the_api_and_debug_is_opt_in(tmp_path):

@@ -122,13 +122,13 @@ if os.environ.get("DATABASE_URL"):
     except Exception as exc:
         raise ImproperlyConfigured(f"DATABASE_URL cannot be read: {exc}") from None
     if "postgresql" in DATABASES["default"]["ENGINE"]:
-        # Django's cursors bind parameters on the client, and are never prepared. The
-        # statements on every execution's path use a cursor that binds on the server
-        # (faas.services.executions), whose statements psycopg prepares on first use.
-        # DATASLOT_DB_PREPARED=0: none is prepared, for a pooler that cannot keep them.
+        # Django's PostgreSQL backend, with prepared statements on every execution's path
+        # (dataslot_server/postgresql): prepared from a statement's second run on a
+        # connection, or never with DATASLOT_DB_PREPARED=0.
+        DATABASES["default"]["ENGINE"] = "dataslot_server.postgresql"
         DATABASES["default"].setdefault("OPTIONS", {})
         DATABASES["default"]["OPTIONS"].setdefault(
-            "prepare_threshold", 0 if env_flag("DATASLOT_DB_PREPARED", True) else None
+            "prepare_threshold", 1 if env_flag("DATASLOT_DB_PREPARED", True) else None
         )
     if SCALE_OUT and "postgresql" in DATABASES["default"]["ENGINE"]:
         # Across machines: a database that cannot be reached says so in seconds, and a

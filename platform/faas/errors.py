@@ -12,3 +12,11 @@ class Conflict(APIException):
     status_code = 409
     default_detail = "Conflict with the current state."
     default_code = "conflict"
+
+
+class Unavailable(APIException):
+    """The request could not be carried out now, and nothing of it was kept (HTTP 503)."""
+
+    status_code = 503
+    default_detail = "Service unavailable: try again."
+    default_code = "unavailable"

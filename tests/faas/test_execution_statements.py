@@ -3,10 +3,14 @@ each is prepared once per connection (planned once, not every time), and a creat
 execution is on disk before its request is answered, although its own commit does not
 wait for the disk (faas/services/executions.py, ``execution_create``)."""
 
+import threading
+
 import pytest
 from django.db import connection, transaction
 
+from faas import executor as executor_module
 from faas.enums import ExecutionStatus
+from faas.errors import Unavailable
 from faas.models import Execution
 from faas.services import executions as executions_module
 from faas.services.executions import execution_create, executions_claim, executions_finish
@@ -37,17 +41,51 @@ def _prepared() -> list[str]:
 
 
 def test_the_statements_on_every_executions_path_are_prepared_once_per_connection(owner, postgres):  # noqa: F811
+    if connection.connection is None:
+        connection.ensure_connection()
+    if connection.connection.prepare_threshold is None:
+        pytest.skip("preparing is off here (DATASLOT_DB_PREPARED=0)")
     service = _service(owner)
+    _run_one(service)
+    assert _prepared() == []  # a statement run once on a connection is not prepared
     _run_one(service)
     prepared = _prepared()
     assert any(s.startswith('INSERT INTO "faas_execution"') for s in prepared), prepared
     assert any(s.startswith("UPDATE faas_execution SET status = $1, attempts = attempts + 1") for s in prepared)
     assert any(s.startswith("UPDATE faas_execution SET status = $1, output = $2") for s in prepared), prepared
-    # Run again: the same statements, none prepared anew; the ORM's own are never prepared.
+    assert any("pg_logical_emit_message" in s for s in prepared), prepared
+    # Again: the same statements, none prepared anew; the ORM's own are never prepared.
     _run_one(service)
-    assert Execution.objects.filter(service=service).count() == 2
+    assert Execution.objects.filter(service=service).count() == 3
     assert sorted(_prepared()) == sorted(prepared)
     assert not any("count(" in s.lower() for s in _prepared())
+
+
+def test_a_migration_that_changes_a_returned_column_does_not_break_prepared_statements(owner, postgres):  # noqa: F811
+    """PostgreSQL refuses a statement prepared before a column it returns changed type, on
+    every run; another host's ``migrate`` must not stop this one claiming and finishing."""
+    service = _service(owner)
+    _run_one(service)
+    _run_one(service)
+
+    def migrate(sql):  # another connection, as another host's migration would be
+        def run():
+            try:
+                with connection.cursor() as cursor:
+                    cursor.execute(sql)
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=run)
+        thread.start()
+        thread.join()
+
+    migrate("ALTER TABLE faas_execution ALTER COLUMN holder TYPE varchar(100)")
+    try:
+        execution = _run_one(service)
+        assert Execution.objects.get(pk=execution.pk).status == ExecutionStatus.SUCCESS
+    finally:
+        migrate("ALTER TABLE faas_execution ALTER COLUMN holder TYPE varchar(64)")
 
 
 def test_a_created_execution_is_on_disk_before_execution_create_returns(owner, postgres, monkeypatch):  # noqa: F811
@@ -84,3 +122,43 @@ def test_inside_a_callers_transaction_the_commit_waits_for_the_disk_as_usual(own
             cursor.execute("SHOW synchronous_commit")
             assert cursor.fetchone()[0] == "on"
     assert Execution.objects.get(pk=execution.pk).status == ExecutionStatus.CREATED
+
+
+def _kill_this_connection_at_publish(monkeypatch, also=None):
+    """At the moment the new execution's message is published, the request's database
+    connection dies (a cut network, a failover): ``also(execution_id)`` runs first."""
+    pid = connection.connection.info.backend_pid
+
+    def publish(execution_ids, service=None):
+        def kill():
+            try:
+                with connection.cursor() as cursor:
+                    if also is not None:
+                        also(cursor, execution_ids[0])
+                    cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=kill)
+        thread.start()
+        thread.join()
+
+    monkeypatch.setattr(executor_module, "enqueue", publish)
+
+
+def test_a_connection_lost_while_waiting_for_the_flush_still_creates_the_execution(owner, postgres, monkeypatch):  # noqa: F811
+    service = _service(owner)
+    _kill_this_connection_at_publish(monkeypatch)
+    execution = execution_create(service=service, function_name="count", input={"n": 1})
+    assert Execution.objects.get(pk=execution.pk).status == ExecutionStatus.CREATED
+
+
+def test_an_execution_the_database_lost_before_its_flush_is_refused_with_503(owner, postgres, monkeypatch):  # noqa: F811
+    service = _service(owner)
+    # Standing in for a database that restarted without the unflushed row.
+    _kill_this_connection_at_publish(
+        monkeypatch, also=lambda cursor, eid: cursor.execute("DELETE FROM faas_execution WHERE id = %s", [eid])
+    )
+    with pytest.raises(Unavailable, match="it was not created"):
+        execution_create(service=service, function_name="count", input={"n": 1})
+    assert not Execution.objects.filter(service=service).exists()

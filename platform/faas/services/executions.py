@@ -13,12 +13,12 @@ from contextlib import nullcontext
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import connection, transaction
+from django.db import InterfaceError, OperationalError, connection, transaction
 from django.utils import timezone
 
 from faas import executor
 from faas.enums import ExecutionStatus, OnResetAction
-from faas.errors import Conflict
+from faas.errors import Conflict, Unavailable
 from faas.inputs import normalise_input
 from faas.models import Execution, ExecutionLog, Service
 from faas.representations import execution_json, log_line_json
@@ -99,49 +99,66 @@ def execution_create(
     # Outside one, on PostgreSQL, the row is committed without waiting for the disk, so that
     # its message goes out a flush sooner; the request waits for the flush before it answers
     # or announces it. A worker's claim of it commits after it, so that commit's flush covers
-    # it too: nothing runs an execution that a crash of the database could lose.
-    flush_later = connection.vendor == "postgresql" and not connection.in_atomic_block
+    # it too: nothing runs an execution that a crash of the database could lose, and its
+    # creator is not told of one. (Other readers may see it a flush earlier.)
+    unflushed = connection.vendor == "postgresql" and not connection.in_atomic_block
     template = _new(service, function, {}, user, now)
     if connection.features.can_return_rows_from_bulk_insert:
-        (execution,) = _insert_batch(template, [input], single=True, flush_later=flush_later)
+        (execution,) = _insert_batch(template, [input], prepared=True, unflushed=unflushed)
     else:
         template.input = input
         template.save()
-        execution, flush_later = template, False
+        execution, unflushed = template, False
     executor.enqueue_on_commit([execution.id], service=service)
-    if flush_later:
-        _flush_wal()
+    if unflushed:
+        _flush_wal(execution)
     announce(execution)
     return execution
 
 
-def _flush_wal() -> None:
-    """Wait until what this connection committed is on disk (PostgreSQL): a transactional
-    WAL message commits like a write, so its commit waits for the flush of the WAL up to
-    it. (``pg_current_xact_id()`` would not: a transaction that wrote nothing is not
-    flushed.) Logical decoding consumers see it under the prefix ``dataslot.flush``."""
-    with _prepared_cursor() as cursor:
-        cursor.execute("SELECT pg_logical_emit_message(true, 'dataslot.flush', '')")
+# A transactional WAL message: its commit waits for the WAL up to it to be on disk, like a
+# write's. (``pg_current_xact_id()`` would not: a transaction that wrote nothing is not
+# flushed.) Logical decoding consumers see it under the prefix ``dataslot.flush``.
+_FLUSH_WAL = "SELECT pg_logical_emit_message(true, 'dataslot.flush', '')"
+
+
+def _flush_wal(execution: Execution) -> None:
+    """Wait until the execution's row, committed without waiting for the disk, is on it.
+    A connection that fails meanwhile (a cut network, a failover) is replaced and asked
+    again: a commit that waits for the disk waits for everything committed before it. The
+    row is then looked for: a database that restarted without it loses nothing anyone was
+    told of, and the request says so (503); the worker that takes its message finds nothing
+    to run."""
+    try:
+        _rows(_FLUSH_WAL, [])
+        return
+    except (OperationalError, InterfaceError):
+        connection.close()
+    _rows(_FLUSH_WAL, [])
+    if not Execution.objects.filter(pk=execution.pk).exists():
+        raise Unavailable("The database restarted before the execution was stored: it was not created. Try again.")
 
 
 def _insert_batch(
-    template: Execution, inputs: list[dict], *, single: bool = False, flush_later: bool = False
+    template: Execution, inputs: list[dict], *, prepared: bool = False, unflushed: bool = False
 ) -> list[Execution]:
     """The batch's rows, all like ``template`` but for their input, in multi-row
-    ``INSERT … RETURNING id`` statements whose other columns are prepared once.
-    (``bulk_create`` prepares every field of every row: about 1 ms an execution, so
+    ``INSERT … RETURNING id`` statements whose other columns are converted once.
+    (``bulk_create`` converts every field of every row: about 1 ms an execution, so
     ``execute_batch`` over 100k items took minutes.) Rows come back as instances that
     share the template's loaded service, creator and trigger.
 
-    ``single``: one execution, on every execution's path: its statement is prepared
-    (``_prepared_cursor``). ``flush_later``: committed without waiting for the disk (PostgreSQL,
-    in autocommit: the statement's own transaction); the caller then calls ``_flush_wal``."""
+    ``prepared``: one execution, on every execution's path (``_rows``). ``unflushed``
+    (PostgreSQL, outside a transaction: the statement's own): committed without waiting
+    for the disk; the caller then waits with ``_flush_wal``."""
+    if unflushed and connection.in_atomic_block:
+        raise RuntimeError("an unflushed insert would make its caller's whole transaction commit unflushed")
     fields = [f for f in Execution._meta.concrete_fields if not f.primary_key]
     for field in fields:  # created_at / updated_at, once for the batch
         if getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
             field.pre_save(template, add=True)
     values = [getattr(template, f.attname) for f in fields]
-    prepared = [f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)]
+    converted = [f.get_db_prep_save(v, connection) for f, v in zip(fields, values, strict=True)]
     input_field = Execution._meta.get_field("input")
     at = fields.index(input_field)
     quote = connection.ops.quote_name
@@ -151,18 +168,22 @@ def _insert_batch(
     ids = []
     adapt, encoder = connection.ops.adapt_json_value, input_field.encoder  # what JSONField does for a dict
     returning = quote(Execution._meta.pk.column)
-    if flush_later:
+    if unflushed:  # in RETURNING: for this statement's own transaction only
         returning += ", set_config('synchronous_commit', 'off', true)"
-    with _prepared_cursor() if single else connection.cursor() as cursor:
+    with connection.cursor() as cursor:
         for start in range(0, len(inputs), size):
             chunk = inputs[start : start + size]
             params = []
             for input in chunk:
-                prepared[at] = adapt(input, encoder)
-                params.extend(prepared)
+                converted[at] = adapt(input, encoder)
+                params.extend(converted)
             sql = head + ", ".join([row_sql] * len(chunk)) + f" RETURNING {returning}"
-            cursor.execute(sql, params)
-            ids.extend(row[0] for row in cursor.fetchall())
+            if prepared:
+                rows = _rows(sql, params)
+            else:
+                cursor.execute(sql, params)
+                rows = cursor.fetchall()
+            ids.extend(row[0] for row in rows)
     related = [f for f in fields if f.is_relation and f.is_cached(template)]
     executions = []
     mutable = [i for i, v in enumerate(values) if isinstance(v, list | dict) and i != at]
@@ -328,6 +349,8 @@ def _queued(service: Service, limit: int, only: Iterable[int] | None) -> tuple[s
         # "+ 0": the ids lead the plan. On the (service, status) index, PostgreSQL would walk
         # the entries of every execution of the service that left the queue since the last
         # vacuum (a third of a claim's time, and growing under load).
+        if connection.vendor == "postgresql":  # one prepared statement for any number of ids
+            return "id = ANY(%s) AND service_id + 0 = %s AND status = %s", [only, service.id, CREATED]
         ids = ", ".join(["%s"] * len(only))
         return f"id IN ({ids}) AND service_id + 0 = %s AND status = %s", [*only, service.id, CREATED]
     # Oldest first; on PostgreSQL rows another claimer holds are skipped, not waited for.
@@ -385,9 +408,7 @@ def _updated_rows(sql: str, params: list, *, service: bool = False) -> list[Exec
     every query, which cost a claim and a finish more than the database did (a claim and a
     finish are on every execution's path)."""
     returning, fields, extras = _row_shape(connection.vendor, service)
-    with _prepared_cursor() as cursor:
-        cursor.execute(sql + returning, params)
-        rows = cursor.fetchall()
+    rows = _rows(sql + returning, params)
     executions = []
     for row in rows:
         values = []
@@ -403,19 +424,15 @@ def _updated_rows(sql: str, params: list, *, service: bool = False) -> list[Exec
     return executions
 
 
-def _prepared_cursor():
-    """A cursor for the statements on every execution's path (its creation, claim and
-    result). On PostgreSQL its parameters are bound on the server and each statement is
-    prepared once per connection, so that PostgreSQL parses and plans it once instead of
-    every time: a claim took it 0.35 ms planned each time and 0.15 ms prepared. (Django's
-    own cursors bind on the client; ``DATASLOT_DB_PREPARED=0`` turns preparing off, for
-    a pooler that cannot keep prepared statements.)"""
-    if connection.vendor != "postgresql":
-        return connection.cursor()
-    from django.db.backends.postgresql.base import ServerBindingCursor  # noqa: PLC0415 - PostgreSQL only
-
-    connection.ensure_connection()
-    return connection._prepare_cursor(ServerBindingCursor(connection.connection))
+def _rows(sql: str, params: list) -> list[tuple]:
+    """The rows of a statement on every execution's path: prepared on PostgreSQL
+    (``dataslot_server.postgresql``), run as usual elsewhere."""
+    execute_prepared = getattr(connection, "execute_prepared", None)
+    if execute_prepared is not None:
+        return execute_prepared(sql, params)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 _row_shapes: dict[tuple, tuple] = {}
