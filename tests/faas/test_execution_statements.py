@@ -59,6 +59,26 @@ def test_the_statements_on_every_executions_path_are_prepared_once_per_connectio
     assert Execution.objects.filter(service=service).count() == 3
     assert sorted(_prepared()) == sorted(prepared)
     assert not any("count(" in s.lower() for s in _prepared())
+    # Planned once: after five runs PostgreSQL keeps a generic plan, unless it would cost
+    # more than planning each time (as an id list's would, walking the queue's index, on a
+    # table of many finished executions).
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "INSERT INTO faas_execution (project_id, service_id, package_revision, function_name, input, status,"
+            " status_log, percent_complete, message, attempts, max_attempts, to_terminate, post_action, holder,"
+            " created_at, updated_at) SELECT project_id, service_id, package_revision, function_name, input,"
+            " 'success', '[]', 100, '', 1, 1, false, '', '', now(), now()"
+            " FROM faas_execution, generate_series(1, 20000) WHERE id = %s",
+            [Execution.objects.filter(service=service).values_list("id", flat=True).first()],
+        )
+        cursor.execute("ANALYZE faas_execution")
+    for _ in range(6):
+        _run_one(service)
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement, generic_plans FROM pg_prepared_statements WHERE NOT from_sql")
+        plans = dict(cursor.fetchall())
+    claim = next(s for s in plans if s.startswith("UPDATE faas_execution SET status = $1, attempts"))
+    assert plans[claim] >= 1, plans
 
 
 def test_a_migration_that_changes_a_returned_column_does_not_break_prepared_statements(owner, postgres):  # noqa: F811

@@ -349,7 +349,11 @@ def _queued(service: Service, limit: int, only: Iterable[int] | None) -> tuple[s
         # "+ 0": the ids lead the plan. On the (service, status) index, PostgreSQL would walk
         # the entries of every execution of the service that left the queue since the last
         # vacuum (a third of a claim's time, and growing under load).
-        if connection.vendor == "postgresql":  # one prepared statement for any number of ids
+        if len(only) == 1:
+            return "id = %s AND service_id + 0 = %s AND status = %s", [only[0], service.id, CREATED]
+        if connection.vendor == "postgresql":
+            # One prepared statement for any number of ids. (PostgreSQL plans it each time:
+            # its generic plan would walk the queue's index; one id, the common case, is above.)
             return "id = ANY(%s) AND service_id + 0 = %s AND status = %s", [only, service.id, CREATED]
         ids = ", ".join(["%s"] * len(only))
         return f"id IN ({ids}) AND service_id + 0 = %s AND status = %s", [*only, service.id, CREATED]
