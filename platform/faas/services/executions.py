@@ -97,10 +97,11 @@ def execution_create(
     # One INSERT: no transaction of its own (a COMMIT is a round trip on every execution's
     # path). Inside a caller's transaction, its event and message still wait for the commit.
     # Outside one, on PostgreSQL, the row is committed without waiting for the disk, so that
-    # its message goes out a flush sooner; the request waits for the flush before it answers
-    # or announces it. A worker's claim of it commits after it, so that commit's flush covers
-    # it too: nothing runs an execution that a crash of the database could lose, and its
-    # creator is not told of one. (Other readers may see it a flush earlier.)
+    # its message goes out a flush sooner; the request waits for the flush before it answers.
+    # A worker's claim of it commits after it, so that commit's flush covers it too: nothing
+    # runs an execution that a crash of the database could lose, and the request that
+    # created it does not say it exists. (Other readers may see it a flush earlier, and its
+    # `created` event goes first, so that it is in the live stream before what follows.)
     unflushed = connection.vendor == "postgresql" and not connection.in_atomic_block
     template = _new(service, function, {}, user, now)
     if connection.features.can_return_rows_from_bulk_insert:
@@ -109,10 +110,10 @@ def execution_create(
         template.input = input
         template.save()
         execution, unflushed = template, False
+    announce(execution)
     executor.enqueue_on_commit([execution.id], service=service)
     if unflushed:
         _flush_wal(execution)
-    announce(execution)
     return execution
 
 
