@@ -134,34 +134,49 @@ class Replica:
     """Runs each execution on the thread that read its message. ``concurrency`` + 1 threads
     take turns reading the channel: the one that reads a run hands the turn on and runs it,
     so a run starts without a hop between threads (the next reader wakes while it runs),
-    and a ``terminate`` is read while every run's thread is busy."""
+    and a ``terminate`` is read while every run's thread is busy. Functions never run on
+    the main thread (as in a pool), which only waits."""
 
     def __init__(self, channel: Channel, runner, concurrency: int):
         self.channel = channel
         self.runner = runner
-        self.concurrency = concurrency
         self.reading = threading.Lock()
         self.states: dict[int, ExecutionState] = {}
+        self.threads = [
+            threading.Thread(target=self._serve, name="execution", daemon=True) for _ in range(concurrency + 1)
+        ]
 
-    def serve(self, stdin) -> None:
-        for _ in range(self.concurrency):
-            threading.Thread(target=self._serve, args=(stdin,), name="execution", daemon=True).start()
-        self._serve(stdin)
+    def start(self, stdin) -> None:
+        """Before ``ready``: a replica that cannot start its threads fails to start."""
+        self.stdin = stdin
+        for thread in self.threads:
+            thread.start()
 
-    def _serve(self, stdin) -> None:
-        try:
-            while True:
+    def wait(self) -> None:
+        for thread in self.threads:
+            thread.join()
+        os._exit(1)  # every thread ended: none is left to read
+
+    def _serve(self) -> None:
+        while True:
+            try:
                 with self.reading:
-                    line = stdin.readline()
+                    line = self.stdin.readline()
                     if not line:
                         os._exit(0)  # the server closed our input: stop at once, running threads included
                     # Taken on the turn: a terminate read next by another thread finds its run.
                     run = self.take(json.loads(line)) if line.strip() else None
-                if run is not None:
-                    self.run(*run)
-        except BaseException:  # noqa: BLE001 - a channel this cannot read ends the replica, as it would end a loop
-            traceback.print_exc(file=sys.__stderr__)
-            os._exit(1)
+            except BaseException:  # noqa: BLE001 - a channel this cannot read ends the replica
+                traceback.print_exc(file=sys.__stderr__)
+                os._exit(1)
+            if run is None:
+                continue
+            try:
+                self.run(*run)
+            except BaseException:  # noqa: BLE001 - run() reports the function's failures; this is its own
+                traceback.print_exc(file=sys.__stderr__)
+                message = "The replica failed reporting this run's end (see its logs)."
+                self.channel.send({"op": "done", "id": run[0].execution_id, "status": "failed", "message": message})
 
     def take(self, message: dict) -> tuple[ExecutionState, dict] | None:
         """A run to start on this thread, or None (a terminate is only noted)."""
@@ -189,10 +204,10 @@ class Replica:
             if refusal is not None:
                 result = {"op": "done", "id": state.execution_id, "status": "failed", "message": refusal}
         except InterruptedError as exc:
-            result.update(status="terminated", message=str(exc)[:MAX_TEXT] or "Terminated.")
+            result.update(status="terminated", message=_text(exc)[:MAX_TEXT] or "Terminated.")
         except BaseException as exc:  # noqa: BLE001 - every failure is the execution's, not the replica's
             sys.stdout.write(traceback.format_exc())
-            result.update(status="failed", message=f"{type(exc).__name__}: {exc}"[:MAX_TEXT])
+            result.update(status="failed", message=f"{type(exc).__name__}: {_text(exc)}"[:MAX_TEXT])
         finally:
             for stream in (sys.stdout, sys.stderr):
                 if isinstance(stream, CapturedOutput):
@@ -200,6 +215,14 @@ class Replica:
             set_current_execution(None)
             self.states.pop(state.execution_id, None)
         self.channel.send(result)
+
+
+def _text(exc: BaseException) -> str:
+    """An exception's message; a function's exception may fail even to say it."""
+    try:
+        return str(exc)
+    except BaseException:  # noqa: BLE001
+        return "(its message could not be read)"
 
 
 def confine(init: dict) -> list[str]:
@@ -235,13 +258,14 @@ def main() -> None:
     os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [os.getcwd(), os.environ.get("PYTHONPATH")]))
     try:
         runner = load_runner(init)
+        replica = Replica(channel, runner, int(init.get("concurrency", 1)))
+        replica.start(stdin)
     except BaseException as exc:  # noqa: BLE001
         traceback.print_exc(file=sys.stderr)
-        channel.send({"op": "init-failed", "message": f"{type(exc).__name__}: {exc}"})
+        channel.send({"op": "init-failed", "message": f"{type(exc).__name__}: {_text(exc)}"})
         os._exit(1)
-    replica = Replica(channel, runner, int(init.get("concurrency", 1)))
     channel.send({"op": "ready", "pid": os.getpid()})
-    replica.serve(stdin)
+    replica.wait()
 
 
 if __name__ == "__main__":

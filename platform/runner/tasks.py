@@ -41,6 +41,7 @@ def serve(dispatcher) -> None:
 # run it either): it holds that one longer, so that it does not keep it circling.
 REFUSED_PAUSE = 0.5
 REFUSED_AGAIN_PAUSE = 2.0
+ARGSREPR_MAX = 1024  # Celery's own bound on a message's repr of its arguments
 
 
 def claim_on_receipt(task, app, consumer, **options):
@@ -138,6 +139,7 @@ def publish(execution_ids: list[int], *, service: tuple[int, int] | None = None,
     with app.producer_or_acquire() as producer:
         for execution_id in execution_ids:
             args = (execution_id, *extra)
-            # The arguments' repr (what Flower shows) made here: numbers and a short list,
-            # which need none of Celery's bounded repr (a tenth of publishing a message).
-            run_execution.apply_async(args, producer=producer, queue=QUEUE, argsrepr=repr(args), kwargsrepr="{}")
+            # The arguments' repr (what Flower shows) made here: numbers and a list, which
+            # need none of Celery's bounded repr (a tenth of publishing a message); bounded too.
+            argsrepr = repr(args) if len(args) < 4 else repr(args)[:ARGSREPR_MAX]
+            run_execution.apply_async(args, producer=producer, queue=QUEUE, argsrepr=argsrepr, kwargsrepr="{}")

@@ -32,11 +32,15 @@ class DatabaseWrapper(base.DatabaseWrapper):
             return self._run_prepared(sql, params)
 
     def _run_prepared(self, sql: str, params: list) -> list[tuple]:
-        # As Django's own cursor() does, but with a cursor that binds on the server.
+        # As Django's own cursor() and create_cursor() do, but with a cursor that binds on the server.
         self.close_if_health_check_failed()
         self.ensure_connection()
         with self.wrap_database_errors:
-            cursor = self._prepare_cursor(base.ServerBindingCursor(self.connection))
+            raw = base.ServerBindingCursor(self.connection)
+            tzloader = self.connection.adapters.get_loader(base.TIMESTAMPTZ_OID, base.Format.TEXT)
+            if self.timezone != tzloader.timezone:  # settings changed since it connected
+                base.register_tzloader(self.timezone, raw)
+            cursor = self._prepare_cursor(raw)
         with cursor:
             cursor.execute(sql, params)
             return cursor.fetchall() if cursor.description is not None else []

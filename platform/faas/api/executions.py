@@ -22,7 +22,9 @@ def _executions(queryset):
 
 
 class ServiceExecuteView(FunctionsView):
-    @extend_schema(request=s.ExecuteSerializer, responses={201: s.ExecutionSerializer, 409: s.CONFLICT})
+    @extend_schema(
+        request=s.ExecuteSerializer, responses={201: s.ExecutionSerializer, 409: s.CONFLICT, 503: s.UNAVAILABLE}
+    )
     def post(self, request, service_id):
         service = get_for_user(Service, service_id, user=request.user, roles=WRITERS, related=("project", "package"))
         execution = lifecycle.execution_create(

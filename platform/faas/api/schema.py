@@ -296,3 +296,7 @@ class IntegrationWriteSerializer(serializers.Serializer):
 CONFLICT = OpenApiResponse(
     description="The state does not allow this: a paused or broken service, a deployed package, a finished execution."
 )
+UNAVAILABLE = OpenApiResponse(
+    description="The database lost the execution before it was on disk (it restarted): nothing was created, or "
+    "it could not confirm it: the message says which."
+)

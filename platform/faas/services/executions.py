@@ -135,8 +135,15 @@ def _flush_wal(execution: Execution) -> None:
         return
     except (OperationalError, InterfaceError):
         connection.close()
-    _rows(_FLUSH_WAL, [])
-    if not Execution.objects.filter(pk=execution.pk).exists():
+    try:
+        _rows(_FLUSH_WAL, [])
+        # Its own row: after a crash, the id of a row that was never on disk is given again.
+        stored = Execution.objects.filter(pk=execution.pk, created_at=execution.created_at).exists()
+    except (OperationalError, InterfaceError):
+        raise Unavailable(
+            f"The database did not confirm that execution {execution.pk} was stored: look it up before trying again."
+        ) from None
+    if not stored:
         raise Unavailable("The database restarted before the execution was stored: it was not created. Try again.")
 
 
