@@ -178,20 +178,20 @@ def _insert_batch(
     returning = quote(Execution._meta.pk.column)
     if unflushed:  # in RETURNING: for this statement's own transaction only
         returning += ", set_config('synchronous_commit', 'off', true)"
-    with connection.cursor() as cursor:
-        for start in range(0, len(inputs), size):
-            chunk = inputs[start : start + size]
-            params = []
-            for input in chunk:
-                converted[at] = adapt(input, encoder)
-                params.extend(converted)
-            sql = head + ", ".join([row_sql] * len(chunk)) + f" RETURNING {returning}"
-            if prepared:
-                rows = _rows(sql, params)
-            else:
+    for start in range(0, len(inputs), size):
+        chunk = inputs[start : start + size]
+        params = []
+        for input in chunk:
+            converted[at] = adapt(input, encoder)
+            params.extend(converted)
+        sql = head + ", ".join([row_sql] * len(chunk)) + f" RETURNING {returning}"
+        if prepared:
+            rows = _rows(sql, params)
+        else:
+            with connection.cursor() as cursor:
                 cursor.execute(sql, params)
                 rows = cursor.fetchall()
-            ids.extend(row[0] for row in rows)
+        ids.extend(row[0] for row in rows)
     related = [f for f in fields if f.is_relation and f.is_cached(template)]
     executions = []
     mutable = [i for i, v in enumerate(values) if isinstance(v, list | dict) and i != at]
