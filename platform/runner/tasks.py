@@ -141,5 +141,5 @@ def publish(execution_ids: list[int], *, service: tuple[int, int] | None = None,
             args = (execution_id, *extra)
             # The arguments' repr (what Flower shows) made here: numbers and a list, which
             # need none of Celery's bounded repr (a tenth of publishing a message); bounded too.
-            argsrepr = repr(args) if len(args) < 4 else repr(args)[:ARGSREPR_MAX]
+            argsrepr = repr(args)[:ARGSREPR_MAX]
             run_execution.apply_async(args, producer=producer, queue=QUEUE, argsrepr=argsrepr, kwargsrepr="{}")
